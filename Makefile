@@ -1,0 +1,38 @@
+# pgward — see README.md. Every target works on a fresh machine with Go and
+# PostgreSQL binaries (or PGWARD_TEST_DATABASE_URL) available.
+
+GO      ?= go
+BIN     := bin/pgward
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: all build demo test test-short lint fmt bench clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/pgward
+
+# The main job on an embedded default: a throwaway PostgreSQL, the Tuist
+# example, plan → apply → plan → audit.
+demo: build
+	$(GO) run ./examples/tuist/demo -pgward $(BIN) -example examples/tuist
+
+# Unit and integration tests. Integration tests start their own PostgreSQL
+# (see docs/testing.md); with CI=true they fail instead of skipping when none
+# can be started.
+test: lint
+	$(GO) test -count=1 ./...
+
+test-short:
+	$(GO) test -short ./...
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt wants to rewrite:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin

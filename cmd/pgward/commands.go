@@ -1,0 +1,328 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/jackc/pgx/v5"
+	"github.com/spf13/cobra"
+
+	"github.com/pgward/pgward/apply"
+	"github.com/pgward/pgward/internal/connstr"
+	"github.com/pgward/pgward/introspect"
+	"github.com/pgward/pgward/plan"
+	"github.com/pgward/pgward/policy"
+)
+
+// Exit codes (docs/cli.md).
+const (
+	exitOK      = 0
+	exitError   = 1
+	exitChanges = 2
+)
+
+// exitCode carries a non-zero exit status through cobra without printing.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+func run(ctx context.Context, args []string, e env) int {
+	root := newRootCmd(e)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	var code exitCode
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &code):
+		return int(code)
+	default:
+		fmt.Fprintf(e.stderr, "Error: %s\n", oneLine(err.Error()))
+		return exitError
+	}
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
+
+// common holds the flags every database command shares.
+type common struct {
+	env         env
+	policyPath  string
+	databaseURL string
+	vars        []string
+	format      string
+	strict      bool
+	noColor     bool
+}
+
+func newRootCmd(e env) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "pgward",
+		Short:         "Keep PostgreSQL privileges equal to a declared policy",
+		Long:          "pgward reads a policy, reads the live catalog, and plans, applies or audits the GRANT and REVOKE statements that make them equal.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(e.stdin)
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	root.AddCommand(newPlanCmd(e, false), newPlanCmd(e, true), newApplyCmd(e), newValidateCmd(e), newVersionCmd(e))
+	return root
+}
+
+func (c *common) bind(cmd *cobra.Command, withDB, withFormat bool) {
+	f := cmd.Flags()
+	f.StringVar(&c.policyPath, "policy", ".", "policy file, or directory of *.hcl files")
+	f.StringArrayVar(&c.vars, "var", nil, "set a policy variable (name=value); repeatable")
+	f.BoolVar(&c.strict, "strict", false, "treat a missing role with if_missing = \"skip\" as an error")
+	if withDB {
+		f.StringVar(&c.databaseURL, "database-url", "", "connection string (default $DATABASE_URL, else libpq PG* variables and .pgpass)")
+		f.BoolVar(&c.noColor, "no-color", false, "never colour the output")
+	}
+	if withFormat {
+		f.StringVar(&c.format, "format", "text", "output format: text, json or sql")
+	}
+}
+
+func (c *common) loadPolicy() (*policy.Policy, error) {
+	vars := map[string]string{}
+	for _, v := range c.vars {
+		name, value, ok := strings.Cut(v, "=")
+		if !ok || name == "" {
+			return nil, fmt.Errorf("--var %q: want name=value", v)
+		}
+		vars[name] = value
+	}
+	pol, diags := policy.LoadPath(c.policyPath, policy.LoadOptions{Vars: vars, Getenv: c.env.getenv})
+	diags = append(diags, plan.Validate(pol)...)
+	c.printDiags(diags)
+	if diags.HasErrors() {
+		return nil, exitCode(exitError)
+	}
+	return pol, nil
+}
+
+func (c *common) printDiags(diags hcl.Diagnostics) {
+	if len(diags) > 0 {
+		fmt.Fprint(c.env.stderr, policy.FormatDiagnostics(diags))
+	}
+}
+
+func (c *common) checkFormat() error {
+	switch c.format {
+	case "text", "json", "sql":
+		return nil
+	}
+	return fmt.Errorf("--format %q: want text, json or sql", c.format)
+}
+
+func (c *common) connConfig() (*pgx.ConnConfig, error) {
+	return connstr.ParseConfig(connstr.Resolve(c.databaseURL, c.env.getenv))
+}
+
+// readPlan builds the plan in a READ ONLY, REPEATABLE READ transaction.
+func (c *common) readPlan(ctx context.Context, pol *policy.Policy, cfg *pgx.ConnConfig) (*plan.Plan, hcl.Diagnostics, error) {
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, nil, connstr.ConnectError(cfg, err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, nil, fmt.Errorf("begin read-only transaction: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	cat, err := introspect.Read(ctx, tx, introspect.Scope{Schemas: pol.Schemas})
+	if err != nil {
+		return nil, nil, err
+	}
+	p, diags := plan.Build(pol, cat, plan.Options{Strict: c.strict})
+	return p, diags, nil
+}
+
+func (c *common) render(w io.Writer, p *plan.Plan, audit bool) error {
+	switch c.format {
+	case "json":
+		return plan.WriteJSON(w, p)
+	case "sql":
+		return plan.WriteSQL(w, p)
+	}
+	color := !c.noColor && c.env.getenv("NO_COLOR") == "" && c.env.isTTY(w)
+	return plan.WriteText(w, p, plan.TextOptions{Color: color, Audit: audit})
+}
+
+func newPlanCmd(e env, audit bool) *cobra.Command {
+	c := &common{env: e}
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show the GRANT and REVOKE statements that would make the database match the policy",
+		Long: "plan reads the catalog in a read-only transaction and prints the changes apply would make.\n" +
+			"Exit status: 0 no changes, 2 changes pending, 1 error.",
+		Args: cobra.NoArgs,
+	}
+	if audit {
+		cmd.Use = "audit"
+		cmd.Short = "Report drift between the database and the policy (read-only)"
+		cmd.Long = "audit reads the catalog in a read-only transaction and reports every difference from the policy,\n" +
+			"including attributes and memberships of external roles. Exit status: 0 in sync, 2 drift, 1 error."
+	}
+	c.bind(cmd, true, true)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if err := c.checkFormat(); err != nil {
+			return err
+		}
+		pol, err := c.loadPolicy()
+		if err != nil {
+			return err
+		}
+		cfg, err := c.connConfig()
+		if err != nil {
+			return err
+		}
+		p, diags, err := c.readPlan(cmd.Context(), pol, cfg)
+		if err != nil {
+			return err
+		}
+		if err := c.render(cmd.OutOrStdout(), p, audit); err != nil {
+			return err
+		}
+		c.printDiags(diags)
+		switch {
+		case diags.HasErrors():
+			return exitCode(exitError)
+		case !p.Empty(), audit && len(p.Drift) > 0:
+			return exitCode(exitChanges)
+		}
+		return nil
+	}
+	return cmd
+}
+
+func newApplyCmd(e env) *cobra.Command {
+	c := &common{env: e}
+	var (
+		autoApprove                   bool
+		lockTimeout, statementTimeout time.Duration
+		verbose                       bool
+	)
+	cmd := &cobra.Command{
+		Use:   "apply",
+		Short: "Make the database match the policy, in one transaction",
+		Long: "apply shows the plan, asks for confirmation on a terminal (--auto-approve elsewhere), then executes it\n" +
+			"in one transaction under an advisory lock, verifies the result and commits. Exit status: 0 success, 1 error.",
+		Args: cobra.NoArgs,
+	}
+	c.bind(cmd, true, false)
+	c.format = "text"
+	f := cmd.Flags()
+	f.BoolVar(&autoApprove, "auto-approve", false, "apply without asking (required when not on a terminal)")
+	f.DurationVar(&lockTimeout, "lock-timeout", apply.DefaultLockTimeout, "lock_timeout for the apply transaction")
+	f.DurationVar(&statementTimeout, "statement-timeout", apply.DefaultStatementTimeout, "statement_timeout for the apply transaction")
+	f.BoolVar(&verbose, "verbose", false, "log each executed statement to stderr")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		out := cmd.OutOrStdout()
+		pol, err := c.loadPolicy()
+		if err != nil {
+			return err
+		}
+		cfg, err := c.connConfig()
+		if err != nil {
+			return err
+		}
+		preview, diags, err := c.readPlan(cmd.Context(), pol, cfg)
+		if err != nil {
+			return err
+		}
+		if err := c.render(out, preview, false); err != nil {
+			return err
+		}
+		c.printDiags(diags)
+		if diags.HasErrors() {
+			return exitCode(exitError)
+		}
+		if preview.Empty() {
+			return nil
+		}
+		if !autoApprove {
+			if !e.isTTY(e.stdin) {
+				return errors.New("apply needs --auto-approve when standard input is not a terminal")
+			}
+			fmt.Fprint(out, "\nApply these changes? Only 'yes' is accepted: ")
+			line, _ := bufio.NewReader(e.stdin).ReadString('\n')
+			if strings.TrimSpace(line) != "yes" {
+				fmt.Fprintln(out, "Apply cancelled; nothing was changed.")
+				return exitCode(exitError)
+			}
+		}
+		level := slog.LevelWarn
+		if verbose {
+			level = slog.LevelInfo
+		}
+		logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+		res, err := apply.Run(cmd.Context(), cfg, pol, apply.Options{
+			Scope:            introspect.Scope{Schemas: pol.Schemas},
+			Plan:             plan.Options{Strict: c.strict},
+			LockTimeout:      lockTimeout,
+			StatementTimeout: statementTimeout,
+			Approved:         preview,
+			Logger:           logger,
+		})
+		if err != nil {
+			var pe *apply.PlanError
+			if errors.As(err, &pe) {
+				c.printDiags(pe.Diags)
+				return exitCode(exitError)
+			}
+			return err
+		}
+		s := res.Plan.Summary()
+		fmt.Fprintf(out, "\nApply complete: %d granted, %d revoked, %d altered, in %d statements.\n", s.Grant, s.Revoke, s.Alter, len(res.Plan.Statements))
+		return nil
+	}
+	return cmd
+}
+
+func newValidateCmd(e env) *cobra.Command {
+	c := &common{env: e}
+	cmd := &cobra.Command{
+		Use:   "validate",
+		Short: "Check the policy without connecting to a database",
+		Args:  cobra.NoArgs,
+	}
+	c.bind(cmd, false, false)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		pol, err := c.loadPolicy()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "The policy is valid: %d roles.\n", len(pol.Roles))
+		return nil
+	}
+	return cmd
+}
+
+func newVersionCmd(e env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the pgward version",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			v := version
+			if info, ok := debug.ReadBuildInfo(); ok && v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+				v = info.Main.Version
+			}
+			fmt.Fprintf(e.stdout, "pgward %s (%s)\n", v, runtime.Version())
+		},
+	}
+}

@@ -1,0 +1,344 @@
+package acl
+
+import (
+	"fmt"
+	"math/bits"
+	"strings"
+)
+
+// Kind is a class of object that carries privileges. The zero value is
+// KindInvalid.
+type Kind uint8
+
+// The object kinds pgward manages.
+const (
+	KindInvalid  Kind = iota
+	KindDatabase      // the connected database
+	KindSchema        // pg_namespace
+	KindTable         // pg_class relkinds r, p, v, m, f
+	KindSequence      // pg_class relkind S
+	KindFunction      // pg_proc prokinds f, p, a, w
+	KindType          // pg_type: base, composite, domain, enum, range
+)
+
+var kindNames = [...]string{
+	KindInvalid:  "invalid",
+	KindDatabase: "database",
+	KindSchema:   "schema",
+	KindTable:    "table",
+	KindSequence: "sequence",
+	KindFunction: "function",
+	KindType:     "type",
+}
+
+// Kinds lists every valid kind in the order plans are written.
+func Kinds() []Kind {
+	return []Kind{KindDatabase, KindSchema, KindTable, KindSequence, KindFunction, KindType}
+}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind(%d)", k)
+}
+
+// ParseKind turns the policy spelling of a kind ("table", "function", …)
+// into a Kind.
+func ParseKind(s string) (Kind, bool) {
+	for _, k := range Kinds() {
+		if k.String() == s {
+			return k, true
+		}
+	}
+	return KindInvalid, false
+}
+
+// InSchema reports whether objects of the kind live inside a schema.
+func (k Kind) InSchema() bool {
+	switch k {
+	case KindTable, KindSequence, KindFunction, KindType:
+		return true
+	}
+	return false
+}
+
+// DefaultACLObjType is the pg_default_acl.defaclobjtype letter of the kind,
+// or 0 when the kind has no default privileges.
+func (k Kind) DefaultACLObjType() byte {
+	switch k {
+	case KindTable:
+		return 'r'
+	case KindSequence:
+		return 'S'
+	case KindFunction:
+		return 'f'
+	case KindType:
+		return 'T'
+	case KindSchema:
+		return 'n'
+	}
+	return 0
+}
+
+// DefaultACLKeyword is the plural keyword ALTER DEFAULT PRIVILEGES uses for
+// the kind (TABLES, SEQUENCES, FUNCTIONS, TYPES, SCHEMAS).
+func (k Kind) DefaultACLKeyword() string {
+	switch k {
+	case KindTable:
+		return "TABLES"
+	case KindSequence:
+		return "SEQUENCES"
+	case KindFunction:
+		return "FUNCTIONS"
+	case KindType:
+		return "TYPES"
+	case KindSchema:
+		return "SCHEMAS"
+	}
+	return ""
+}
+
+// Priv is a set of privileges, one bit each, without grant options.
+type Priv uint16
+
+// The privileges PostgreSQL knows. Each is one bit of a Priv.
+const (
+	Select Priv = 1 << iota
+	Insert
+	Update
+	Delete
+	Truncate
+	References
+	Trigger
+	Execute
+	Usage
+	Create
+	Connect
+	Temporary
+	Set         // parameters, 15+
+	AlterSystem // parameters, 15+
+	Maintain    // relations, 17+
+)
+
+// privOrder is the order privileges are printed in; it follows the aclitem
+// letters (arwdDxtm X U C c T s A) so that output reads like psql's \dp.
+var privOrder = []struct {
+	p       Priv
+	keyword string
+	letter  byte
+}{
+	{Insert, "INSERT", 'a'},
+	{Select, "SELECT", 'r'},
+	{Update, "UPDATE", 'w'},
+	{Delete, "DELETE", 'd'},
+	{Truncate, "TRUNCATE", 'D'},
+	{References, "REFERENCES", 'x'},
+	{Trigger, "TRIGGER", 't'},
+	{Maintain, "MAINTAIN", 'm'},
+	{Execute, "EXECUTE", 'X'},
+	{Usage, "USAGE", 'U'},
+	{Create, "CREATE", 'C'},
+	{Connect, "CONNECT", 'c'},
+	{Temporary, "TEMPORARY", 'T'},
+	{Set, "SET", 's'},
+	{AlterSystem, "ALTER SYSTEM", 'A'},
+}
+
+// ParsePriv parses one privilege keyword as written in SQL or in a policy
+// (case-insensitive; TEMP is accepted for TEMPORARY, ALTER_SYSTEM for ALTER
+// SYSTEM).
+func ParsePriv(s string) (Priv, bool) {
+	u := strings.ToUpper(strings.TrimSpace(s))
+	u = strings.ReplaceAll(u, "_", " ")
+	if u == "TEMP" {
+		return Temporary, true
+	}
+	for _, e := range privOrder {
+		if e.keyword == u {
+			return e.p, true
+		}
+	}
+	return 0, false
+}
+
+// Keywords lists every privilege keyword, for suggestions in error messages.
+func Keywords() []string {
+	out := make([]string, 0, len(privOrder))
+	for _, e := range privOrder {
+		out = append(out, e.keyword)
+	}
+	return out
+}
+
+// Has reports whether every privilege of q is in p.
+func (p Priv) Has(q Priv) bool { return p&q == q }
+
+// Len is the number of privileges in the set.
+func (p Priv) Len() int { return bits.OnesCount16(uint16(p)) }
+
+// Each calls f for each privilege of the set, in print order.
+func (p Priv) Each(f func(Priv)) {
+	for _, e := range privOrder {
+		if p&e.p != 0 {
+			f(e.p)
+		}
+	}
+}
+
+// List returns the SQL keywords of the set in print order.
+func (p Priv) List() []string {
+	var out []string
+	for _, e := range privOrder {
+		if p&e.p != 0 {
+			out = append(out, e.keyword)
+		}
+	}
+	return out
+}
+
+// String is the comma-separated SQL form ("SELECT, INSERT").
+func (p Priv) String() string {
+	if p == 0 {
+		return "(none)"
+	}
+	return strings.Join(p.List(), ", ")
+}
+
+// Letters is the aclitem letter form ("arwd").
+func (p Priv) Letters() string {
+	var b strings.Builder
+	for _, e := range privOrder {
+		if p&e.p != 0 {
+			b.WriteByte(e.letter)
+		}
+	}
+	return b.String()
+}
+
+// Valid returns the privileges a kind accepts on a server version
+// (server_version_num, e.g. 170002). It is also what GRANT ALL means there.
+func Valid(k Kind, serverVersion int) Priv {
+	switch k {
+	case KindDatabase:
+		return Create | Connect | Temporary
+	case KindSchema:
+		return Usage | Create
+	case KindTable:
+		p := Select | Insert | Update | Delete | Truncate | References | Trigger
+		if serverVersion >= 170000 {
+			p |= Maintain
+		}
+		return p
+	case KindSequence:
+		return Usage | Select | Update
+	case KindFunction:
+		return Execute
+	case KindType:
+		return Usage
+	}
+	return 0
+}
+
+// ValidAnyVersion is Valid on the newest server pgward knows: what a policy
+// may name for the kind before the server version is known.
+func ValidAnyVersion(k Kind) Priv { return Valid(k, 1<<30) }
+
+// MinVersion is the first server version (server_version_num) that has the
+// privilege, or 0 when every supported version has it.
+func MinVersion(p Priv) int {
+	switch p {
+	case Maintain:
+		return 170000
+	case Set, AlterSystem:
+		return 150000
+	}
+	return 0
+}
+
+// Privileges is a set of privileges together with the subset that carries
+// the grant option. The zero value holds nothing.
+type Privileges struct {
+	Privs       Priv // privileges held
+	GrantOption Priv // subset of Privs held WITH GRANT OPTION
+}
+
+// Union merges two sets.
+func (p Privileges) Union(q Privileges) Privileges {
+	return Privileges{Privs: p.Privs | q.Privs, GrantOption: p.GrantOption | q.GrantOption}
+}
+
+// IsZero reports whether nothing is held.
+func (p Privileges) IsZero() bool { return p.Privs == 0 && p.GrantOption == 0 }
+
+// String is the aclitem letter form with '*' after grantable privileges.
+func (p Privileges) String() string {
+	var b strings.Builder
+	for _, e := range privOrder {
+		if p.Privs&e.p != 0 {
+			b.WriteByte(e.letter)
+			if p.GrantOption&e.p != 0 {
+				b.WriteByte('*')
+			}
+		}
+	}
+	return b.String()
+}
+
+// Grantee is the role an ACL item is granted to. The zero value is PUBLIC:
+// PostgreSQL reserves the name "public", so no role can collide with it.
+type Grantee string
+
+// Public is the pseudo-role every role belongs to.
+const Public Grantee = ""
+
+// IsPublic reports whether g is PUBLIC.
+func (g Grantee) IsPublic() bool { return g == Public }
+
+// String is the role name, or PUBLIC.
+func (g Grantee) String() string {
+	if g == Public {
+		return "PUBLIC"
+	}
+	return string(g)
+}
+
+// Item is one ACL entry: what a grantee holds on an object, by the grant of
+// one grantor.
+type Item struct {
+	Grantee Grantee
+	Grantor string
+	Privs   Privileges
+}
+
+func (i Item) String() string {
+	return fmt.Sprintf("%s=%s/%s", i.Grantee.String(), i.Privs, i.Grantor)
+}
+
+// Object names one object. Key identifies it; Subkind refines Kind for
+// rendering (relkind for tables, prokind for functions, typtype for types)
+// and takes no part in identity.
+type Object struct {
+	Kind    Kind
+	Schema  string // empty for databases and schemas
+	Name    string
+	Args    string // functions only: pg_get_function_identity_arguments
+	Subkind byte
+}
+
+// Key is a string that identifies the object among all others.
+func (o Object) Key() string {
+	return o.Kind.String() + "\x00" + o.Schema + "\x00" + o.Name + "\x00" + o.Args
+}
+
+// String is a readable, unquoted form for messages: schema.name(args).
+func (o Object) String() string {
+	s := o.Name
+	if o.Schema != "" {
+		s = o.Schema + "." + s
+	}
+	if o.Kind == KindFunction {
+		s += "(" + o.Args + ")"
+	}
+	return s
+}

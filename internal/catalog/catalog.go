@@ -1,0 +1,86 @@
+package catalog
+
+import (
+	"time"
+
+	"github.com/pgward/pgward/internal/acl"
+)
+
+// Catalog is the state of one database, as read in one snapshot.
+type Catalog struct {
+	// ServerVersion is server_version_num, e.g. 150018.
+	ServerVersion int
+	// Database is the connected database.
+	Database string
+	// CurrentUser is the connecting role (current_user).
+	CurrentUser string
+	// Roles holds every role of the cluster, by name.
+	Roles map[string]*Role
+	// Memberships lists pg_auth_members rows, system rows between
+	// predefined roles excluded.
+	Memberships []Membership
+	// Objects holds the database itself, the schemas in scope and the
+	// objects inside them, extension members excluded. Every ACL is
+	// expanded: a NULL ACL is read as acldefault.
+	Objects []*Object
+	// DefaultPrivileges lists pg_default_acl rows that are global or whose
+	// schema is in scope.
+	DefaultPrivileges []*DefaultACL
+	// Schemas are the schemas in scope, in name order.
+	Schemas []string
+}
+
+// Role is one pg_roles row.
+type Role struct {
+	Name            string
+	OID             uint32
+	Superuser       bool
+	Login           bool
+	Inherit         bool
+	CreateDB        bool
+	CreateRole      bool
+	Replication     bool
+	BypassRLS       bool
+	ConnectionLimit int        // -1: no limit
+	ValidUntil      *time.Time // nil: no expiry
+}
+
+// Predefined reports whether the role is one PostgreSQL creates itself
+// (pg_read_all_data, pg_database_owner, …): their OIDs are below 16384.
+func (r *Role) Predefined() bool { return r.OID < 16384 }
+
+// Membership is one pg_auth_members row: Member belongs to Role.
+// Inherit and Set are read on 16+; before 16 Inherit is the member's
+// rolinherit attribute and Set is true, which is how those servers behave.
+type Membership struct {
+	Role    string
+	Member  string
+	Grantor string
+	Admin   bool
+	Inherit bool
+	Set     bool
+}
+
+// Object is one object in scope with its owner and expanded ACL.
+type Object struct {
+	acl.Object
+	// ArgTypes lists a function's input argument types as
+	// oidvectortypes(proargtypes) prints them ("integer, text"); policies
+	// match signatures against it.
+	ArgTypes string
+	Owner    string
+	ACL      []acl.Item
+	// NullACL records that the catalog held NULL and ACL is acldefault.
+	NullACL bool
+}
+
+// DefaultACL is one pg_default_acl row.
+type DefaultACL struct {
+	ForRole string
+	Schema  string // empty: global entry
+	Kind    acl.Kind
+	ACL     []acl.Item
+}
+
+// Role returns the named role, or nil.
+func (c *Catalog) Role(name string) *Role { return c.Roles[name] }

@@ -1,0 +1,94 @@
+package plan
+
+import (
+	"github.com/pgward/pgward/internal/acl"
+	"github.com/pgward/pgward/internal/catalog"
+)
+
+// access answers who may act as whom, from the catalog's roles and
+// memberships, the way PostgreSQL checks it.
+type access struct {
+	c       *catalog.Catalog
+	rows    map[string][]catalog.Membership // by member
+	dbOwner string
+}
+
+func newAccess(c *catalog.Catalog) *access {
+	a := &access{c: c, rows: map[string][]catalog.Membership{}}
+	for _, m := range c.Memberships {
+		a.rows[m.Member] = append(a.rows[m.Member], m)
+	}
+	for _, o := range c.Objects {
+		if o.Kind == acl.KindDatabase {
+			a.dbOwner = o.Owner
+		}
+	}
+	return a
+}
+
+func (a *access) isSuperuser(role string) bool {
+	r := a.c.Role(role)
+	return r != nil && r.Superuser
+}
+
+// reaches reports whether from reaches to through memberships that pass
+// the edge test. pg_database_owner has the database owner as implicit member.
+func (a *access) reaches(from, to string, edge func(catalog.Membership) bool) bool {
+	if from == to {
+		return true
+	}
+	if to == "pg_database_owner" && a.dbOwner != "" && a.reaches(from, a.dbOwner, edge) {
+		return true
+	}
+	seen := map[string]bool{from: true}
+	queue := []string{from}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		for _, m := range a.rows[cur] {
+			if !edge(m) || seen[m.Role] {
+				continue
+			}
+			if m.Role == to {
+				return true
+			}
+			seen[m.Role] = true
+			queue = append(queue, m.Role)
+		}
+	}
+	return false
+}
+
+// canActAs: GRANT on owner's objects and ALTER DEFAULT PRIVILEGES FOR ROLE
+// need the privileges of the owner (a membership with INHERIT).
+func (a *access) canActAs(me, owner string) bool {
+	return a.isSuperuser(me) || a.reaches(me, owner, func(m catalog.Membership) bool { return m.Inherit })
+}
+
+// canSetRole: SET ROLE needs membership with SET (always, before 16).
+func (a *access) canSetRole(me, role string) bool {
+	return a.isSuperuser(me) || a.reaches(me, role, func(m catalog.Membership) bool { return m.Set })
+}
+
+// canAdmin: granting a role or altering one needs ADMIN OPTION on it, or
+// CREATEROLE (before 16 CREATEROLE covers every non-superuser role).
+func (a *access) canAdmin(me string, c *Change) bool {
+	if a.isSuperuser(me) {
+		return true
+	}
+	target := string(c.Grantee)
+	if c.Target == TargetMembership {
+		target = c.Membership.Role
+	}
+	r := a.c.Role(me)
+	t := a.c.Role(target)
+	if r != nil && r.CreateRole && a.c.ServerVersion < 160000 && t != nil && !t.Superuser {
+		return true
+	}
+	for _, m := range a.rows[me] {
+		if m.Role == target && m.Admin {
+			return c.Target == TargetMembership || (r != nil && r.CreateRole)
+		}
+	}
+	return false
+}

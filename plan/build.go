@@ -1,0 +1,501 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/pgward/pgward/internal/acl"
+	"github.com/pgward/pgward/internal/catalog"
+	"github.com/pgward/pgward/policy"
+)
+
+// Options tune Build. The zero value is the default.
+type Options struct {
+	// Strict turns the warning for a missing role with if_missing = "skip"
+	// into an error.
+	Strict bool
+}
+
+// Build computes the changes that make the catalog match the policy.
+//
+// Error diagnostics mean the plan must not be applied: a declared role is
+// missing, the policy asks for something this server version lacks, or a
+// change needs authority the connecting role does not have (the change is
+// in the plan with Blocked set, so it can be shown). Warnings are for the
+// user to read.
+func Build(p *policy.Policy, c *catalog.Catalog, o Options) (*Plan, hcl.Diagnostics) {
+	b := &builder{
+		pol:    p,
+		cat:    c,
+		opts:   o,
+		roles:  map[string]*policy.Role{},
+		access: newAccess(c),
+		plan: &Plan{
+			Database:       c.Database,
+			ServerVersion:  c.ServerVersion,
+			ConnectingRole: c.CurrentUser,
+			Fingerprint:    Fingerprint(c),
+		},
+	}
+	b.resolveRoles()
+	b.checkVersion()
+	b.roleAttributes()
+	b.memberships()
+	b.objectPrivileges()
+	b.defaultPrivileges()
+	b.classify()
+	b.finish()
+	return b.plan, b.diags
+}
+
+type builder struct {
+	pol    *policy.Policy
+	cat    *catalog.Catalog
+	opts   Options
+	access *access
+
+	// roles holds the declared roles that exist and are managed, by name.
+	roles map[string]*policy.Role
+	plan  *Plan
+	diags hcl.Diagnostics
+}
+
+func (b *builder) errorf(rng *hcl.Range, summary, detail string, args ...any) {
+	b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(detail, args...), Subject: rng})
+}
+
+func (b *builder) warnf(rng *hcl.Range, summary, detail string, args ...any) {
+	b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: summary, Detail: fmt.Sprintf(detail, args...), Subject: rng})
+}
+
+// resolveRoles keeps the declared roles that exist; the others follow
+// their if_missing.
+func (b *builder) resolveRoles() {
+	for _, r := range b.pol.Roles {
+		rng := r.DeclRange
+		if b.cat.Role(r.Name) != nil {
+			b.roles[r.Name] = r
+			continue
+		}
+		if r.IfMissing == policy.IfMissingSkip {
+			b.plan.Skipped = append(b.plan.Skipped, r.Name)
+			detail := "Nothing is planned for it. The next run picks it up once the role exists (if_missing = \"skip\")."
+			if b.opts.Strict {
+				b.errorf(&rng, fmt.Sprintf("Role %q does not exist", r.Name), "%s --strict makes this an error.", detail)
+			} else {
+				b.warnf(&rng, fmt.Sprintf("Role %q does not exist", r.Name), "%s", detail)
+			}
+			continue
+		}
+		b.errorf(&rng, fmt.Sprintf("Role %q does not exist", r.Name),
+			"Create it first, or set if_missing = \"skip\" to plan without it until it appears.")
+	}
+}
+
+// checkVersion rejects privileges and roles the server does not have, naming
+// the version, rather than skipping them.
+func (b *builder) checkVersion() {
+	v := b.cat.ServerVersion
+	check := func(privs acl.Priv, rng hcl.Range) {
+		privs.Each(func(p acl.Priv) {
+			if min := MinVersionOf(p); min > v {
+				b.errorf(&rng, fmt.Sprintf("%s needs PostgreSQL %d", p, min/10000),
+					"The server runs PostgreSQL %s, which has no %s privilege. Remove it from this rule.", VersionString(v), p)
+			}
+		})
+	}
+	for _, r := range b.roles {
+		for _, g := range r.Grants {
+			check(g.Privileges, g.DeclRange)
+		}
+		for _, d := range r.DefaultPrivileges {
+			check(d.Privileges, d.DeclRange)
+			if b.cat.Role(d.ForRole) == nil && !b.skipped(d.ForRole) {
+				rng := d.DeclRange
+				b.errorf(&rng, fmt.Sprintf("Role %q does not exist", d.ForRole), "for_role names the role that creates objects; it must exist.")
+			}
+		}
+		for _, m := range r.MemberOf {
+			if b.cat.Role(m.Role) != nil || b.skipped(m.Role) {
+				continue
+			}
+			rng := m.Range
+			detail := "Create the role first, or remove this member_of."
+			if since, ok := predefinedSince[m.Role]; ok && since > v {
+				detail = fmt.Sprintf("%s exists from PostgreSQL %d; this server runs %s. On older servers grant the privileges explicitly instead (see docs/postgres-versions.md).", m.Role, since/10000, VersionString(v))
+			}
+			b.errorf(&rng, fmt.Sprintf("Role %q does not exist", m.Role), "%s", detail)
+		}
+	}
+}
+
+// predefinedSince lists predefined roles that later versions added.
+var predefinedSince = map[string]int{
+	"pg_database_owner": 140000, "pg_read_all_data": 140000, "pg_write_all_data": 140000,
+	"pg_checkpoint": 150000, "pg_create_subscription": 160000, "pg_use_reserved_connections": 160000,
+	"pg_maintain": 170000, "pg_signal_autovacuum_worker": 180000,
+}
+
+// MinVersionOf is acl.MinVersion, re-exported for renderers and tests.
+func MinVersionOf(p acl.Priv) int { return acl.MinVersion(p) }
+
+func (b *builder) skipped(name string) bool {
+	for _, s := range b.plan.Skipped {
+		if s == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *builder) add(c *Change) { b.plan.Changes = append(b.plan.Changes, c) }
+
+// roleAttributes plans ALTER ROLE for managed roles and reports drift for
+// external ones.
+func (b *builder) roleAttributes() {
+	for _, name := range sortedKeys(b.roles) {
+		r := b.roles[name]
+		have := b.cat.Role(name)
+		var changes []AttributeChange
+		a := r.Attributes
+		boolAttr := func(key string, want *bool, got bool, yes, no string) {
+			if want == nil || *want == got {
+				return
+			}
+			changes = append(changes, AttributeChange{Name: key, Before: pick(got, yes, no), After: pick(*want, yes, no), SQL: pick(*want, yes, no)})
+		}
+		boolAttr("login", a.Login, have.Login, "LOGIN", "NOLOGIN")
+		boolAttr("inherit", a.Inherit, have.Inherit, "INHERIT", "NOINHERIT")
+		boolAttr("createdb", a.CreateDB, have.CreateDB, "CREATEDB", "NOCREATEDB")
+		boolAttr("createrole", a.CreateRole, have.CreateRole, "CREATEROLE", "NOCREATEROLE")
+		boolAttr("replication", a.Replication, have.Replication, "REPLICATION", "NOREPLICATION")
+		boolAttr("bypassrls", a.BypassRLS, have.BypassRLS, "BYPASSRLS", "NOBYPASSRLS")
+		if a.ConnectionLimit != nil && *a.ConnectionLimit != have.ConnectionLimit {
+			changes = append(changes, AttributeChange{Name: "connection_limit",
+				Before: fmt.Sprint(have.ConnectionLimit), After: fmt.Sprint(*a.ConnectionLimit),
+				SQL: fmt.Sprintf("CONNECTION LIMIT %d", *a.ConnectionLimit)})
+		}
+		if a.ValidUntil != nil {
+			if want, ok := parseValidUntil(*a.ValidUntil); ok && !sameValidUntil(want, have.ValidUntil) {
+				changes = append(changes, AttributeChange{Name: "valid_until",
+					Before: formatValidUntil(have.ValidUntil), After: *a.ValidUntil,
+					SQL: "VALID UNTIL " + quoteLiteral(*a.ValidUntil)})
+			} else if !ok {
+				rng := a.Ranges["valid_until"]
+				b.errorf(&rng, "Invalid valid_until", "%q is not a timestamp. Write RFC 3339 (2027-01-31T00:00:00Z) or \"infinity\".", *a.ValidUntil)
+			}
+		}
+		if len(changes) == 0 {
+			continue
+		}
+		if r.External {
+			for _, ch := range changes {
+				rng := a.Ranges[ch.Name]
+				b.plan.Drift = append(b.plan.Drift, Drift{Role: name, What: ch.Name, Want: ch.After, Have: ch.Before, Reason: ruleReason(rng)})
+			}
+			continue
+		}
+		rng := r.DeclRange
+		b.add(&Change{Action: Alter, Target: TargetRole, Grantee: acl.Grantee(name), Attributes: changes,
+			Authority: roleAuthority(changes), Reason: ruleReason(rng)})
+	}
+}
+
+func roleAuthority(changes []AttributeChange) Authority {
+	for _, c := range changes {
+		if c.Name == "replication" || c.Name == "bypassrls" {
+			return AuthoritySuperuser
+		}
+	}
+	return AuthorityAdmin
+}
+
+func pick(v bool, yes, no string) string {
+	if v {
+		return yes
+	}
+	return no
+}
+
+func ruleReason(rng hcl.Range) Reason {
+	r := rng
+	return Reason{Rule: &r}
+}
+
+var notDeclared = Reason{Text: "not declared"}
+
+// memberships plans membership grants, option changes and revokes for
+// managed roles, and reports drift for external ones.
+func (b *builder) memberships() {
+	v16 := b.cat.ServerVersion >= 160000
+	for _, name := range sortedKeys(b.roles) {
+		r := b.roles[name]
+		held := map[string][]catalog.Membership{}
+		for _, m := range b.cat.Memberships {
+			if m.Member == name {
+				held[m.Role] = append(held[m.Role], m)
+			}
+		}
+		declared := map[string]bool{}
+		for _, want := range r.MemberOf {
+			if b.cat.Role(want.Role) == nil {
+				continue // reported by checkVersion, or skipped
+			}
+			declared[want.Role] = true
+			rows := held[want.Role]
+			if len(rows) == 0 {
+				if r.External {
+					b.plan.Drift = append(b.plan.Drift, Drift{Role: name, What: "member of " + want.Role, Want: "member", Have: "not a member", Reason: ruleReason(want.Range)})
+					continue
+				}
+				mc := &MembershipChange{Role: want.Role, Admin: boolPtr(want.Admin)}
+				if v16 {
+					mc.Inherit, mc.Set = want.Inherit, want.Set
+				}
+				b.add(&Change{Action: Grant, Target: TargetMembership, Grantee: acl.Grantee(name), Membership: mc, Authority: AuthorityAdmin, Reason: ruleReason(want.Range)})
+				continue
+			}
+			// Options: any row granting them counts; changes apply to the
+			// first row in place (16+ keeps one row per grantor).
+			got := rows[0]
+			var diffs []string
+			mc := &MembershipChange{Role: want.Role, Grantor: got.Grantor}
+			if want.Admin != got.Admin {
+				mc.Admin = boolPtr(want.Admin)
+				diffs = append(diffs, fmt.Sprintf("admin %t → %t", got.Admin, want.Admin))
+			}
+			if v16 && want.Inherit != nil && *want.Inherit != got.Inherit {
+				mc.Inherit = want.Inherit
+				diffs = append(diffs, fmt.Sprintf("inherit %t → %t", got.Inherit, *want.Inherit))
+			}
+			if v16 && want.Set != nil && *want.Set != got.Set {
+				mc.Set = want.Set
+				diffs = append(diffs, fmt.Sprintf("set %t → %t", got.Set, *want.Set))
+			}
+			if len(diffs) == 0 {
+				continue
+			}
+			if r.External {
+				b.plan.Drift = append(b.plan.Drift, Drift{Role: name, What: "member of " + want.Role, Want: strings.Join(diffs, ", "), Have: "other options", Reason: ruleReason(want.Range)})
+				continue
+			}
+			b.add(&Change{Action: Alter, Target: TargetMembership, Grantee: acl.Grantee(name), Membership: mc, Authority: AuthorityAdmin, Reason: ruleReason(want.Range)})
+		}
+		for _, role := range sortedKeys(held) {
+			if declared[role] {
+				continue
+			}
+			for _, row := range held[role] {
+				if r.External {
+					b.plan.Drift = append(b.plan.Drift, Drift{Role: name, What: "member of " + role, Want: "not a member", Have: "member (granted by " + row.Grantor + ")", Reason: ruleReason(r.DeclRange)})
+					continue
+				}
+				b.add(&Change{Action: Revoke, Target: TargetMembership, Grantee: acl.Grantee(name),
+					Membership: &MembershipChange{Role: role, Grantor: row.Grantor}, Authority: AuthorityAdmin, Reason: notDeclared})
+				if !v16 {
+					break // one row per pair before 16
+				}
+			}
+		}
+	}
+}
+
+func boolPtr(v bool) *bool { return &v }
+
+// objectPrivileges diffs the ACL of every object in scope for each managed
+// grantee, and for PUBLIC where the policy manages it.
+func (b *builder) objectPrivileges() {
+	rules := b.compileRules()
+	for _, obj := range b.cat.Objects {
+		desired := map[acl.Grantee]want{}
+		for _, name := range sortedKeys(b.roles) {
+			if name == obj.Owner {
+				continue // the owner's own item is never managed
+			}
+			if w := rules.desired(name, obj); w.privs != 0 {
+				desired[acl.Grantee(name)] = w
+			}
+		}
+		// held collects what each managed grantee holds, by grantor.
+		for _, it := range obj.ACL {
+			g := it.Grantee
+			switch {
+			case g.IsPublic():
+				b.publicItem(obj, it)
+				continue
+			case string(g) == obj.Owner:
+				continue
+			case b.roles[string(g)] == nil:
+				continue // undeclared roles are never touched
+			}
+			w := desired[g]
+			if it.Grantor == obj.Owner {
+				if extra := it.Privs.Privs &^ w.privs; extra != 0 {
+					b.add(b.objectChange(Revoke, obj, g, acl.Privileges{Privs: extra, GrantOption: it.Privs.GrantOption & extra}, it.Grantor, notDeclared))
+				}
+				if opt := it.Privs.GrantOption & w.privs; opt != 0 {
+					c := b.objectChange(Revoke, obj, g, acl.Privileges{Privs: opt, GrantOption: opt}, it.Grantor, Reason{Rule: w.rule, Text: "grant option not declared"})
+					c.GrantOptionOnly = true
+					b.add(c)
+				}
+				w.privs &^= it.Privs.Privs
+				desired[g] = w
+				continue
+			}
+			// Granted by someone other than the owner: pgward's own GRANT
+			// would record the owner, so it never counts as held.
+			if extra := it.Privs.Privs &^ w.privs; extra != 0 {
+				b.add(b.objectChange(Revoke, obj, g, acl.Privileges{Privs: extra, GrantOption: it.Privs.GrantOption & extra}, it.Grantor, Reason{Text: "not declared (granted by " + it.Grantor + ")"}))
+			}
+		}
+		for _, g := range sortedKeys(desired) {
+			w := desired[g]
+			if w.privs != 0 {
+				b.add(b.objectChange(Grant, obj, g, acl.Privileges{Privs: w.privs}, obj.Owner, Reason{Rule: w.rule}))
+			}
+		}
+	}
+	rules.warnUnmatched(b)
+}
+
+// publicItem revokes what PUBLIC holds beyond the policy's ceiling.
+func (b *builder) publicItem(obj *catalog.Object, it acl.Item) {
+	if b.pol.Public == nil {
+		return
+	}
+	may, managed := b.pol.Public.MayHold[obj.Kind]
+	if !managed {
+		return
+	}
+	extra := it.Privs.Privs &^ may
+	if extra == 0 {
+		return
+	}
+	rng := b.pol.Public.Ranges[obj.Kind]
+	b.add(b.objectChange(Revoke, obj, acl.Public, acl.Privileges{Privs: extra}, it.Grantor, Reason{Rule: &rng, Text: "exceeds what PUBLIC may hold"}))
+}
+
+func (b *builder) objectChange(a Action, obj *catalog.Object, g acl.Grantee, p acl.Privileges, grantor string, why Reason) *Change {
+	c := &Change{Action: a, Target: TargetObject, Object: obj.Object, Owner: obj.Owner, Grantee: g, Privs: p, Grantor: grantor, Authority: AuthorityOwner, Reason: why}
+	if grantor != obj.Owner {
+		c.Authority = AuthorityGrantor
+		c.AsRole = grantor
+	}
+	return c
+}
+
+// defaultPrivileges diffs pg_default_acl for managed grantees.
+func (b *builder) defaultPrivileges() {
+	type key struct {
+		t DefaultTarget
+		g acl.Grantee
+	}
+	desired := map[key]want{}
+	var order []key
+	for _, name := range sortedKeys(b.roles) {
+		for _, d := range b.roles[name].DefaultPrivileges {
+			if b.cat.Role(d.ForRole) == nil || d.ForRole == name {
+				continue
+			}
+			k := key{DefaultTarget{ForRole: d.ForRole, Schema: d.Schema, Kind: d.Kind}, acl.Grantee(name)}
+			privs := d.Privileges & acl.Valid(d.Kind, b.cat.ServerVersion)
+			if d.All {
+				privs = acl.Valid(d.Kind, b.cat.ServerVersion)
+			}
+			w, seen := desired[k]
+			if !seen {
+				rng := d.DeclRange
+				w.rule = &rng
+				order = append(order, k)
+			}
+			w.privs |= privs
+			desired[k] = w
+		}
+	}
+	for _, row := range b.cat.DefaultPrivileges {
+		t := DefaultTarget{ForRole: row.ForRole, Schema: row.Schema, Kind: row.Kind}
+		for _, it := range row.ACL {
+			g := it.Grantee
+			if g.IsPublic() || string(g) == row.ForRole || b.roles[string(g)] == nil {
+				continue
+			}
+			k := key{t, g}
+			w := desired[k]
+			if extra := it.Privs.Privs &^ w.privs; extra != 0 {
+				b.add(&Change{Action: Revoke, Target: TargetDefault, Default: &k.t, Grantee: g, Privs: acl.Privileges{Privs: extra, GrantOption: it.Privs.GrantOption & extra}, Authority: AuthorityForRole, Reason: notDeclared})
+			}
+			w.privs &^= it.Privs.Privs
+			if _, ok := desired[k]; ok {
+				desired[k] = w
+			}
+		}
+	}
+	for _, k := range order {
+		w := desired[k]
+		if w.privs != 0 {
+			t := k.t
+			b.add(&Change{Action: Grant, Target: TargetDefault, Default: &t, Grantee: k.g, Privs: acl.Privileges{Privs: w.privs}, Authority: AuthorityForRole, Reason: Reason{Rule: w.rule}})
+		}
+	}
+}
+
+// classify marks the changes the connecting role cannot execute, so that
+// apply never discovers it halfway through.
+func (b *builder) classify() {
+	me := b.cat.CurrentUser
+	for _, c := range b.plan.Changes {
+		switch c.Authority {
+		case AuthorityOwner:
+			if !b.access.canActAs(me, c.Owner) {
+				c.Blocked = fmt.Sprintf("%s %s is owned by %s, and %s is neither that role, a member of it with INHERIT, nor a superuser. Run pgward as %s, or ALTER %s OWNER TO %s.",
+					c.Object.Kind, c.Object, c.Owner, me, c.Owner, keyword(c.Object), me)
+			}
+		case AuthorityGrantor:
+			if !b.access.canSetRole(me, c.AsRole) {
+				c.Blocked = fmt.Sprintf("the privilege was granted by %s, and only %s can revoke it (REVOKE by the owner would silently do nothing). Run: SET ROLE %s; %s; RESET ROLE;",
+					c.AsRole, c.AsRole, c.AsRole, renderOne(c, b.cat.ServerVersion))
+			}
+		case AuthorityForRole:
+			if !b.access.canActAs(me, c.Default.ForRole) {
+				c.Blocked = fmt.Sprintf("only %s, a member of it with INHERIT, or a superuser may change its default privileges; %s is none of them. Run pgward as %s, or GRANT %s TO %s.",
+					c.Default.ForRole, me, c.Default.ForRole, c.Default.ForRole, me)
+			}
+		case AuthorityAdmin:
+			if !b.access.canAdmin(me, c) {
+				c.Blocked = fmt.Sprintf("%s needs CREATEROLE or ADMIN OPTION on the role to do this. Run pgward as a role that has it, or let the system that owns the roles do it (external = true).", me)
+			}
+		case AuthoritySuperuser:
+			if !b.access.isSuperuser(me) {
+				c.Blocked = fmt.Sprintf("only a superuser can change REPLICATION or BYPASSRLS; %s is not one.", me)
+			}
+		}
+		if c.Blocked != "" {
+			b.errorf(c.Reason.Rule, "Change cannot be executed by "+me, "%s: %s", describe(c), c.Blocked)
+		}
+	}
+}
+
+// finish orders the changes and batches them into statements.
+func (b *builder) finish() {
+	sort.SliceStable(b.plan.Changes, func(i, j int) bool { return lessChange(b.plan.Changes[i], b.plan.Changes[j]) })
+	b.plan.Statements = batch(b.plan.Changes, b.cat.ServerVersion)
+}
+
+// want is the desired privileges of one grantee on one object, with the
+// rule that decided them.
+type want struct {
+	privs acl.Priv
+	rule  *hcl.Range
+}
+
+func sortedKeys[K ~string, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys
+}

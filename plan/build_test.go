@@ -1,0 +1,445 @@
+package plan_test
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/pgward/pgward/internal/acl"
+	"github.com/pgward/pgward/internal/catalog"
+	"github.com/pgward/pgward/plan"
+	"github.com/pgward/pgward/policy"
+)
+
+// loadPolicy decodes an HCL snippet as policy.hcl.
+func loadPolicy(t *testing.T, src string) *policy.Policy {
+	t.Helper()
+	p, diags := policy.Load(fstest.MapFS{"policy.hcl": {Data: []byte(src)}}, ".", policy.LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatalf("policy: %s", policy.FormatDiagnostics(diags))
+	}
+	return p
+}
+
+// fixture is a small database: owner alice (connecting), grantees bob and
+// carol, superuser postgres, schema app with a few objects.
+type fixture struct {
+	version int
+	me      string
+	objects []*catalog.Object
+	members []catalog.Membership
+	defs    []*catalog.DefaultACL
+	extra   []*catalog.Role
+}
+
+func role(name string, oid uint32) *catalog.Role {
+	return &catalog.Role{Name: name, OID: oid, Inherit: true, Login: true, ConnectionLimit: -1}
+}
+
+func (f fixture) catalog() *catalog.Catalog {
+	if f.version == 0 {
+		f.version = 160004
+	}
+	if f.me == "" {
+		f.me = "alice"
+	}
+	su := role("postgres", 10)
+	su.Superuser = true
+	roles := map[string]*catalog.Role{
+		"postgres": su, "alice": role("alice", 16384), "bob": role("bob", 16385), "carol": role("carol", 16386),
+		"pg_database_owner": role("pg_database_owner", 6171), "pg_read_all_data": role("pg_read_all_data", 6181),
+	}
+	if f.version < 140000 {
+		delete(roles, "pg_read_all_data")
+		delete(roles, "pg_database_owner")
+	}
+	for _, r := range f.extra {
+		roles[r.Name] = r
+	}
+	objs := append([]*catalog.Object{
+		obj(acl.KindDatabase, "", "appdb", "alice", item("", "alice", acl.Connect|acl.Temporary, 0), item("alice", "alice", acl.Valid(acl.KindDatabase, 0), 0)),
+		obj(acl.KindSchema, "", "app", "alice", item("alice", "alice", acl.Usage|acl.Create, 0)),
+	}, f.objects...)
+	return &catalog.Catalog{
+		ServerVersion: f.version, Database: "appdb", CurrentUser: f.me, Roles: roles,
+		Memberships: f.members, Objects: objs, DefaultPrivileges: f.defs, Schemas: []string{"app"},
+	}
+}
+
+func obj(k acl.Kind, schema, name, owner string, items ...acl.Item) *catalog.Object {
+	o := &catalog.Object{Object: acl.Object{Kind: k, Schema: schema, Name: name}, Owner: owner, ACL: items}
+	if k == acl.KindTable {
+		o.Subkind = 'r'
+	}
+	return o
+}
+
+func table(name string, items ...acl.Item) *catalog.Object {
+	all := append([]acl.Item{item("alice", "alice", acl.Valid(acl.KindTable, 160000), 0)}, items...)
+	return obj(acl.KindTable, "app", name, "alice", all...)
+}
+
+func item(grantee, grantor string, privs, grantable acl.Priv) acl.Item {
+	return acl.Item{Grantee: acl.Grantee(grantee), Grantor: grantor, Privs: acl.Privileges{Privs: privs, GrantOption: grantable}}
+}
+
+// summary renders changes compactly for comparison: "+ table app.t bob SELECT".
+func summary(p *plan.Plan) []string {
+	var out []string
+	for _, c := range p.Changes {
+		var s string
+		switch c.Target {
+		case plan.TargetObject:
+			s = string(rune(c.Action)) + " " + c.Object.Kind.String() + " " + c.Object.String() + " " + c.Grantee.String() + " " + c.Privs.Privs.String()
+			if c.GrantOptionOnly {
+				s += " (grant option)"
+			}
+			if c.AsRole != "" {
+				s += " as " + c.AsRole
+			}
+		case plan.TargetDefault:
+			s = string(rune(c.Action)) + " default " + c.Default.ForRole + "/" + c.Default.Schema + "/" + c.Default.Kind.String() + " " + c.Grantee.String() + " " + c.Privs.Privs.String()
+		case plan.TargetMembership:
+			s = string(rune(c.Action)) + " member " + c.Grantee.String() + " in " + c.Membership.Role
+		case plan.TargetRole:
+			s = string(rune(c.Action)) + " role " + c.Grantee.String()
+			for _, a := range c.Attributes {
+				s += " " + a.SQL
+			}
+		}
+		if c.Blocked != "" {
+			s += " BLOCKED"
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestBuild(t *testing.T) {
+	const bobDML = `
+role "bob" {
+  grant "table" {
+    schema     = "app"
+    privileges = ["SELECT", "INSERT", "UPDATE", "DELETE"]
+  }
+  grant "table" {
+    schema     = "app"
+    names      = ["schema_migrations"]
+    privileges = ["SELECT"]
+  }
+}`
+	tests := []struct {
+		name      string
+		policy    string
+		db        fixture
+		want      []string
+		wantDiags []string // substrings of error/warning summaries+details, in order
+	}{
+		{
+			name:   "owner only, nothing declared for the table",
+			policy: `role "bob" {}`,
+			db:     fixture{objects: []*catalog.Object{table("t")}},
+		},
+		{
+			name:   "exact name beats every table",
+			policy: bobDML,
+			db:     fixture{objects: []*catalog.Object{table("accounts"), table("schema_migrations")}},
+			want: []string{
+				"+ table app.accounts bob INSERT, SELECT, UPDATE, DELETE",
+				"+ table app.schema_migrations bob SELECT",
+			},
+		},
+		{
+			name:   "in sync",
+			policy: bobDML,
+			db: fixture{objects: []*catalog.Object{
+				table("accounts", item("bob", "alice", acl.Select|acl.Insert|acl.Update|acl.Delete, 0)),
+				table("schema_migrations", item("bob", "alice", acl.Select, 0)),
+			}},
+		},
+		{
+			name:   "revokes what is not declared",
+			policy: bobDML,
+			db: fixture{objects: []*catalog.Object{
+				table("accounts", item("bob", "alice", acl.Select|acl.Insert|acl.Update|acl.Delete|acl.Truncate, 0)),
+				table("schema_migrations", item("bob", "alice", acl.Select|acl.Insert, 0)),
+			}},
+			want: []string{
+				"- table app.accounts bob TRUNCATE",
+				"- table app.schema_migrations bob INSERT",
+			},
+		},
+		{
+			name:   "undeclared roles are never touched",
+			policy: `role "bob" {}`,
+			db:     fixture{objects: []*catalog.Object{table("t", item("carol", "alice", acl.Select, 0))}},
+		},
+		{
+			name:   "grant option not declared is revoked alone",
+			policy: bobDML,
+			db: fixture{objects: []*catalog.Object{
+				table("schema_migrations", item("bob", "alice", acl.Select, acl.Select)),
+			}},
+			want: []string{"- table app.schema_migrations bob SELECT (grant option)"},
+		},
+		{
+			name:   "privilege from another grantor is revoked as that grantor by a superuser",
+			policy: `role "bob" {}`,
+			db: fixture{me: "postgres", objects: []*catalog.Object{
+				table("t", item("carol", "alice", acl.Select, acl.Select), item("bob", "carol", acl.Select, 0)),
+			}},
+			want: []string{"- table app.t bob SELECT as carol"},
+		},
+		{
+			name:   "privilege from another grantor blocks an owner who cannot SET ROLE to it",
+			policy: `role "bob" {}`,
+			db: fixture{objects: []*catalog.Object{
+				table("t", item("carol", "alice", acl.Select, acl.Select), item("bob", "carol", acl.Select, 0)),
+			}},
+			want:      []string{"- table app.t bob SELECT as carol BLOCKED"},
+			wantDiags: []string{"only carol can revoke it"},
+		},
+		{
+			name:   "an object owned by a superuser blocks the owner role",
+			policy: "role \"bob\" {\n  grant \"table\" { privileges = [\"SELECT\"] }\n}",
+			db: fixture{objects: []*catalog.Object{
+				obj(acl.KindTable, "app", "t", "postgres", item("postgres", "postgres", acl.Valid(acl.KindTable, 160000), 0)),
+			}},
+			want:      []string{"+ table app.t bob SELECT BLOCKED"},
+			wantDiags: []string{"owned by postgres"},
+		},
+		{
+			name:   "a member of the owner with INHERIT acts as the owner",
+			policy: "role \"bob\" {\n  grant \"table\" { privileges = [\"SELECT\"] }\n}",
+			db: fixture{
+				me:      "carol",
+				members: []catalog.Membership{{Role: "alice", Member: "carol", Grantor: "postgres", Inherit: true, Set: true}},
+				objects: []*catalog.Object{table("t")},
+			},
+			want: []string{"+ table app.t bob SELECT"},
+		},
+		{
+			name:   "PUBLIC ceiling on 13/14: CREATE on public schema owned by the bootstrap superuser",
+			policy: `public { schema = ["USAGE"] }`,
+			db: fixture{version: 140010, objects: []*catalog.Object{
+				obj(acl.KindSchema, "", "public", "postgres", item("postgres", "postgres", acl.Usage|acl.Create, 0), item("", "postgres", acl.Usage|acl.Create, 0)),
+			}},
+			want:      []string{"- schema public PUBLIC CREATE BLOCKED"},
+			wantDiags: []string{"owned by postgres"},
+		},
+		{
+			name:   "PUBLIC ceiling on 15+: public schema already right; grants on it go through pg_database_owner",
+			policy: `public { schema = ["USAGE"] }` + "\n" + "role \"bob\" {\n  grant \"schema\" {\n    names = [\"public\"]\n    privileges = [\"USAGE\"]\n  }\n}",
+			db: fixture{version: 150004, objects: []*catalog.Object{
+				obj(acl.KindSchema, "", "public", "pg_database_owner", item("pg_database_owner", "pg_database_owner", acl.Usage|acl.Create, 0), item("", "pg_database_owner", acl.Usage, 0)),
+			}},
+			want: []string{"+ schema public bob USAGE"},
+		},
+		{
+			name:   "PUBLIC never holds CREATE on a database: nothing to plan",
+			policy: `public { database = ["CONNECT", "TEMPORARY"] }`,
+			db:     fixture{},
+		},
+		{
+			name: "missing role with if_missing = skip plans nothing and warns",
+			policy: `role "web" {
+  if_missing = "skip"
+  grant "table" { privileges = ["SELECT"] }
+}`,
+			db:        fixture{objects: []*catalog.Object{table("t")}},
+			wantDiags: []string{`Role "web" does not exist`},
+		},
+		{
+			name:      "missing role is an error by default",
+			policy:    `role "web" {}`,
+			db:        fixture{},
+			wantDiags: []string{`Role "web" does not exist`},
+		},
+		{
+			name:      "MAINTAIN needs 17",
+			policy:    "role \"bob\" {\n  grant \"table\" { privileges = [\"MAINTAIN\"] }\n}",
+			db:        fixture{version: 160004, objects: []*catalog.Object{table("t")}},
+			want:      []string{},
+			wantDiags: []string{"MAINTAIN needs PostgreSQL 17"},
+		},
+		{
+			name:   "ALL means MAINTAIN too on 17",
+			policy: "role \"bob\" {\n  grant \"table\" { privileges = [\"ALL\"] }\n}",
+			db:     fixture{version: 170002, objects: []*catalog.Object{table("t")}},
+			want:   []string{"+ table app.t bob INSERT, SELECT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER, MAINTAIN"},
+		},
+		{
+			name:      "pg_read_all_data on 13 points to the fallback",
+			policy:    "role \"bob\" {\n  member_of \"pg_read_all_data\" {}\n}",
+			db:        fixture{version: 130020, extra: nil},
+			wantDiags: []string{`Role "pg_read_all_data" does not exist`},
+		},
+		{
+			name: "default privileges: grant missing, revoke undeclared",
+			policy: `role "bob" {
+  default_privileges "table" {
+    for_role   = "alice"
+    schema     = "app"
+    privileges = ["SELECT"]
+  }
+}`,
+			db: fixture{defs: []*catalog.DefaultACL{
+				{ForRole: "alice", Kind: acl.KindSequence, ACL: []acl.Item{item("alice", "alice", acl.Valid(acl.KindSequence, 0), 0), item("bob", "alice", acl.Usage, 0)}},
+			}},
+			want: []string{
+				"+ default alice/app/table bob SELECT",
+				"- default alice//sequence bob USAGE",
+			},
+		},
+		{
+			name: "default privileges in sync",
+			policy: `role "bob" {
+  default_privileges "table" {
+    for_role   = "alice"
+    schema     = "app"
+    privileges = ["SELECT"]
+  }
+}`,
+			db: fixture{defs: []*catalog.DefaultACL{
+				{ForRole: "alice", Schema: "app", Kind: acl.KindTable, ACL: []acl.Item{item("bob", "alice", acl.Select, 0)}},
+			}},
+		},
+		{
+			name: "patterns and exclusions",
+			policy: `role "bob" {
+  grant "table" {
+    names      = ["oban_*"]
+    except     = ["oban_peers"]
+    privileges = ["SELECT"]
+  }
+}`,
+			db:   fixture{objects: []*catalog.Object{table("oban_jobs"), table("oban_peers"), table("users")}},
+			want: []string{"+ table app.oban_jobs bob SELECT"},
+		},
+		{
+			name: "functions by signature",
+			policy: `role "bob" {
+  grant "function" {
+    names      = ["f(integer)"]
+    privileges = ["EXECUTE"]
+  }
+}`,
+			db: fixture{objects: []*catalog.Object{
+				{Object: acl.Object{Kind: acl.KindFunction, Schema: "app", Name: "f", Args: "x integer", Subkind: 'f'}, ArgTypes: "integer", Owner: "alice",
+					ACL: []acl.Item{item("", "alice", acl.Execute, 0), item("alice", "alice", acl.Execute, 0)}},
+				{Object: acl.Object{Kind: acl.KindFunction, Schema: "app", Name: "f", Args: "x text", Subkind: 'f'}, ArgTypes: "text", Owner: "alice",
+					ACL: []acl.Item{item("", "alice", acl.Execute, 0), item("alice", "alice", acl.Execute, 0)}},
+			}},
+			want: []string{"+ function app.f(x integer) bob EXECUTE"},
+		},
+		{
+			name: "external role: attribute and membership drift is reported, not changed",
+			policy: `role "bob" {
+  external = true
+  inherit  = false
+  member_of "carol" {}
+}`,
+			db: fixture{},
+		},
+		{
+			name: "managed role: attributes altered, memberships granted and revoked",
+			policy: `role "bob" {
+  login           = false
+  connection_limit = 5
+  member_of "carol" { admin = true }
+}`,
+			db: fixture{me: "postgres", members: []catalog.Membership{{Role: "pg_read_all_data", Member: "bob", Grantor: "postgres", Inherit: true, Set: true}}},
+			want: []string{
+				"~ role bob NOLOGIN CONNECTION LIMIT 5",
+				"+ member bob in carol",
+				"- member bob in pg_read_all_data",
+			},
+		},
+		{
+			name:      "managed role: membership changes need CREATEROLE or ADMIN",
+			policy:    "role \"bob\" {\n  member_of \"carol\" {}\n}",
+			db:        fixture{},
+			want:      []string{"+ member bob in carol BLOCKED"},
+			wantDiags: []string{"needs CREATEROLE or ADMIN OPTION"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, diags := plan.Build(loadPolicy(t, tt.policy), tt.db.catalog(), plan.Options{})
+			got := summary(p)
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("changes:\n got %q\nwant %q", got, tt.want)
+			}
+			checkDiags(t, diags, tt.wantDiags)
+		})
+	}
+}
+
+func checkDiags(t *testing.T, diags hcl.Diagnostics, want []string) {
+	t.Helper()
+	if len(diags) != len(want) {
+		t.Fatalf("diagnostics: got %d, want %d:\n%s", len(diags), len(want), policy.FormatDiagnostics(diags))
+	}
+	for i, d := range diags {
+		if text := d.Summary + " " + d.Detail; !strings.Contains(text, want[i]) {
+			t.Errorf("diagnostic %d: %q does not contain %q", i, text, want[i])
+		}
+	}
+}
+
+func TestBuild_externalDrift(t *testing.T) {
+	pol := loadPolicy(t, `role "bob" {
+  external = true
+  inherit  = false
+  member_of "carol" {}
+}`)
+	p, diags := plan.Build(pol, fixture{}.catalog(), plan.Options{})
+	if diags.HasErrors() || !p.Empty() {
+		t.Fatalf("external role must plan nothing: %v %v", summary(p), diags)
+	}
+	var got []string
+	for _, d := range p.Drift {
+		got = append(got, d.Role+" "+d.What+": want "+d.Want+", have "+d.Have)
+	}
+	want := []string{"bob inherit: want NOINHERIT, have INHERIT", "bob member of carol: want member, have not a member"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("drift:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestBuild_strictMakesSkipAnError(t *testing.T) {
+	pol := loadPolicy(t, `role "web" { if_missing = "skip" }`)
+	_, diags := plan.Build(pol, fixture{}.catalog(), plan.Options{Strict: true})
+	if !diags.HasErrors() {
+		t.Fatalf("--strict: want an error for the missing role, got %v", diags)
+	}
+}
+
+func TestBuild_deterministic(t *testing.T) {
+	pol := loadPolicy(t, "role \"bob\" {\n  grant \"table\" { privileges = [\"SELECT\"] }\n}\nrole \"carol\" {\n  grant \"table\" { privileges = [\"INSERT\"] }\n}")
+	f := fixture{objects: []*catalog.Object{table("b"), table("a"), table("c")}}
+	first, _ := plan.Build(pol, f.catalog(), plan.Options{})
+	for i := 0; i < 20; i++ {
+		again, _ := plan.Build(pol, f.catalog(), plan.Options{})
+		if strings.Join(sqlOf(again), "\n") != strings.Join(sqlOf(first), "\n") {
+			t.Fatalf("plans differ between runs:\n%v\n%v", sqlOf(first), sqlOf(again))
+		}
+	}
+	want := []string{
+		`GRANT SELECT ON TABLE "app"."a", "app"."b", "app"."c" TO "bob"`,
+		`GRANT INSERT ON TABLE "app"."a", "app"."b", "app"."c" TO "carol"`,
+	}
+	if strings.Join(sqlOf(first), "\n") != strings.Join(want, "\n") {
+		t.Errorf("statements:\n got %q\nwant %q", sqlOf(first), want)
+	}
+}
+
+func sqlOf(p *plan.Plan) []string {
+	var out []string
+	for _, s := range p.Statements {
+		out = append(out, s.SQL)
+	}
+	return out
+}

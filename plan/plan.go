@@ -1,0 +1,247 @@
+package plan
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/pgward/pgward/internal/acl"
+)
+
+// Action is what a change does. Its value is the symbol the text plan
+// prints. The zero value is NoOp.
+type Action rune
+
+const (
+	NoOp   Action = 0
+	Grant  Action = '+'
+	Revoke Action = '-'
+	Alter  Action = '~'
+)
+
+func (a Action) String() string {
+	switch a {
+	case Grant:
+		return "grant"
+	case Revoke:
+		return "revoke"
+	case Alter:
+		return "alter"
+	}
+	return "no-op"
+}
+
+// Target says what a change acts on, and therefore which fields of Change
+// are set. The zero value is invalid.
+type Target uint8
+
+const (
+	TargetInvalid Target = iota
+	// TargetObject: a privilege on Object for Grantee (GRANT/REVOKE … ON).
+	TargetObject
+	// TargetDefault: a default privilege in Default for Grantee (ALTER
+	// DEFAULT PRIVILEGES).
+	TargetDefault
+	// TargetMembership: Grantee's membership in Membership.Role.
+	TargetMembership
+	// TargetRole: attributes of the role Grantee (ALTER ROLE).
+	TargetRole
+)
+
+// DefaultTarget names one pg_default_acl row: objects of Kind that ForRole
+// creates in Schema (every schema when Schema is empty).
+type DefaultTarget struct {
+	ForRole string
+	Schema  string
+	Kind    acl.Kind
+}
+
+func (d DefaultTarget) String() string {
+	s := fmt.Sprintf("default privileges for role %s on %ss", d.ForRole, d.Kind)
+	if d.Schema != "" {
+		s += " in schema " + d.Schema
+	}
+	return s
+}
+
+// MembershipChange describes the membership a change grants, revokes or
+// alters. Inherit and Set are nil when the policy does not declare them or
+// the server predates PostgreSQL 16.
+type MembershipChange struct {
+	Role    string
+	Grantor string // the row's grantor, for revokes on 16+
+	Admin   *bool
+	Inherit *bool
+	Set     *bool
+}
+
+// AttributeChange is one role attribute going from Before to After, both in
+// SQL spelling (LOGIN / NOLOGIN, CONNECTION LIMIT 5, …).
+type AttributeChange struct {
+	Name   string
+	Before string
+	After  string
+	SQL    string
+}
+
+// Authority is what the connecting role needs to execute a change.
+type Authority uint8
+
+const (
+	AuthorityNone Authority = iota
+	// AuthorityOwner: be the object's owner, a member of it, or a superuser.
+	AuthorityOwner
+	// AuthorityGrantor: act as the role that granted the privilege (SET ROLE).
+	AuthorityGrantor
+	// AuthorityForRole: act for the creating role of default privileges.
+	AuthorityForRole
+	// AuthorityAdmin: CREATEROLE or ADMIN OPTION on the granted role.
+	AuthorityAdmin
+	// AuthoritySuperuser: only a superuser may do it.
+	AuthoritySuperuser
+)
+
+func (a Authority) String() string {
+	switch a {
+	case AuthorityOwner:
+		return "owner"
+	case AuthorityGrantor:
+		return "grantor"
+	case AuthorityForRole:
+		return "for-role"
+	case AuthorityAdmin:
+		return "admin"
+	case AuthoritySuperuser:
+		return "superuser"
+	}
+	return "none"
+}
+
+// Reason says why a change is planned: the policy rule that asks for it, or
+// that nothing declares what the database holds.
+type Reason struct {
+	// Rule is the range of the policy block that asks for the change; nil
+	// for revokes of what nothing declares.
+	Rule *hcl.Range
+	// Text is a short explanation ("not declared", "exceeds what PUBLIC may
+	// hold").
+	Text string
+}
+
+func (r Reason) String() string {
+	if r.Rule != nil {
+		return fmt.Sprintf("%s:%d", r.Rule.Filename, r.Rule.Start.Line)
+	}
+	return r.Text
+}
+
+// Change is one fact to change: one grantee, one object (or default ACL
+// row, membership, role), one set of privileges. Which fields are set
+// depends on Target.
+type Change struct {
+	Action Action
+	Target Target
+
+	Object  acl.Object     // TargetObject
+	Owner   string         // TargetObject: the object's owner
+	Default *DefaultTarget // TargetDefault
+
+	// Grantee receives or loses the privileges; for TargetMembership it is
+	// the member, for TargetRole the altered role.
+	Grantee acl.Grantee
+	// Privs is what is granted or revoked. A revoke whose
+	// GrantOptionOnly is set takes away only the grant option of Privs.
+	Privs           acl.Privileges
+	GrantOptionOnly bool
+	// Grantor is the grantor of the ACL item a revoke removes.
+	Grantor string
+
+	Membership *MembershipChange  // TargetMembership
+	Attributes []AttributeChange // TargetRole
+
+	Authority Authority
+	// AsRole is the role the statement runs as (SET ROLE) when the
+	// connecting role must act as another grantor; empty: as itself.
+	AsRole string
+	// Blocked explains why the connecting role cannot execute the change,
+	// with the fix. A plan with a blocked change cannot be applied.
+	Blocked string
+
+	Reason Reason
+}
+
+// Statement is one SQL statement of the plan, with the changes it carries.
+// Apply executes statements exactly as given.
+type Statement struct {
+	SQL string
+	// AsRole, when set, is the role the statement must run as: apply wraps
+	// it in SET ROLE / RESET ROLE.
+	AsRole  string
+	Changes []*Change
+}
+
+// Drift is a difference pgward reports but never changes: attributes and
+// memberships of external roles.
+type Drift struct {
+	Role   string
+	What   string // "inherit", "member of pg_read_all_data", …
+	Want   string
+	Have   string
+	Reason Reason
+}
+
+// Plan is the outcome of Build.
+type Plan struct {
+	Database       string
+	ServerVersion  int
+	ConnectingRole string
+	// Fingerprint identifies the catalog state the plan was computed from.
+	Fingerprint string
+
+	Changes    []*Change
+	Statements []Statement
+	Drift      []Drift
+	// Skipped lists declared roles that do not exist and whose if_missing
+	// is "skip".
+	Skipped []string
+}
+
+// Empty reports whether the plan changes nothing.
+func (p *Plan) Empty() bool { return len(p.Changes) == 0 }
+
+// Summary counts changes by kind of action.
+type Summary struct {
+	Grant, Revoke, Alter int
+}
+
+// Summary counts the plan's changes.
+func (p *Plan) Summary() Summary {
+	var s Summary
+	for _, c := range p.Changes {
+		switch c.Action {
+		case Grant:
+			s.Grant++
+		case Revoke:
+			s.Revoke++
+		case Alter:
+			s.Alter++
+		}
+	}
+	return s
+}
+
+// Blocked lists the changes the connecting role cannot execute.
+func (p *Plan) Blocked() []*Change {
+	var out []*Change
+	for _, c := range p.Changes {
+		if c.Blocked != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// VersionString formats server_version_num for people: 150018 → "15.18".
+func VersionString(v int) string {
+	return fmt.Sprintf("%d.%d", v/10000, v%10000)
+}

@@ -1,0 +1,162 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+
+	"github.com/pgward/pgward/internal/acl"
+	"github.com/pgward/pgward/internal/catalog"
+	"github.com/pgward/pgward/policy"
+)
+
+// Ranks of a rule's match on one object; the highest rank that matches
+// decides (docs/policy.md, "Precedence").
+const (
+	rankAll     = 0 // the rule names no objects: every object of the kind
+	rankPattern = 1 // a pattern with * or ? matched
+	rankExact   = 2 // the object's exact name matched
+)
+
+type compiledRule struct {
+	grant   *policy.Grant
+	privs   acl.Priv
+	matched []bool // per exact pattern of grant.Names: did it match anything
+}
+
+type ruleSet struct {
+	byRole map[string]map[acl.Kind][]*compiledRule
+}
+
+func (b *builder) compileRules() *ruleSet {
+	rs := &ruleSet{byRole: map[string]map[acl.Kind][]*compiledRule{}}
+	for name, r := range b.roles {
+		byKind := map[acl.Kind][]*compiledRule{}
+		for _, g := range r.Grants {
+			privs := g.Privileges
+			if g.All {
+				privs = acl.Valid(g.Kind, b.cat.ServerVersion)
+			}
+			// What the server lacks was reported by checkVersion.
+			privs &= acl.Valid(g.Kind, b.cat.ServerVersion)
+			byKind[g.Kind] = append(byKind[g.Kind], &compiledRule{grant: g, privs: privs, matched: make([]bool, len(g.Names))})
+		}
+		rs.byRole[name] = byKind
+	}
+	return rs
+}
+
+// desired returns what the role's rules grant on the object.
+func (rs *ruleSet) desired(role string, obj *catalog.Object) want {
+	best := -1
+	var w want
+	for _, cr := range rs.byRole[role][obj.Kind] {
+		rank, ok := cr.match(obj)
+		if !ok {
+			continue
+		}
+		switch {
+		case rank > best:
+			best = rank
+			rng := cr.grant.DeclRange
+			w = want{privs: cr.privs, rule: &rng}
+		case rank == best:
+			w.privs |= cr.privs
+		}
+	}
+	return w
+}
+
+func (cr *compiledRule) match(obj *catalog.Object) (int, bool) {
+	g := cr.grant
+	if g.Kind.InSchema() && g.Schema != "" && g.Schema != obj.Schema {
+		return 0, false
+	}
+	for _, ex := range g.Except {
+		if matchPattern(ex.Text, obj) {
+			return 0, false
+		}
+	}
+	if len(g.Names) == 0 {
+		return rankAll, true
+	}
+	rank, ok := -1, false
+	for i, p := range g.Names {
+		if !matchPattern(p.Text, obj) {
+			continue
+		}
+		ok = true
+		r := rankPattern
+		if !isGlob(p.Text) {
+			r = rankExact
+			cr.matched[i] = true
+		}
+		if r > rank {
+			rank = r
+		}
+	}
+	return rank, ok
+}
+
+// warnUnmatched warns about exact names that matched no object: a typo, or
+// an object a later migration creates.
+func (rs *ruleSet) warnUnmatched(b *builder) {
+	for _, role := range sortedKeys(rs.byRole) {
+		for _, k := range acl.Kinds() {
+			for _, cr := range rs.byRole[role][k] {
+				for i, p := range cr.grant.Names {
+					if isGlob(p.Text) || cr.matched[i] {
+						continue
+					}
+					where := "in scope"
+					if cr.grant.Schema != "" {
+						where = "in schema " + cr.grant.Schema
+					}
+					rng := p.Range
+					b.warnf(&rng, fmt.Sprintf("No %s named %q", k, p.Text),
+						"The rule for %s names %q, but no %s %s has that name. Check the spelling; if a later migration creates it, the next run grants it.", role, p.Text, k, where)
+				}
+			}
+		}
+	}
+}
+
+// matchPattern matches a policy pattern against an object. A function
+// pattern with parentheses matches the signature, name(argument types).
+func matchPattern(pattern string, obj *catalog.Object) bool {
+	subject := obj.Name
+	if obj.Kind == acl.KindFunction && strings.Contains(pattern, "(") {
+		subject = obj.Name + "(" + obj.ArgTypes + ")"
+	}
+	return glob(pattern, subject)
+}
+
+func isGlob(p string) bool { return strings.ContainsAny(p, "*?") }
+
+// glob matches * (any run, empty included) and ? (one character); there is
+// no escape, as no PostgreSQL name needs one in practice.
+func glob(pattern, s string) bool {
+	p, n := []rune(pattern), []rune(s)
+	pi, ni := 0, 0
+	star, mark := -1, 0
+	for ni < len(n) {
+		switch {
+		case pi < len(p) && (p[pi] == '?' || p[pi] == n[ni]):
+			pi++
+			ni++
+		case pi < len(p) && p[pi] == '*':
+			star, mark = pi, ni
+			pi++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			ni = mark
+		default:
+			return false
+		}
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
+}

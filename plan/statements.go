@@ -1,0 +1,285 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pgward/pgward/internal/acl"
+	"github.com/pgward/pgward/internal/ident"
+)
+
+// maxObjectsPerStatement bounds the object list of one batched GRANT so
+// that a statement stays readable in logs and small on the wire.
+const maxObjectsPerStatement = 500
+
+// phase orders changes so that each statement is valid when it runs:
+// roles, memberships, grants from the database down, default privileges,
+// then revokes.
+func phase(c *Change) int {
+	switch c.Target {
+	case TargetRole:
+		return 1
+	case TargetMembership:
+		if c.Action == Revoke {
+			return 12
+		}
+		return 2
+	case TargetObject:
+		base := 3
+		if c.Action == Revoke {
+			base = 10
+		}
+		switch c.Object.Kind {
+		case acl.KindDatabase:
+			return base
+		case acl.KindSchema:
+			return base + 1
+		}
+		return base + 2
+	case TargetDefault:
+		if c.Action == Revoke {
+			return 11
+		}
+		return 6
+	}
+	return 99
+}
+
+func lessChange(a, b *Change) bool {
+	if pa, pb := phase(a), phase(b); pa != pb {
+		return pa < pb
+	}
+	if ka, kb := sortKey(a), sortKey(b); ka != kb {
+		return ka < kb
+	}
+	return a.Grantee < b.Grantee
+}
+
+func sortKey(c *Change) string {
+	switch c.Target {
+	case TargetObject:
+		return fmt.Sprintf("%d\x00%s\x00%s\x00%s", c.Object.Kind, c.Object.Schema, c.Object.Name, c.Object.Args)
+	case TargetDefault:
+		return fmt.Sprintf("%s\x00%s\x00%d", c.Default.ForRole, c.Default.Schema, c.Default.Kind)
+	case TargetMembership:
+		return string(c.Grantee) + "\x00" + c.Membership.Role + "\x00" + c.Membership.Grantor
+	}
+	return string(c.Grantee)
+}
+
+// keyword is the object class keyword of GRANT … ON <keyword>.
+func keyword(o acl.Object) string {
+	switch o.Kind {
+	case acl.KindDatabase:
+		return "DATABASE"
+	case acl.KindSchema:
+		return "SCHEMA"
+	case acl.KindTable:
+		return "TABLE"
+	case acl.KindSequence:
+		return "SEQUENCE"
+	case acl.KindFunction:
+		if o.Subkind == 'p' {
+			return "PROCEDURE"
+		}
+		return "FUNCTION"
+	case acl.KindType:
+		return "TYPE"
+	}
+	return "?"
+}
+
+// objectSQL is the quoted name of an object as GRANT expects it.
+func objectSQL(o acl.Object) string {
+	switch o.Kind {
+	case acl.KindDatabase, acl.KindSchema:
+		return ident.Quote(o.Name)
+	case acl.KindFunction:
+		// pg_get_function_identity_arguments already quotes what needs it.
+		return ident.QuoteQualified(o.Schema, o.Name) + "(" + o.Args + ")"
+	}
+	return ident.QuoteQualified(o.Schema, o.Name)
+}
+
+func granteeSQL(g acl.Grantee) string {
+	if g.IsPublic() {
+		return "PUBLIC"
+	}
+	return ident.Quote(string(g))
+}
+
+func quoteLiteral(s string) string { return ident.Literal(s) }
+
+// objectStatementHead is everything of an object GRANT/REVOKE but the
+// object list; changes with equal heads share a statement.
+func objectStatementHead(c *Change) (head, tail string) {
+	privs := strings.Join(c.Privs.Privs.List(), ", ")
+	switch {
+	case c.Action == Grant:
+		return fmt.Sprintf("GRANT %s ON %s ", privs, keyword(c.Object)), " TO " + granteeSQL(c.Grantee)
+	case c.GrantOptionOnly:
+		return fmt.Sprintf("REVOKE GRANT OPTION FOR %s ON %s ", privs, keyword(c.Object)), " FROM " + granteeSQL(c.Grantee)
+	default:
+		return fmt.Sprintf("REVOKE %s ON %s ", privs, keyword(c.Object)), " FROM " + granteeSQL(c.Grantee)
+	}
+}
+
+// statementsFor renders the statements of one change on its own.
+func statementsFor(c *Change, version int) []string {
+	switch c.Target {
+	case TargetObject:
+		head, tail := objectStatementHead(c)
+		return []string{head + objectSQL(c.Object) + tail}
+	case TargetDefault:
+		d := c.Default
+		s := "ALTER DEFAULT PRIVILEGES FOR ROLE " + ident.Quote(d.ForRole)
+		if d.Schema != "" {
+			s += " IN SCHEMA " + ident.Quote(d.Schema)
+		}
+		privs := strings.Join(c.Privs.Privs.List(), ", ")
+		if c.Action == Grant {
+			return []string{fmt.Sprintf("%s GRANT %s ON %s TO %s", s, privs, d.Kind.DefaultACLKeyword(), granteeSQL(c.Grantee))}
+		}
+		return []string{fmt.Sprintf("%s REVOKE %s ON %s FROM %s", s, privs, d.Kind.DefaultACLKeyword(), granteeSQL(c.Grantee))}
+	case TargetMembership:
+		return membershipSQL(c, version)
+	case TargetRole:
+		parts := make([]string, len(c.Attributes))
+		for i, a := range c.Attributes {
+			parts[i] = a.SQL
+		}
+		return []string{"ALTER ROLE " + ident.Quote(string(c.Grantee)) + " WITH " + strings.Join(parts, " ")}
+	}
+	return nil
+}
+
+func membershipSQL(c *Change, version int) []string {
+	m := c.Membership
+	role, member := ident.Quote(m.Role), ident.Quote(string(c.Grantee))
+	v16 := version >= 160000
+	switch c.Action {
+	case Grant:
+		s := "GRANT " + role + " TO " + member
+		if !v16 {
+			if m.Admin != nil && *m.Admin {
+				s += " WITH ADMIN OPTION"
+			}
+			return []string{s}
+		}
+		var opts []string
+		for _, o := range []struct {
+			name string
+			v    *bool
+		}{{"ADMIN", m.Admin}, {"INHERIT", m.Inherit}, {"SET", m.Set}} {
+			if o.v != nil {
+				opts = append(opts, fmt.Sprintf("%s %s", o.name, strings.ToUpper(fmt.Sprint(*o.v))))
+			}
+		}
+		if len(opts) > 0 {
+			s += " WITH " + strings.Join(opts, ", ")
+		}
+		return []string{s}
+	case Alter:
+		// Options change in place: GRANT … WITH x TRUE turns one on,
+		// REVOKE x OPTION FOR turns one off. Never revoke and re-grant.
+		var out []string
+		for _, o := range []struct {
+			name string
+			v    *bool
+		}{{"ADMIN", m.Admin}, {"INHERIT", m.Inherit}, {"SET", m.Set}} {
+			switch {
+			case o.v == nil:
+			case *o.v && v16:
+				out = append(out, fmt.Sprintf("GRANT %s TO %s WITH %s TRUE", role, member, o.name))
+			case *o.v:
+				out = append(out, fmt.Sprintf("GRANT %s TO %s WITH %s OPTION", role, member, o.name))
+			default:
+				out = append(out, fmt.Sprintf("REVOKE %s OPTION FOR %s FROM %s", o.name, role, member))
+			}
+		}
+		return out
+	case Revoke:
+		s := "REVOKE " + role + " FROM " + member
+		if v16 && m.Grantor != "" {
+			// 16+ keeps one row per grantor; a REVOKE removes only the row
+			// of the named grantor.
+			s += " GRANTED BY " + ident.Quote(m.Grantor)
+		}
+		return []string{s}
+	}
+	return nil
+}
+
+// renderOne renders one change as SQL, for messages.
+func renderOne(c *Change, version int) string {
+	return strings.Join(statementsFor(c, version), "; ")
+}
+
+// batch turns ordered changes into statements: object GRANTs and REVOKEs
+// with the same privileges, grantee and object class share one statement.
+func batch(changes []*Change, version int) []Statement {
+	type group struct {
+		head, tail, asRole string
+		objects         []string
+		changes         []*Change
+	}
+	var out []Statement
+	var groups []*group
+	index := map[string]*group{}
+	flush := func() {
+		for _, g := range groups {
+			for start := 0; start < len(g.objects); start += maxObjectsPerStatement {
+				end := min(start+maxObjectsPerStatement, len(g.objects))
+				out = append(out, Statement{SQL: g.head + strings.Join(g.objects[start:end], ", ") + g.tail, AsRole: g.asRole, Changes: g.changes[start:end]})
+			}
+		}
+		groups, index = nil, map[string]*group{}
+	}
+	lastPhase := -1
+	for _, c := range changes {
+		if p := phase(c); p != lastPhase {
+			flush()
+			lastPhase = p
+		}
+		if c.Target != TargetObject {
+			for _, sql := range statementsFor(c, version) {
+				out = append(out, Statement{SQL: sql, AsRole: c.AsRole, Changes: []*Change{c}})
+			}
+			continue
+		}
+		head, tail := objectStatementHead(c)
+		key := head + "\x00" + tail + "\x00" + c.AsRole
+		g := index[key]
+		if g == nil {
+			g = &group{head: head, tail: tail, asRole: c.AsRole}
+			index[key] = g
+			groups = append(groups, g)
+		}
+		g.objects = append(g.objects, objectSQL(c.Object))
+		g.changes = append(g.changes, c)
+	}
+	flush()
+	return out
+}
+
+// describe is a one-line description of a change for messages.
+func describe(c *Change) string {
+	switch c.Target {
+	case TargetObject:
+		return fmt.Sprintf("%s %s on %s %s %s %s", c.Action, c.Privs.Privs, c.Object.Kind, c.Object, toFrom(c.Action), c.Grantee)
+	case TargetDefault:
+		return fmt.Sprintf("%s %s on %s %s %s", c.Action, c.Privs.Privs, c.Default, toFrom(c.Action), c.Grantee)
+	case TargetMembership:
+		return fmt.Sprintf("%s membership of %s in %s", c.Action, c.Grantee, c.Membership.Role)
+	case TargetRole:
+		return fmt.Sprintf("alter role %s", c.Grantee)
+	}
+	return "change"
+}
+
+func toFrom(a Action) string {
+	if a == Revoke {
+		return "from"
+	}
+	return "to"
+}

@@ -1,0 +1,132 @@
+package policy
+
+import (
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/pgward/pgward/internal/acl"
+)
+
+// Policy is a fully evaluated policy: no HCL expressions remain, every
+// variable and local has been substituted. Ranges point back to the source
+// so that a plan can say which rule asked for a change.
+type Policy struct {
+	// Schemas is the managed scope. Empty means every non-system schema of
+	// the database.
+	Schemas []string
+	// Roles in declaration order (files in name order, blocks in file order).
+	Roles []*Role
+	// Public says what PUBLIC may hold, per kind. Nil: PUBLIC is not managed.
+	Public *Public
+}
+
+// IfMissing says what to do when a declared role does not exist.
+type IfMissing uint8
+
+const (
+	// IfMissingError makes plan fail. It is the default.
+	IfMissingError IfMissing = iota
+	// IfMissingSkip makes plan warn and plan nothing for the role.
+	IfMissingSkip
+)
+
+func (m IfMissing) String() string {
+	if m == IfMissingSkip {
+		return "skip"
+	}
+	return "error"
+}
+
+// Role is a declared, therefore managed, role.
+type Role struct {
+	Name string
+	// External roles are created and altered by another system: their
+	// attributes and memberships are compared and reported, never changed.
+	External  bool
+	IfMissing IfMissing
+	// Attributes holds the declared attributes; nil fields are not managed.
+	Attributes Attributes
+	// MemberOf lists the roles this role must be a member of.
+	MemberOf []*Membership
+	// Grants lists the grant rules in declaration order.
+	Grants []*Grant
+	// DefaultPrivileges lists what objects created later receive.
+	DefaultPrivileges []*DefaultPrivilege
+	// DeclRange is the range of the block header (`role "name"`).
+	DeclRange hcl.Range
+}
+
+// Attributes are role attributes; a nil field is not declared.
+type Attributes struct {
+	Login           *bool
+	Inherit         *bool
+	CreateDB        *bool
+	CreateRole      *bool
+	Replication     *bool
+	BypassRLS       *bool
+	ConnectionLimit *int
+	// ValidUntil is the timestamp text as written ("infinity" allowed).
+	ValidUntil *string
+	// Ranges of each declared attribute, keyed by its policy name
+	// ("login", "connection_limit", …).
+	Ranges map[string]hcl.Range
+}
+
+// Membership is one `member_of` entry. Inherit and Set are nil when not
+// declared; they exist on PostgreSQL 16+ only.
+type Membership struct {
+	Role    string
+	Inherit *bool
+	Set     *bool
+	Admin   bool
+	Range   hcl.Range
+}
+
+// Grant is one `grant "<kind>"` block.
+//
+// Precedence (documented in docs/policy.md): for one role and one object,
+// the matching rules of the most specific rank win and add up; ranks are
+// exact name > pattern with wildcards > no names (every object of the kind).
+type Grant struct {
+	Kind acl.Kind
+	// Schema restricts schema-scoped kinds to one schema; empty means every
+	// managed schema. For KindSchema, Names select the schemas.
+	Schema string
+	// Names selects objects. Empty: every object of the kind in scope. A
+	// function name may carry a signature: "f(integer, text)".
+	Names []Pattern
+	// Except removes objects from this rule only.
+	Except []Pattern
+	// Privileges to grant; with All set, every privilege the kind has on
+	// the server (resolved by plan, which knows the version).
+	Privileges acl.Priv
+	All        bool
+	DeclRange  hcl.Range
+}
+
+// Pattern is an object name, or a glob with * (any run of characters) and
+// ? (one character).
+type Pattern struct {
+	Text  string
+	Range hcl.Range
+}
+
+// DefaultPrivilege is one `default_privileges "<kind>"` block: objects that
+// ForRole creates later (in Schema, or anywhere when Schema is empty)
+// receive Privileges for the enclosing role.
+type DefaultPrivilege struct {
+	Kind       acl.Kind
+	ForRole    string
+	Schema     string
+	Privileges acl.Priv
+	All        bool
+	DeclRange  hcl.Range
+}
+
+// Public is the `public` block: per kind, the privileges PUBLIC may keep on
+// objects of that kind in scope. Anything more is revoked; nothing is
+// granted. Kinds absent from MayHold are not managed for PUBLIC.
+type Public struct {
+	MayHold   map[acl.Kind]acl.Priv
+	Ranges    map[acl.Kind]hcl.Range
+	DeclRange hcl.Range
+}
