@@ -450,8 +450,8 @@ func (b *builder) classify() {
 		switch c.Authority {
 		case AuthorityOwner:
 			if !b.access.canActAs(me, c.Owner) {
-				c.Blocked = fmt.Sprintf("%s %s is owned by %s, and %s is neither that role, a member of it with INHERIT, nor a superuser. Run pgward as %s, or ALTER %s OWNER TO %s.",
-					c.Object.Kind, c.Object, c.Owner, me, c.Owner, keyword(c.Object), me)
+				c.Blocked = fmt.Sprintf("%s %s is owned by %s, and %s is neither that role, a member of it with INHERIT, nor a superuser. Run pgward as %s, or ALTER %s %s OWNER TO %s.",
+					c.Object.Kind, c.Object, c.Owner, me, c.Owner, keyword(c.Object), objectSQL(c.Object), me)
 			}
 		case AuthorityGrantor:
 			if !b.access.canSetRole(me, c.AsRole) {

@@ -147,7 +147,7 @@ role "bob" {
 			policy: bobDML,
 			db:     fixture{objects: []*catalog.Object{table("accounts"), table("schema_migrations")}},
 			want: []string{
-				"+ table app.accounts bob INSERT, SELECT, UPDATE, DELETE",
+				"+ table app.accounts bob SELECT, INSERT, UPDATE, DELETE",
 				"+ table app.schema_migrations bob SELECT",
 			},
 		},
@@ -268,7 +268,7 @@ role "bob" {
 			name:   "ALL means MAINTAIN too on 17",
 			policy: "role \"bob\" {\n  grant \"table\" { privileges = [\"ALL\"] }\n}",
 			db:     fixture{version: 170002, objects: []*catalog.Object{table("t")}},
-			want:   []string{"+ table app.t bob INSERT, SELECT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER, MAINTAIN"},
+			want:   []string{"+ table app.t bob SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER, MAINTAIN"},
 		},
 		{
 			name:      "pg_read_all_data on 13 points to the fallback",

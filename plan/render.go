@@ -38,29 +38,33 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 	}
 	tw.printf("%s for database %s on PostgreSQL %s, connected as %s\n\n", subject, p.Database, VersionString(p.ServerVersion), p.ConnectingRole)
 
-	header := ""
+	// Group by object, in the order objects first appear; statements keep
+	// their own execution order.
+	var headers []string
+	byHeader := map[string][]*Change{}
 	for _, c := range p.Changes {
-		if h := changeHeader(c); h != header {
-			if header != "" {
-				tw.printf("\n")
-			}
-			header = h
-			tw.printf("  %s\n", tw.paint(ansiBold, "# "+h))
+		h := changeHeader(c)
+		if _, ok := byHeader[h]; !ok {
+			headers = append(headers, h)
 		}
-		sym, col := string(rune(c.Action)), actionColor(c.Action)
-		line := fmt.Sprintf("  %s %s", tw.paint(col, sym), changeLine(c))
-		tw.printf("%-64s  %s\n", line, c.Reason)
-		if c.Blocked != "" {
-			tw.printf("      %s %s\n", tw.paint(ansiRed, "cannot be executed:"), c.Blocked)
-		}
+		byHeader[h] = append(byHeader[h], c)
 	}
-	if len(p.Changes) > 0 {
+	for _, h := range headers {
+		tw.printf("  %s\n", tw.paint(ansiBold, "# "+h))
+		for _, c := range byHeader[h] {
+			sym, col := string(rune(c.Action)), actionColor(c.Action)
+			line := fmt.Sprintf("  %s %s", tw.paint(col, sym), changeLine(c))
+			tw.printf("%-64s  %s\n", line, c.Reason)
+			if c.Blocked != "" {
+				tw.printf("      %s %s\n", tw.paint(ansiRed, "cannot be executed:"), c.Blocked)
+			}
+		}
 		tw.printf("\n")
 	}
 	if len(p.Drift) > 0 {
 		tw.printf("  %s\n", tw.paint(ansiBold, "# external roles (reported, never changed by pgward)"))
 		for _, d := range p.Drift {
-			tw.printf("  %s %s: %s: policy wants %s, database has %s  %s\n", tw.paint(ansiYellow, "!"), d.Role, d.What, d.Want, d.Have, d.Reason)
+			tw.printf("  %s %s: %s: want %s, have %s  (%s)\n", tw.paint(ansiYellow, "!"), d.Role, d.What, d.Want, d.Have, d.Reason)
 		}
 		tw.printf("\n")
 	}

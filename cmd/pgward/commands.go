@@ -133,9 +133,9 @@ func (c *common) connConfig() (*pgx.ConnConfig, error) {
 
 // readPlan builds the plan in a READ ONLY, REPEATABLE READ transaction.
 func (c *common) readPlan(ctx context.Context, pol *policy.Policy, cfg *pgx.ConnConfig) (*plan.Plan, hcl.Diagnostics, error) {
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	conn, err := connstr.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return nil, nil, connstr.ConnectError(cfg, err)
+		return nil, nil, err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})

@@ -1,0 +1,307 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/pgward/pgward/internal/connstr"
+	"github.com/pgward/pgward/internal/ident"
+	"github.com/pgward/pgward/introspect"
+	"github.com/pgward/pgward/plan"
+	"github.com/pgward/pgward/policy"
+)
+
+// Defaults for Options fields left zero.
+const (
+	DefaultLockTimeout      = 5 * time.Second
+	DefaultStatementTimeout = 60 * time.Second
+	DefaultRetries          = 3
+)
+
+// lockKey is the pg_advisory_xact_lock key every pgward run takes in a
+// database: the first 8 bytes of "pgward\x00\x01" read as an int64.
+const lockKey int64 = 0x7067776172640001
+
+// Sentinel errors; match them with errors.Is.
+var (
+	// ErrStalePlan: the database changed between the approved plan and
+	// the run; nothing was executed.
+	ErrStalePlan = errors.New("the database changed since the plan was approved; run plan again")
+	// ErrPlanInvalid: the plan built under the lock has errors (a blocked
+	// change, a missing role); nothing was executed.
+	ErrPlanInvalid = errors.New("the plan cannot be applied")
+	// ErrNotConverged: after executing, the database still differs from the
+	// policy; everything was rolled back.
+	ErrNotConverged = errors.New("the database does not match the policy after applying; rolled back")
+)
+
+// Options tune Run. The zero value means the documented defaults.
+type Options struct {
+	Scope            introspect.Scope
+	Plan             plan.Options
+	LockTimeout      time.Duration // default DefaultLockTimeout
+	StatementTimeout time.Duration // default DefaultStatementTimeout
+	// Approved, when set, is the plan the user saw and accepted: Run
+	// refuses with ErrStalePlan if the plan it builds under the lock has a
+	// different fingerprint or different statements.
+	Approved *plan.Plan
+	// Retries bounds whole-run retries after "tuple concurrently updated";
+	// default DefaultRetries, negative for none.
+	Retries int
+	Logger  *slog.Logger
+}
+
+// Result reports what a successful run did.
+type Result struct {
+	Plan     *plan.Plan // the plan executed
+	Attempts int
+}
+
+// StatementError is a statement that failed; the whole run was rolled back.
+type StatementError struct {
+	Statement plan.Statement
+	Err       error
+}
+
+func (e *StatementError) Error() string {
+	why := ""
+	if len(e.Statement.Changes) > 0 && e.Statement.Changes[0].Reason.String() != "" {
+		why = " (" + e.Statement.Changes[0].Reason.String() + ")"
+	}
+	return fmt.Sprintf("execute %s%s: %v; nothing was changed", e.Statement.SQL, why, e.Err)
+}
+
+func (e *StatementError) Unwrap() error { return e.Err }
+
+// PlanError carries the diagnostics of a plan that cannot be applied.
+type PlanError struct {
+	Plan  *plan.Plan
+	Diags hcl.Diagnostics
+}
+
+func (e *PlanError) Error() string {
+	var msgs []string
+	for _, d := range e.Diags {
+		if d.Severity == hcl.DiagError {
+			msgs = append(msgs, d.Summary+": "+d.Detail)
+		}
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e *PlanError) Unwrap() error { return ErrPlanInvalid }
+
+// Retryable reports whether err is a conflict with a concurrent catalog
+// update, after which the whole run may be retried: "tuple concurrently
+// updated" (SQLSTATE XX000, matched by message), a unique violation on
+// pg_default_acl or pg_auth_members from a concurrent first grant, a
+// serialization failure or a deadlock.
+func Retryable(err error) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	switch pe.Code {
+	case "40001", "40P01":
+		return true
+	case "XX000":
+		return strings.Contains(pe.Message, "tuple concurrently updated")
+	case "23505":
+		return strings.Contains(pe.ConstraintName, "pg_default_acl") || strings.Contains(pe.ConstraintName, "pg_auth_members")
+	}
+	return false
+}
+
+// nothingHappened lists the SQLSTATEs of warnings that mean a GRANT or
+// REVOKE reported success and did nothing.
+var nothingHappened = map[string]string{
+	"01007": "no privileges were granted",
+	"01006": "no privileges could be revoked",
+	"0LP01": "privilege not valid for this object",
+}
+
+// Run converges the database to the policy in one transaction. cfg is
+// copied; its OnNotice is wrapped so that warnings which mean "nothing
+// happened" fail the run.
+//
+// Errors: *PlanError (wrapping ErrPlanInvalid), ErrStalePlan,
+// *StatementError, ErrNotConverged, or connection and catalog errors.
+func Run(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o Options) (*Result, error) {
+	if o.LockTimeout == 0 {
+		o.LockTimeout = DefaultLockTimeout
+	}
+	if o.StatementTimeout == 0 {
+		o.StatementTimeout = DefaultStatementTimeout
+	}
+	if o.Retries == 0 {
+		o.Retries = DefaultRetries
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	notices := &noticeLog{}
+	cfg = cfg.Copy()
+	prev := cfg.OnNotice
+	cfg.OnNotice = func(c *pgconn.PgConn, n *pgconn.Notice) {
+		notices.add(n)
+		if prev != nil {
+			prev(c, n)
+		}
+	}
+	conn, err := connstr.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+
+	for attempt := 1; ; attempt++ {
+		p, err := runOnce(ctx, conn, pol, o, notices)
+		if err == nil {
+			return &Result{Plan: p, Attempts: attempt}, nil
+		}
+		if !Retryable(err) || attempt > o.Retries {
+			return nil, err
+		}
+		// The approved plan may no longer match after a concurrent change;
+		// runOnce refuses then, which is the safe answer.
+		backoff := time.Duration(attempt*attempt) * 100 * time.Millisecond
+		o.Logger.Warn("concurrent catalog update; retrying the whole run", "attempt", attempt, "backoff", backoff, "error", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(backoff):
+		}
+	}
+}
+
+func runOnce(ctx context.Context, conn *pgx.Conn, pol *policy.Policy, o Options, notices *noticeLog) (*plan.Plan, error) {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	// Rollback after Commit is a no-op; on every error path it undoes all.
+	defer tx.Rollback(context.WithoutCancel(ctx))
+
+	setup := []string{
+		"SET LOCAL lock_timeout = " + ident.Literal(fmt.Sprintf("%dms", o.LockTimeout.Milliseconds())),
+		"SET LOCAL statement_timeout = " + ident.Literal(fmt.Sprintf("%dms", o.StatementTimeout.Milliseconds())),
+	}
+	for _, s := range setup {
+		if _, err := tx.Exec(ctx, s); err != nil {
+			return nil, fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey); err != nil {
+		return nil, fmt.Errorf("wait for the pgward advisory lock (another run holds it): %w", err)
+	}
+
+	cat, err := introspect.Read(ctx, tx, o.Scope)
+	if err != nil {
+		return nil, err
+	}
+	p, diags := plan.Build(pol, cat, o.Plan)
+	if diags.HasErrors() {
+		return nil, &PlanError{Plan: p, Diags: diags}
+	}
+	if o.Approved != nil && !samePlan(o.Approved, p) {
+		return nil, ErrStalePlan
+	}
+	for _, st := range p.Statements {
+		if err := execStatement(ctx, tx, st, notices); err != nil {
+			return nil, err
+		}
+		o.Logger.Info("executed", "sql", st.SQL, "as_role", st.AsRole)
+	}
+
+	after, err := introspect.Read(ctx, tx, o.Scope)
+	if err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
+	check, _ := plan.Build(pol, after, o.Plan)
+	if !check.Empty() {
+		var left []string
+		for _, st := range check.Statements {
+			left = append(left, st.SQL)
+		}
+		return nil, fmt.Errorf("%w: still to do: %s", ErrNotConverged, strings.Join(left, "; "))
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return p, nil
+}
+
+func execStatement(ctx context.Context, tx pgx.Tx, st plan.Statement, notices *noticeLog) error {
+	fail := func(err error) error { return &StatementError{Statement: st, Err: err} }
+	if st.AsRole != "" {
+		if _, err := tx.Exec(ctx, "SET ROLE "+ident.Quote(st.AsRole)); err != nil {
+			return fail(err)
+		}
+	}
+	notices.reset()
+	if _, err := tx.Exec(ctx, st.SQL); err != nil {
+		return fail(err)
+	}
+	if n := notices.nothingHappened(); n != nil {
+		return fail(fmt.Errorf("PostgreSQL warned %q (SQLSTATE %s): the statement reported success but changed nothing", n.Message, n.Code))
+	}
+	if st.AsRole != "" {
+		if _, err := tx.Exec(ctx, "RESET ROLE"); err != nil {
+			return fail(err)
+		}
+	}
+	return nil
+}
+
+// samePlan compares what two plans would execute and the state they were
+// computed from.
+func samePlan(a, b *plan.Plan) bool {
+	if a.Fingerprint != b.Fingerprint || len(a.Statements) != len(b.Statements) {
+		return false
+	}
+	for i := range a.Statements {
+		if a.Statements[i].SQL != b.Statements[i].SQL || a.Statements[i].AsRole != b.Statements[i].AsRole {
+			return false
+		}
+	}
+	return true
+}
+
+// noticeLog collects the notices of the statement being executed. pgx
+// calls OnNotice from the goroutine reading the connection, hence the mutex.
+type noticeLog struct {
+	mu      sync.Mutex
+	notices []*pgconn.Notice
+}
+
+func (l *noticeLog) add(n *pgconn.Notice) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.notices = append(l.notices, n)
+}
+
+func (l *noticeLog) reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.notices = nil
+}
+
+func (l *noticeLog) nothingHappened() *pgconn.Notice {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, n := range l.notices {
+		if _, ok := nothingHappened[n.Code]; ok {
+			return n
+		}
+	}
+	return nil
+}

@@ -1,0 +1,99 @@
+package plan_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/sergi/go-diff/diffmatchpatch"
+
+	"github.com/pgward/pgward/internal/acl"
+	"github.com/pgward/pgward/internal/catalog"
+	"github.com/pgward/pgward/plan"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// renderCases pair a directory under testdata/render (holding policy.hcl and
+// the want.* goldens) with the catalog the plan is built from.
+var renderCases = map[string]fixture{
+	"grant-and-revoke": {objects: []*catalog.Object{
+		table("accounts", item("bob", "alice", acl.Select|acl.Truncate, 0)),
+		table("schema_migrations", item("bob", "alice", acl.Select, acl.Select)),
+		obj(acl.KindSequence, "app", "accounts_id_seq", "alice", item("alice", "alice", acl.Valid(acl.KindSequence, 0), 0)),
+		{Object: acl.Object{Kind: acl.KindFunction, Schema: "app", Name: "touch", Args: "", Subkind: 'f'}, Owner: "alice",
+			ACL: []acl.Item{item("", "alice", acl.Execute, 0), item("alice", "alice", acl.Execute, 0)}},
+		{Object: acl.Object{Kind: acl.KindFunction, Schema: "app", Name: "cleanup", Args: "days integer", Subkind: 'p'}, ArgTypes: "integer", Owner: "alice",
+			ACL: []acl.Item{item("", "alice", acl.Execute, 0), item("alice", "alice", acl.Execute, 0)}},
+	}},
+	"blocked-and-drift": {
+		version: 140010,
+		objects: []*catalog.Object{
+			obj(acl.KindSchema, "", "public", "postgres", item("postgres", "postgres", acl.Usage|acl.Create, 0), item("", "postgres", acl.Usage|acl.Create, 0)),
+			table("t", item("bob", "carol", acl.Select, 0), item("carol", "alice", acl.Select, acl.Select)),
+		},
+	},
+}
+
+func TestRender(t *testing.T) {
+	for name, f := range renderCases {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join("testdata", "render", name)
+			src, err := os.ReadFile(filepath.Join(dir, "policy.hcl"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, _ := plan.Build(loadPolicy(t, string(src)), f.catalog(), plan.Options{})
+			for file, render := range map[string]func(*bytes.Buffer) error{
+				"want.txt":  func(b *bytes.Buffer) error { return plan.WriteText(b, p, plan.TextOptions{}) },
+				"want.json": func(b *bytes.Buffer) error { return plan.WriteJSON(b, p) },
+				"want.sql":  func(b *bytes.Buffer) error { return plan.WriteSQL(b, p) },
+			} {
+				var buf bytes.Buffer
+				if err := render(&buf); err != nil {
+					t.Fatal(err)
+				}
+				golden(t, filepath.Join(dir, file), buf.Bytes())
+			}
+		})
+	}
+}
+
+// golden compares got with the file, or rewrites the file under -update.
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./plan -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		dmp := diffmatchpatch.New()
+		diffs := dmp.DiffMain(string(want), string(got), false)
+		t.Errorf("%s differs from the golden file (-update rewrites it):\n%s", path, dmp.DiffPrettyText(diffs))
+	}
+}
+
+func TestWriteText_color(t *testing.T) {
+	p, _ := plan.Build(loadPolicy(t, "role \"bob\" {\n  grant \"table\" { privileges = [\"SELECT\"] }\n}"), fixture{objects: []*catalog.Object{table("t")}}.catalog(), plan.Options{})
+	var plain, colored bytes.Buffer
+	if err := plan.WriteText(&plain, p, plan.TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := plan.WriteText(&colored, p, plan.TextOptions{Color: true}); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(plain.Bytes(), []byte("\x1b[")) {
+		t.Error("colour escape codes without Color")
+	}
+	if !bytes.Contains(colored.Bytes(), []byte("\x1b[32m+")) {
+		t.Errorf("no green + with Color:\n%s", colored.String())
+	}
+}
