@@ -156,7 +156,7 @@ type Change struct {
 	// Grantor is the grantor of the ACL item a revoke removes.
 	Grantor string
 
-	Membership *MembershipChange  // TargetMembership
+	Membership *MembershipChange // TargetMembership
 	Attributes []AttributeChange // TargetRole
 
 	Authority Authority

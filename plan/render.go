@@ -271,19 +271,19 @@ type jsonAttribute struct {
 }
 
 type jsonChange struct {
-	Action          string           `json:"action"`
-	Target          string           `json:"target"`
-	Object          *jsonObject      `json:"object,omitempty"`
-	Default         *jsonDefault     `json:"default_privileges,omitempty"`
-	Membership      *jsonMembership  `json:"membership,omitempty"`
-	Attributes      []jsonAttribute  `json:"attributes,omitempty"`
-	Grantee         string           `json:"grantee"`
-	Privileges      []string         `json:"privileges,omitempty"`
-	GrantOptionOnly bool             `json:"grant_option_only,omitempty"`
-	Grantor         string           `json:"grantor,omitempty"`
-	Authority       string           `json:"authority"`
-	Blocked         string           `json:"blocked,omitempty"`
-	Reason          jsonReason       `json:"reason"`
+	Action          string          `json:"action"`
+	Target          string          `json:"target"`
+	Object          *jsonObject     `json:"object,omitempty"`
+	Default         *jsonDefault    `json:"default_privileges,omitempty"`
+	Membership      *jsonMembership `json:"membership,omitempty"`
+	Attributes      []jsonAttribute `json:"attributes,omitempty"`
+	Grantee         string          `json:"grantee"`
+	Privileges      []string        `json:"privileges,omitempty"`
+	GrantOptionOnly bool            `json:"grant_option_only,omitempty"`
+	Grantor         string          `json:"grantor,omitempty"`
+	Authority       string          `json:"authority"`
+	Blocked         string          `json:"blocked,omitempty"`
+	Reason          jsonReason      `json:"reason"`
 }
 
 type jsonReason struct {

@@ -2,8 +2,6 @@ package plan
 
 import (
 	"fmt"
-	"strings"
-
 
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
@@ -73,7 +71,7 @@ func (cr *compiledRule) match(obj *catalog.Object) (int, bool) {
 		return 0, false
 	}
 	for _, ex := range g.Except {
-		if matchPattern(ex.Text, obj) {
+		if matchPattern(ex, obj) {
 			return 0, false
 		}
 	}
@@ -82,12 +80,12 @@ func (cr *compiledRule) match(obj *catalog.Object) (int, bool) {
 	}
 	rank, ok := -1, false
 	for i, p := range g.Names {
-		if !matchPattern(p.Text, obj) {
+		if !matchPattern(p, obj) {
 			continue
 		}
 		ok = true
 		r := rankPattern
-		if !isGlob(p.Text) {
+		if !p.IsGlob() {
 			r = rankExact
 			cr.matched[i] = true
 		}
@@ -105,7 +103,7 @@ func (rs *ruleSet) warnUnmatched(b *builder) {
 		for _, k := range acl.Kinds() {
 			for _, cr := range rs.byRole[role][k] {
 				for i, p := range cr.grant.Names {
-					if isGlob(p.Text) || cr.matched[i] {
+					if p.IsGlob() || cr.matched[i] {
 						continue
 					}
 					where := "in scope"
@@ -122,41 +120,10 @@ func (rs *ruleSet) warnUnmatched(b *builder) {
 }
 
 // matchPattern matches a policy pattern against an object. A function
-// pattern with parentheses matches the signature, name(argument types).
-func matchPattern(pattern string, obj *catalog.Object) bool {
-	subject := obj.Name
-	if obj.Kind == acl.KindFunction && strings.Contains(pattern, "(") {
-		subject = obj.Name + "(" + obj.ArgTypes + ")"
+// pattern with a signature matches name(argument types).
+func matchPattern(p policy.Pattern, obj *catalog.Object) bool {
+	if obj.Kind == acl.KindFunction && p.HasSignature() {
+		return p.Match(obj.Name + "(" + obj.ArgTypes + ")")
 	}
-	return glob(pattern, subject)
-}
-
-func isGlob(p string) bool { return strings.ContainsAny(p, "*?") }
-
-// glob matches * (any run, empty included) and ? (one character); there is
-// no escape, as no PostgreSQL name needs one in practice.
-func glob(pattern, s string) bool {
-	p, n := []rune(pattern), []rune(s)
-	pi, ni := 0, 0
-	star, mark := -1, 0
-	for ni < len(n) {
-		switch {
-		case pi < len(p) && (p[pi] == '?' || p[pi] == n[ni]):
-			pi++
-			ni++
-		case pi < len(p) && p[pi] == '*':
-			star, mark = pi, ni
-			pi++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			ni = mark
-		default:
-			return false
-		}
-	}
-	for pi < len(p) && p[pi] == '*' {
-		pi++
-	}
-	return pi == len(p)
+	return p.Match(obj.Name)
 }

@@ -220,8 +220,8 @@ func renderOne(c *Change, version int) string {
 func batch(changes []*Change, version int) []Statement {
 	type group struct {
 		head, tail, asRole string
-		objects         []string
-		changes         []*Change
+		objects            []string
+		changes            []*Change
 	}
 	var out []Statement
 	var groups []*group

@@ -121,15 +121,15 @@ const (
 	Maintain    // relations, 17+
 )
 
-// privOrder is the order privileges are printed in; it follows the aclitem
-// letters (arwdDxtm X U C c T s A) so that output reads like psql's \dp.
+// privOrder is the order privileges are printed in: the order of the GRANT
+// documentation, SELECT first, which is how people write them.
 var privOrder = []struct {
 	p       Priv
 	keyword string
 	letter  byte
 }{
-	{Insert, "INSERT", 'a'},
 	{Select, "SELECT", 'r'},
+	{Insert, "INSERT", 'a'},
 	{Update, "UPDATE", 'w'},
 	{Delete, "DELETE", 'd'},
 	{Truncate, "TRUNCATE", 'D'},

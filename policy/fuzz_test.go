@@ -1,0 +1,75 @@
+package policy_test
+
+import (
+	"os"
+	"testing"
+	"testing/fstest"
+
+	"github.com/pgward/pgward/policy"
+)
+
+// rangeless are the summaries of the only diagnostics that have no place in
+// a file.
+var rangeless = map[string]bool{
+	"Undeclared variable": true, // -var for an undeclared variable
+	"Cannot read policy":  true,
+	"No policy files":     true,
+}
+
+func FuzzLoad(f *testing.F) {
+	for _, path := range []string{"testdata/full/policy.hcl", "testdata/vars/policy.hcl", "testdata/locals/b.hcl",
+		"testdata/invalid/many-errors/policy.hcl", "testdata/invalid/locals-cycle/policy.hcl"} {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(src)
+	}
+	for _, s := range []string{
+		``,
+		`role "`,
+		`role "a" { grant "table" { privileges = [` + "\"\x00\"" + `] } }`,
+		`role "a\"b" { member_of "a\"b" {} }`,
+		`role "x" { grant "function" { names = ["f((((", "f(,)", "()", "(", ")"] privileges = ["EXECUTE"] } }`,
+		`locals { a = local.a }`,
+		`locals { a = [for x in local.b : x] b = local.a }`,
+		`variable "v" { default = var.v }`,
+		`variable "" {}`,
+		`role "r" { connection_limit = 1e400 }`,
+		`role "r" { connection_limit = -1e400 }`,
+		`role "r" { connection_limit = 1/0 }`,
+		`role "r" { valid_until = 12 login = "yes" }`,
+		`role "r" { grant "table" { privileges = null } }`,
+		`role "r" { grant "table" { privileges = [null] } }`,
+		`role "r" { grant "table" { privileges = {a = 1} } }`,
+		`role "r" { grant "table" { names = ["${"*"}"] privileges = "SELECT" } }`,
+		`role "r" { default_privileges "database" { for_role = null privileges = ["ALL", "ALL"] } }`,
+		`public { table = ["ALL", "SELECT"] database = [] nope = 1 }`,
+		`scope { schemas = [] } scope {}`,
+		`role "r" { grant "table" { privileges = [upper("select")] } }`,
+		`role "r" { grant "table" { privileges = [format("%s")] } }`,
+		`role "r" { grant "table" { privileges = concat(["SELECT"], 1) } }`,
+		`role "r" { grant "table" { privileges = ["\u00e9\u0301"] } }`,
+		"role \"r\" {\r\n login = true\r\n}\r\n",
+		"\xef\xbb\xbfrole \"r\" {}",
+		"\xff\xfe",
+		`role "r" { grant "table" { privileges = [[[[[[[[[[[[[["SELECT"]]]]]]]]]]]]]] } }`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		fsys := fstest.MapFS{"fuzz.hcl": {Data: src}}
+		p, diags := policy.Load(fsys, "in", policy.LoadOptions{})
+		if diags.HasErrors() == (p != nil) {
+			t.Fatalf("policy non-nil = %v with errors = %v", p != nil, diags.HasErrors())
+		}
+		for _, d := range diags {
+			if d.Subject == nil || d.Subject.Filename == "" {
+				if !rangeless[d.Summary] {
+					t.Errorf("diagnostic without a range: %s: %s", d.Summary, d.Detail)
+				}
+			}
+		}
+		_ = policy.FormatDiagnostics(diags)
+	})
+}

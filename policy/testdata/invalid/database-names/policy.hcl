@@ -1,0 +1,6 @@
+role "web" {
+  grant "database" {
+    names      = ["app"]
+    privileges = ["CONNECT"]
+  }
+}

@@ -1,0 +1,7 @@
+role "web" {
+  default_privileges "schema" {
+    for_role   = "app"
+    schema     = "public"
+    privileges = ["USAGE"]
+  }
+}

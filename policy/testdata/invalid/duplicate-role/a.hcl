@@ -1,0 +1,3 @@
+role "web" {
+  login = true
+}

@@ -1,0 +1,5 @@
+# the same role again
+
+role "web" {
+  login = false
+}

@@ -1,0 +1,3 @@
+role "web" {
+  if_missing = "skp"
+}

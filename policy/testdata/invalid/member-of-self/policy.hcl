@@ -1,0 +1,3 @@
+role "web" {
+  member_of "web" {}
+}

@@ -1,0 +1,3 @@
+role "pg_monitor" {}
+role "public" {}
+role "none" {}

@@ -1,0 +1,10 @@
+scope {
+  schemas = ["app"]
+}
+
+role "web" {
+  grant "table" {
+    schema     = "ap"
+    privileges = ["SELECT"]
+  }
+}

@@ -1,0 +1,3 @@
+variable "schema" {
+  default = "public"
+}

@@ -1,0 +1,8 @@
+role "web" {
+  grant "tabel" {
+    privileges = ["SELECT"]
+  }
+  grant "view" {
+    privileges = ["SELECT"]
+  }
+}

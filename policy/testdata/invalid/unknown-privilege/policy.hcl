@@ -1,0 +1,5 @@
+role "web" {
+  grant "table" {
+    privileges = ["SELCT", "INSERT"]
+  }
+}

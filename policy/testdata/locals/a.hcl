@@ -1,0 +1,4 @@
+locals {
+  reader = "${local.prefix}_ro"
+  roles  = concat([local.reader], [local.writer])
+}

@@ -1,0 +1,7 @@
+variable "schema" {
+  default = "app"
+}
+
+locals {
+  owner = "app_owner"
+}

@@ -1,0 +1,6 @@
+role "web" {
+  grant "table" {
+    schema     = var.schema
+    privileges = ["SELECT"]
+  }
+}
