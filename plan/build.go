@@ -119,6 +119,11 @@ func (b *builder) checkVersion() {
 			}
 		}
 		for _, m := range r.MemberOf {
+			if (m.Inherit != nil || m.Set != nil) && v < 160000 {
+				rng := m.Range
+				b.errorf(&rng, "Membership options need PostgreSQL 16",
+					"The server runs PostgreSQL %s, where a membership has no INHERIT or SET option of its own (the member's INHERIT attribute decides). Remove inherit and set from this member_of.", VersionString(v))
+			}
 			if b.cat.Role(m.Role) != nil || b.skipped(m.Role) {
 				continue
 			}

@@ -358,6 +358,18 @@ role "bob" {
 			},
 		},
 		{
+			name:      "membership options on 15 are an error naming the version",
+			policy:    "role \"bob\" {\n  member_of \"carol\" {\n    inherit = false\n  }\n}",
+			db:        fixture{version: 150004, me: "postgres", members: []catalog.Membership{{Role: "carol", Member: "bob", Grantor: "postgres", Inherit: true, Set: true}}},
+			wantDiags: []string{"Membership options need PostgreSQL 16"},
+		},
+		{
+			name:   "membership options change in place on 16",
+			policy: "role \"bob\" {\n  member_of \"carol\" {\n    inherit = false\n  }\n}",
+			db:     fixture{me: "postgres", members: []catalog.Membership{{Role: "carol", Member: "bob", Grantor: "postgres", Inherit: true, Set: true}}},
+			want:   []string{"~ member bob in carol"},
+		},
+		{
 			name:      "managed role: membership changes need CREATEROLE or ADMIN",
 			policy:    "role \"bob\" {\n  member_of \"carol\" {}\n}",
 			db:        fixture{},
