@@ -478,7 +478,13 @@ func (b *builder) classify() {
 			}
 		}
 		if c.Blocked != "" {
-			b.errorf(c.Reason.Rule, "Change cannot be executed by "+me, "%s: %s", describe(c), c.Blocked)
+			rng := c.Reason.Rule
+			if r := b.roles[string(c.Grantee)]; rng == nil && r != nil {
+				// A revoke of something undeclared: point at the role.
+				decl := r.DeclRange
+				rng = &decl
+			}
+			b.errorf(rng, "Change cannot be executed by "+me, "%s: %s", describe(c), c.Blocked)
 		}
 	}
 }

@@ -1,0 +1,214 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/pgward/pgward/internal/connstr"
+	"github.com/pgward/pgward/internal/pgtest"
+	"github.com/pgward/pgward/introspect"
+	"github.com/pgward/pgward/plan"
+	"github.com/pgward/pgward/policy"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// setup makes an owner role that owns schema s with tables a and b, and a
+// grantee role; it returns the owner's config and a policy giving the
+// grantee SELECT on every table of s.
+func setup(t *testing.T) (*pgtest.DB, *pgx.ConnConfig, *policy.Policy, string) {
+	t.Helper()
+	db := pgtest.NewDB(t)
+	owner, reader := db.RoleName("owner"), db.RoleName("reader")
+	db.CreateRole(t, owner, "LOGIN")
+	db.CreateRole(t, reader, "LOGIN")
+	db.Exec(t, fmt.Sprintf("CREATE SCHEMA s AUTHORIZATION %q", owner))
+	db.ExecAs(t, owner, "CREATE TABLE s.a (id int); CREATE TABLE s.b (id int)")
+	src := fmt.Sprintf(`scope { schemas = ["s"] }
+role %q {
+  grant "table" {
+    schema     = "s"
+    privileges = ["SELECT"]
+  }
+}
+`, reader)
+	pol, diags := policy.Load(fstest.MapFS{"policy.hcl": {Data: []byte(src)}}, ".", policy.LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(policy.FormatDiagnostics(diags))
+	}
+	cfg, err := connstr.ParseConfig(db.RoleURL(owner))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, cfg, pol, reader
+}
+
+func canSelect(t *testing.T, db *pgtest.DB, role, table string) bool {
+	t.Helper()
+	conn, err := db.Server.SuperuserConn(context.Background(), db.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var ok bool
+	if err := conn.QueryRow(context.Background(), "SELECT has_table_privilege($1, $2, 'SELECT')", role, table).Scan(&ok); err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
+func previewPlan(t *testing.T, cfg *pgx.ConnConfig, pol *policy.Policy) *plan.Plan {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	cat, err := introspect.Read(ctx, conn, introspect.Scope{Schemas: pol.Schemas})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, diags := plan.Build(pol, cat, plan.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return p
+}
+
+func TestRun_convergesAndVerifies(t *testing.T) {
+	db, cfg, pol, reader := setup(t)
+	res, err := Run(context.Background(), cfg, pol, Options{Scope: introspect.Scope{Schemas: pol.Schemas}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(res.Plan.Changes); got != 2 {
+		t.Errorf("changes: got %d, want 2 (SELECT on s.a and s.b)", got)
+	}
+	if len(res.Plan.Statements) != 1 {
+		t.Errorf("statements: got %d, want one batched GRANT", len(res.Plan.Statements))
+	}
+	if !canSelect(t, db, reader, "s.a") || !canSelect(t, db, reader, "s.b") {
+		t.Error("reader cannot SELECT after apply")
+	}
+	if p := previewPlan(t, cfg, pol); !p.Empty() {
+		t.Errorf("second plan not empty: %d changes", len(p.Changes))
+	}
+}
+
+func TestRun_refusesAStalePlan(t *testing.T) {
+	db, cfg, pol, reader := setup(t)
+	approved := previewPlan(t, cfg, pol)
+	db.ExecAs(t, cfg.User, "CREATE TABLE s.c (id int)") // a migration ran since
+	_, err := Run(context.Background(), cfg, pol, Options{Scope: introspect.Scope{Schemas: pol.Schemas}, Approved: approved})
+	if !errors.Is(err, ErrStalePlan) {
+		t.Fatalf("got %v, want ErrStalePlan", err)
+	}
+	if canSelect(t, db, reader, "s.a") {
+		t.Error("a refused run granted something")
+	}
+}
+
+func TestRun_waitsForTheAdvisoryLockAndTimesOut(t *testing.T) {
+	db, cfg, pol, reader := setup(t)
+	ctx := context.Background()
+	holder, err := db.Server.SuperuserConn(ctx, db.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close(ctx)
+	if _, err := holder.Exec(ctx, "SELECT pg_advisory_lock($1)", lockKey); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(ctx, cfg, pol, Options{Scope: introspect.Scope{Schemas: pol.Schemas}, LockTimeout: 200 * time.Millisecond, Retries: -1})
+	if err == nil || !strings.Contains(err.Error(), "advisory lock") {
+		t.Fatalf("got %v, want a lock timeout on the advisory lock", err)
+	}
+	if canSelect(t, db, reader, "s.a") {
+		t.Error("a run that could not lock granted something")
+	}
+	if _, err := holder.Exec(ctx, "SELECT pg_advisory_unlock($1)", lockKey); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(ctx, cfg, pol, Options{Scope: introspect.Scope{Schemas: pol.Schemas}}); err != nil {
+		t.Fatalf("after the lock is released: %v", err)
+	}
+}
+
+func TestRun_concurrentRunsQueue(t *testing.T) {
+	db, cfg, pol, reader := setup(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = Run(context.Background(), cfg, pol, Options{Scope: introspect.Scope{Schemas: pol.Schemas}})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("run %d: %v", i, err)
+		}
+	}
+	if !canSelect(t, db, reader, "s.b") {
+		t.Error("reader cannot SELECT after concurrent applies")
+	}
+}
+
+// A statement that PostgreSQL answers with a "nothing happened" warning
+// fails the run: GRANT INSERT on a sequence through ON TABLE only warns.
+func TestExecStatement_warningIsAnError(t *testing.T) {
+	db, cfg, _, reader := setup(t)
+	ctx := context.Background()
+	db.ExecAs(t, cfg.User, "CREATE SEQUENCE s.seq")
+	notices := &noticeLog{}
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { notices.add(n) }
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	st := plan.Statement{SQL: fmt.Sprintf(`GRANT INSERT ON TABLE s.seq TO %q`, reader)}
+	err = execStatement(ctx, tx, st, notices)
+	var se *StatementError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "0LP01") {
+		t.Fatalf("got %v, want a StatementError for SQLSTATE 0LP01", err)
+	}
+}
+
+func TestRetryable(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{&pgconn.PgError{Code: "XX000", Message: "tuple concurrently updated"}, true},
+		{fmt.Errorf("execute: %w", &pgconn.PgError{Code: "XX000", Message: "tuple concurrently updated"}), true},
+		{&pgconn.PgError{Code: "XX000", Message: "cache lookup failed"}, false},
+		{&pgconn.PgError{Code: "40001"}, true},
+		{&pgconn.PgError{Code: "23505", ConstraintName: "pg_default_acl_role_nsp_obj_index"}, true},
+		{&pgconn.PgError{Code: "23505", ConstraintName: "users_pkey"}, false},
+		{&pgconn.PgError{Code: "42501"}, false},
+		{errors.New("plain"), false},
+	}
+	for _, tt := range tests {
+		if got := Retryable(tt.err); got != tt.want {
+			t.Errorf("Retryable(%v) = %t, want %t", tt.err, got, tt.want)
+		}
+	}
+}

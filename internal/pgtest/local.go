@@ -1,0 +1,368 @@
+package pgtest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// dirPrefix names the temporary directories of local clusters; stale ones
+// (their owner process is gone) are removed by later Starts.
+const dirPrefix = "pgward-pg-"
+
+// localCluster is a cluster created by initdb in a temporary directory.
+type localCluster struct {
+	bin   string // directory of initdb, pg_ctl and postgres
+	dir   string // temporary directory holding everything below
+	data  string // data directory
+	sock  string // unix socket directory
+	log   string // server log
+	runAs string // unprivileged user running the server when we are root
+	logf  func(string, ...any)
+}
+
+// findBinDir returns a directory holding initdb and pg_ctl, or "" and what
+// was tried. An explicit dir that lacks them is an error.
+func findBinDir(explicit string) (dir string, tried []string, err error) {
+	if explicit != "" {
+		if err := hasBinaries(explicit); err != nil {
+			return "", nil, fmt.Errorf("PostgreSQL bin directory %s: %w", explicit, err)
+		}
+		return explicit, nil, nil
+	}
+
+	if pgConfig, err := exec.LookPath("pg_config"); err == nil {
+		out, err := exec.Command(pgConfig, "--bindir").Output()
+		d := strings.TrimSpace(string(out))
+		switch {
+		case err != nil:
+			tried = append(tried, fmt.Sprintf("pg_config --bindir: %v", err))
+		case hasBinaries(d) != nil:
+			tried = append(tried, fmt.Sprintf("pg_config --bindir %s: %v", d, hasBinaries(d)))
+		default:
+			return d, nil, nil
+		}
+	} else {
+		tried = append(tried, "pg_config: not on PATH")
+	}
+
+	initdb, err1 := exec.LookPath("initdb")
+	_, err2 := exec.LookPath("pg_ctl")
+	if err1 == nil && err2 == nil {
+		if real, err := filepath.EvalSymlinks(initdb); err == nil {
+			initdb = real
+		}
+		d := filepath.Dir(initdb)
+		if err := hasBinaries(d); err == nil {
+			return d, nil, nil
+		}
+		tried = append(tried, fmt.Sprintf("PATH: %s lacks pg_ctl or postgres", d))
+	} else {
+		tried = append(tried, "PATH: no initdb and pg_ctl")
+	}
+
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Slice(dirs, func(i, j int) bool { return majorOf(dirs[i]) > majorOf(dirs[j]) })
+	for _, d := range dirs {
+		if hasBinaries(d) == nil {
+			return d, nil, nil
+		}
+	}
+	tried = append(tried, "/usr/lib/postgresql/*/bin: none with initdb and pg_ctl")
+	return "", tried, nil
+}
+
+// majorOf reads the major version from /usr/lib/postgresql/<major>/bin.
+func majorOf(binDir string) float64 {
+	v, err := strconv.ParseFloat(filepath.Base(filepath.Dir(binDir)), 64)
+	if err != nil {
+		return -1
+	}
+	return v
+}
+
+func hasBinaries(dir string) error {
+	for _, name := range []string{"initdb", "pg_ctl", "postgres"} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			return fmt.Errorf("no %s", name)
+		}
+		if fi.IsDir() || fi.Mode()&0o111 == 0 {
+			return fmt.Errorf("%s is not executable", name)
+		}
+	}
+	return nil
+}
+
+func joinTried(tried []string) string { return strings.Join(tried, "; ") }
+
+// startLocal creates and starts a cluster with the binaries in bin.
+func startLocal(ctx context.Context, bin string, logf func(string, ...any)) (s *Server, err error) {
+	c := &localCluster{bin: bin, logf: logf}
+	if os.Geteuid() == 0 {
+		// postgres refuses to run as root.
+		c.runAs = "nobody"
+		if _, err := user.Lookup("postgres"); err == nil {
+			c.runAs = "postgres"
+		}
+	}
+	c.reapStale(ctx)
+	if err := c.makeDirs(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			if stopErr := c.stop(); stopErr != nil {
+				logf("pgtest: clean up after failed start: %v", stopErr)
+			}
+		}
+	}()
+
+	initdb := []string{filepath.Join(bin, "initdb"), "-D", c.data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"}
+	if out, err := c.run(ctx, initdb...); err != nil {
+		return nil, fmt.Errorf("initdb %s: %w\n%s", c.data, err, out)
+	}
+	if err := requirePasswordFor(filepath.Join(c.data, "pg_hba.conf"), PasswordRoleName); err != nil {
+		return nil, err
+	}
+
+	var port int
+	for attempt := 1; ; attempt++ {
+		port, err = freePort()
+		if err != nil {
+			return nil, err
+		}
+		opts := fmt.Sprintf("-p %d -k '%s' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off", port, c.sock)
+		out, err := c.run(ctx, filepath.Join(bin, "pg_ctl"), "-D", c.data, "-l", c.log, "-w", "-t", "60", "-o", opts, "start")
+		if err == nil {
+			break
+		}
+		logTail := c.logTail()
+		// Another process may have taken the port between freePort and bind.
+		if attempt < 3 && strings.Contains(logTail, "could not bind") {
+			logf("pgtest: port %d taken, retrying", port)
+			continue
+		}
+		return nil, fmt.Errorf("start PostgreSQL in %s on port %d: %w\n%s\nserver log:\n%s", c.data, port, err, out, logTail)
+	}
+
+	s = &Server{host: "127.0.0.1", port: port, superuser: "postgres", sslmode: "disable", maintDB: "postgres", local: c}
+	if err := s.inspect(ctx); err != nil {
+		return nil, err
+	}
+	logf("pgtest: PostgreSQL %d from %s on 127.0.0.1:%d, data in %s (user %s)", s.version, bin, port, c.data, c.userName())
+	return s, nil
+}
+
+func (c *localCluster) userName() string {
+	if c.runAs == "" {
+		return "current"
+	}
+	return c.runAs
+}
+
+// makeDirs creates the temporary directory, owned by the user that runs the
+// server. A root-owned 0700 directory (such as t.TempDir when running as
+// root) is unusable, so the directory is made here and chowned, under the
+// first of os.TempDir() and /tmp that the user can reach.
+func (c *localCluster) makeDirs() error {
+	uid, gid := -1, -1
+	if c.runAs != "" {
+		u, err := user.Lookup(c.runAs)
+		if err != nil {
+			return fmt.Errorf("look up user %s: %w", c.runAs, err)
+		}
+		uid, _ = strconv.Atoi(u.Uid)
+		gid, _ = strconv.Atoi(u.Gid)
+	}
+	var problems []string
+	for _, base := range uniq(os.TempDir(), "/tmp") {
+		dir, err := os.MkdirTemp(base, dirPrefix)
+		if err != nil {
+			problems = append(problems, err.Error())
+			continue
+		}
+		c.dir = dir
+		c.data = filepath.Join(dir, "data")
+		c.sock = filepath.Join(dir, "sock")
+		c.log = filepath.Join(dir, "postgres.log")
+		err = os.Mkdir(c.sock, 0o700)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, "owner"), []byte(fmt.Sprintf("%d\n%s\n", os.Getpid(), c.bin)), 0o644)
+		}
+		if err == nil && c.runAs != "" {
+			for _, p := range []string{dir, c.sock} {
+				if err = os.Chown(p, uid, gid); err != nil {
+					break
+				}
+			}
+			if err == nil {
+				// Can the user reach it? A parent may be closed to others.
+				_, err = c.run(context.Background(), "test", "-w", dir, "-a", "-x", dir)
+			}
+		}
+		if err == nil {
+			return nil
+		}
+		problems = append(problems, fmt.Sprintf("%s: %v", dir, err))
+		_ = os.RemoveAll(dir)
+	}
+	return fmt.Errorf("create a temporary directory for PostgreSQL (user %s): %s", c.userName(), strings.Join(problems, "; "))
+}
+
+// reapStale stops and removes clusters left behind by test processes that
+// died without stopping them (a -timeout panic, a kill).
+func (c *localCluster) reapStale(ctx context.Context) {
+	for _, base := range uniq(os.TempDir(), "/tmp") {
+		dirs, _ := filepath.Glob(filepath.Join(base, dirPrefix+"*"))
+		for _, dir := range dirs {
+			owner, err := os.ReadFile(filepath.Join(dir, "owner"))
+			if err != nil {
+				continue // being created, or not ours
+			}
+			pidText, bin, _ := strings.Cut(strings.TrimSpace(string(owner)), "\n")
+			pid, err := strconv.Atoi(pidText)
+			if err != nil || pid <= 0 || processAlive(pid) {
+				continue
+			}
+			stale := &localCluster{bin: bin, dir: dir, data: filepath.Join(dir, "data"), runAs: c.runAs, logf: c.logf}
+			if err := stale.stop(); err != nil {
+				c.logf("pgtest: remove stale cluster %s: %v", dir, err)
+			} else {
+				c.logf("pgtest: removed stale cluster %s of dead process %d", dir, pid)
+			}
+		}
+	}
+}
+
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// stop stops the server if it runs and removes the directory.
+func (c *localCluster) stop() error {
+	var errs []error
+	if _, err := os.Stat(filepath.Join(c.data, "postmaster.pid")); err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		defer cancel()
+		pgCtl := filepath.Join(c.bin, "pg_ctl")
+		if out, err := c.run(ctx, pgCtl, "-D", c.data, "-m", "fast", "-w", "-t", "60", "stop"); err != nil {
+			if out2, err2 := c.run(ctx, pgCtl, "-D", c.data, "-m", "immediate", "-w", "-t", "30", "stop"); err2 != nil {
+				errs = append(errs, fmt.Errorf("pg_ctl stop %s: %w\n%s\n%s", c.data, err, out, out2))
+			}
+		}
+	}
+	if c.dir != "" {
+		if err := os.RemoveAll(c.dir); err != nil {
+			errs = append(errs, fmt.Errorf("remove %s: %w", c.dir, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// run runs a command as the server user (through runuser when we are root)
+// in the cluster directory and returns its combined output.
+func (c *localCluster) run(ctx context.Context, argv ...string) ([]byte, error) {
+	var cmd *exec.Cmd
+	switch {
+	case c.runAs == "":
+		cmd = exec.CommandContext(ctx, argv[0], argv[1:]...)
+	default:
+		runuser, err := exec.LookPath("runuser")
+		if err != nil {
+			return nil, fmt.Errorf("running as root needs runuser to run %s as %s: %w", filepath.Base(argv[0]), c.runAs, err)
+		}
+		cmd = exec.CommandContext(ctx, runuser, append([]string{"-u", c.runAs, "--"}, argv...)...)
+	}
+	if c.dir != "" {
+		cmd.Dir = c.dir
+	}
+	cmd.Env = serverEnv()
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	// The postmaster that pg_ctl forks redirects its output to the log file,
+	// but never let a child that keeps the pipe open hang Wait.
+	cmd.WaitDelay = 10 * time.Second
+	err := cmd.Run()
+	return out.Bytes(), err
+}
+
+// serverEnv is the environment without libpq and server variables, which
+// could point initdb and pg_ctl elsewhere.
+func serverEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "PG") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, "LC_ALL=C")
+}
+
+// logTail returns the end of the server log.
+func (c *localCluster) logTail() string {
+	b, err := os.ReadFile(c.log)
+	if err != nil {
+		return fmt.Sprintf("(no server log: %v)", err)
+	}
+	const max = 4000
+	if len(b) > max {
+		b = b[len(b)-max:]
+	}
+	return string(b)
+}
+
+// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func uniq(xs ...string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, x := range xs {
+		if x != "" && !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// PasswordRoleName is the one role a local cluster authenticates with a
+// password (scram-sha-256) instead of trust, so that tests can check what a
+// wrong password does. See [Server.PasswordRole].
+const PasswordRoleName = "pgward_password_check"
+
+// requirePasswordFor puts hba lines for role ahead of initdb's trust lines.
+func requirePasswordFor(hba, role string) error {
+	old, err := os.ReadFile(hba)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", hba, err)
+	}
+	lines := fmt.Sprintf("host all %[1]s 127.0.0.1/32 scram-sha-256\nhost all %[1]s ::1/128 scram-sha-256\nlocal all %[1]s scram-sha-256\n", role)
+	// WriteFile keeps the file's owner, the user the server runs as.
+	if err := os.WriteFile(hba, append([]byte(lines), old...), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", hba, err)
+	}
+	return nil
+}

@@ -1,0 +1,423 @@
+package introspect
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/pgward/pgward/internal/acl"
+	"github.com/pgward/pgward/internal/catalog"
+)
+
+// Catalog is the state Read returns; see [catalog.Catalog].
+type Catalog = catalog.Catalog
+
+// Scope limits which schemas Read looks at. The zero value means every
+// non-system schema of the database.
+type Scope struct {
+	// Schemas lists the schemas to read, by exact catalog name. Empty: every
+	// schema except pg_catalog, information_schema, pg_toast and the
+	// temporary schemas. Names that do not exist are ignored; system schemas
+	// and schemas that belong to an extension are never read.
+	Schemas []string
+}
+
+// Querier is what Read needs from a connection. *pgx.Conn, pgx.Tx and
+// *pgxpool.Pool satisfy it; pass a transaction so that all queries share one
+// snapshot.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Read reads the state of the connected database within scope.
+//
+// It runs five queries whatever the number of objects (server settings,
+// roles, memberships, objects with their ACLs, default privileges) and
+// neither begins nor ends a transaction: call it inside one, REPEATABLE READ
+// and READ ONLY for a plan, so that the queries see one snapshot. It needs
+// no privilege beyond what every role has on the system catalogs.
+//
+// The result is deterministic: objects are sorted by (Kind, Schema, Name,
+// Args), ACL items by (Grantee, Grantor), default privileges by (ForRole,
+// Schema, Kind), memberships by (Role, Member, Grantor). A membership grantor
+// that no longer exists (possible before PostgreSQL 16, which does not track
+// it) is read as "". A role VALID UNTIL 'infinity' reads as no expiry (nil),
+// '-infinity' as the zero time. Default privileges on large objects
+// (PostgreSQL 18) are not read: the model has no large objects yet.
+//
+// Errors wrap the failed query's error; there are no sentinels.
+func Read(ctx context.Context, q Querier, scope Scope) (*Catalog, error) {
+	c := &Catalog{Roles: map[string]*catalog.Role{}}
+	if err := q.QueryRow(ctx, sqlSettings).Scan(&c.ServerVersion, &c.Database, &c.CurrentUser); err != nil {
+		return nil, fmt.Errorf("read server settings: %w", err)
+	}
+
+	names, err := readRoles(ctx, q, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := readMemberships(ctx, q, c); err != nil {
+		return nil, err
+	}
+	if err := readObjects(ctx, q, c, names, scope.Schemas); err != nil {
+		return nil, err
+	}
+	if err := readDefaultACLs(ctx, q, c, names, scope.Schemas); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// roleNames maps role OIDs to names, as read in the same snapshot.
+type roleNames map[uint32]string
+
+func (m roleNames) name(oid uint32) (string, error) {
+	n, ok := m[oid]
+	if !ok {
+		return "", fmt.Errorf("role with OID %d does not exist", oid)
+	}
+	return n, nil
+}
+
+func (m roleNames) grantee(oid uint32) (acl.Grantee, error) {
+	if oid == 0 {
+		return acl.Public, nil
+	}
+	n, err := m.name(oid)
+	return acl.Grantee(n), err
+}
+
+const sqlSettings = `SELECT current_setting('server_version_num')::int, current_database()::text, current_user::text`
+
+const sqlRoles = `
+SELECT r.oid, r.rolname::text, r.rolsuper, r.rolcanlogin, r.rolinherit, r.rolcreatedb,
+       r.rolcreaterole, r.rolreplication, r.rolbypassrls, r.rolconnlimit, r.rolvaliduntil
+FROM pg_catalog.pg_roles r`
+
+func readRoles(ctx context.Context, q Querier, c *Catalog) (roleNames, error) {
+	rows, err := q.Query(ctx, sqlRoles)
+	if err != nil {
+		return nil, fmt.Errorf("read roles: %w", err)
+	}
+	defer rows.Close()
+	names := roleNames{}
+	for rows.Next() {
+		r := &catalog.Role{}
+		var validUntil pgtype.Timestamptz
+		if err := rows.Scan(&r.OID, &r.Name, &r.Superuser, &r.Login, &r.Inherit, &r.CreateDB,
+			&r.CreateRole, &r.Replication, &r.BypassRLS, &r.ConnectionLimit, &validUntil); err != nil {
+			return nil, fmt.Errorf("read roles: %w", err)
+		}
+		r.ValidUntil = expiry(validUntil)
+		c.Roles[r.Name] = r
+		names[r.OID] = r.Name
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read roles: %w", err)
+	}
+	return names, nil
+}
+
+// expiry maps rolvaliduntil to the model: NULL and 'infinity' never expire
+// (nil); '-infinity' has always expired (the zero time).
+func expiry(ts pgtype.Timestamptz) *time.Time {
+	if !ts.Valid {
+		return nil
+	}
+	switch ts.InfinityModifier {
+	case pgtype.Infinity:
+		return nil
+	case pgtype.NegativeInfinity:
+		return &time.Time{}
+	}
+	t := ts.Time
+	return &t
+}
+
+// sqlMemberships reads pg_auth_members with one text for every version:
+// inherit_option and set_option exist on 16+ only, so they are read through
+// to_jsonb and fall back to how 15 and older behave (the member's rolinherit
+// for every membership, SET always allowed).
+const sqlMemberships = `
+SELECT r.rolname::text, m.rolname::text, COALESCE(g.rolname::text, ''), am.admin_option,
+       COALESCE((to_jsonb(am) ->> 'inherit_option')::bool, m.rolinherit),
+       COALESCE((to_jsonb(am) ->> 'set_option')::bool, true)
+FROM pg_catalog.pg_auth_members am
+JOIN pg_catalog.pg_roles r ON r.oid = am.roleid
+JOIN pg_catalog.pg_roles m ON m.oid = am.member
+LEFT JOIN pg_catalog.pg_roles g ON g.oid = am.grantor
+WHERE NOT (am.roleid < 16384 AND am.member < 16384)`
+
+func readMemberships(ctx context.Context, q Querier, c *Catalog) error {
+	rows, err := q.Query(ctx, sqlMemberships)
+	if err != nil {
+		return fmt.Errorf("read memberships: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m catalog.Membership
+		if err := rows.Scan(&m.Role, &m.Member, &m.Grantor, &m.Admin, &m.Inherit, &m.Set); err != nil {
+			return fmt.Errorf("read memberships: %w", err)
+		}
+		c.Memberships = append(c.Memberships, m)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read memberships: %w", err)
+	}
+	slices.SortFunc(c.Memberships, func(a, b catalog.Membership) int {
+		return cmp.Or(cmp.Compare(a.Role, b.Role), cmp.Compare(a.Member, b.Member), cmp.Compare(a.Grantor, b.Grantor))
+	})
+	return nil
+}
+
+// sqlScope is the common table expression of the schemas in scope: $1 is a
+// text[] of schema names, empty or NULL for every non-system schema. Schemas created
+// by an extension are extension members and are left out like the rest.
+const sqlScope = `
+scope AS (
+  SELECT n.oid, n.nspname, n.nspowner, n.nspacl
+  FROM pg_catalog.pg_namespace n
+  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+    AND n.nspname !~ '^pg_(toast|temp_)'
+    AND (COALESCE(cardinality($1::text[]), 0) = 0 OR n.nspname = ANY ($1::text[]))
+    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                    WHERE d.classid = 'pg_catalog.pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
+)`
+
+// sqlExplode turns the ACL of each row of o into four parallel arrays, one
+// element per privilege: grantee and grantor OIDs (grantee 0 is PUBLIC),
+// privilege keyword and grant option. An empty ACL gives empty arrays.
+const sqlExplode = `
+LEFT JOIN LATERAL (
+  SELECT COALESCE(array_agg(e.grantee ORDER BY e.n), '{}') AS grantees,
+         COALESCE(array_agg(e.grantor ORDER BY e.n), '{}') AS grantors,
+         COALESCE(array_agg(e.privilege_type ORDER BY e.n), '{}') AS privs,
+         COALESCE(array_agg(e.is_grantable ORDER BY e.n), '{}') AS grantable
+  FROM pg_catalog.aclexplode(o.acl) WITH ORDINALITY AS e(grantor, grantee, privilege_type, is_grantable, n)
+) a ON true`
+
+// sqlObjects reads the database, the schemas in scope and the objects in
+// them. Each branch yields the acldefault of its kind for a NULL ACL and
+// keeps an empty ACL empty. The filters follow pg-privileges.md §3.
+const sqlObjects = `
+WITH ` + sqlScope + `,
+objects AS (
+  SELECT 'd' AS kind, '' AS subkind, '' AS schema, d.datname::text AS name, '' AS args, '' AS argtypes,
+         d.datdba AS owner, d.datacl IS NULL AS nullacl, COALESCE(d.datacl, pg_catalog.acldefault('d', d.datdba)) AS acl
+  FROM pg_catalog.pg_database d
+  WHERE d.datname = current_database()
+UNION ALL
+  SELECT 'n', '', '', s.nspname::text, '', '',
+         s.nspowner, s.nspacl IS NULL, COALESCE(s.nspacl, pg_catalog.acldefault('n', s.nspowner))
+  FROM scope s
+UNION ALL
+  SELECT CASE WHEN c.relkind = 'S' THEN 'S' ELSE 'r' END, c.relkind::text, s.nspname::text, c.relname::text, '', '',
+         c.relowner, c.relacl IS NULL,
+         COALESCE(c.relacl, pg_catalog.acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner))
+  FROM pg_catalog.pg_class c
+  JOIN scope s ON s.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                    WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+UNION ALL
+  SELECT 'f', p.prokind::text, s.nspname::text, p.proname::text,
+         pg_catalog.pg_get_function_identity_arguments(p.oid), pg_catalog.oidvectortypes(p.proargtypes),
+         p.proowner, p.proacl IS NULL, COALESCE(p.proacl, pg_catalog.acldefault('f', p.proowner))
+  FROM pg_catalog.pg_proc p
+  JOIN scope s ON s.oid = p.pronamespace
+  WHERE p.prokind IN ('f', 'p', 'a', 'w')
+    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                    WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+                      AND (d.deptype = 'e' OR (d.deptype = 'i' AND d.refclassid = 'pg_catalog.pg_type'::regclass)))
+UNION ALL
+  SELECT 'T', t.typtype::text, s.nspname::text, t.typname::text, '', '',
+         t.typowner, t.typacl IS NULL, COALESCE(t.typacl, pg_catalog.acldefault('T', t.typowner))
+  FROM pg_catalog.pg_type t
+  JOIN scope s ON s.oid = t.typnamespace
+  WHERE (t.typtype IN ('b', 'c', 'd', 'e', 'r')
+         OR (t.typtype = 'm' AND current_setting('server_version_num')::int < 170000))
+    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.typarray = t.oid)
+    AND (t.typrelid = 0 OR EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))
+    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                    WHERE d.classid = 'pg_catalog.pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+)
+SELECT o.kind, o.subkind, o.schema, o.name, o.args, o.argtypes, o.owner, o.nullacl,
+       a.grantees, a.grantors, a.privs, a.grantable
+FROM objects o` + sqlExplode
+
+// objectKind maps the kind letter of sqlObjects (the acldefault code, with S
+// for sequences as relkind spells it) to the model.
+func objectKind(letter string) acl.Kind {
+	switch letter {
+	case "d":
+		return acl.KindDatabase
+	case "n":
+		return acl.KindSchema
+	case "r":
+		return acl.KindTable
+	case "S":
+		return acl.KindSequence
+	case "f":
+		return acl.KindFunction
+	case "T":
+		return acl.KindType
+	}
+	return acl.KindInvalid
+}
+
+func readObjects(ctx context.Context, q Querier, c *Catalog, names roleNames, schemas []string) error {
+	rows, err := q.Query(ctx, sqlObjects, schemas)
+	if err != nil {
+		return fmt.Errorf("read objects: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			kind, subkind string
+			owner         uint32
+			e             exploded
+			o             = &catalog.Object{}
+		)
+		if err := rows.Scan(&kind, &subkind, &o.Schema, &o.Name, &o.Args, &o.ArgTypes, &owner, &o.NullACL,
+			&e.grantees, &e.grantors, &e.privs, &e.grantable); err != nil {
+			return fmt.Errorf("read objects: %w", err)
+		}
+		o.Kind = objectKind(kind)
+		if subkind != "" {
+			o.Subkind = subkind[0]
+		}
+		if o.Owner, err = names.name(owner); err != nil {
+			return fmt.Errorf("read owner of %s %s: %w", o.Kind, o.Object, err)
+		}
+		if o.ACL, err = e.items(names); err != nil {
+			return fmt.Errorf("read ACL of %s %s: %w", o.Kind, o.Object, err)
+		}
+		c.Objects = append(c.Objects, o)
+		if o.Kind == acl.KindSchema {
+			c.Schemas = append(c.Schemas, o.Name)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read objects: %w", err)
+	}
+	slices.SortFunc(c.Objects, func(a, b *catalog.Object) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Schema, b.Schema),
+			cmp.Compare(a.Name, b.Name), cmp.Compare(a.Args, b.Args))
+	})
+	slices.Sort(c.Schemas)
+	return nil
+}
+
+// sqlDefaultACLs reads pg_default_acl rows that are global or belong to a
+// schema in scope. defaclacl is never NULL.
+const sqlDefaultACLs = `
+WITH ` + sqlScope + `,
+objects AS (
+  SELECT da.defaclrole AS role, COALESCE(s.nspname::text, '') AS schema, da.defaclobjtype::text AS objtype,
+         da.defaclacl AS acl
+  FROM pg_catalog.pg_default_acl da
+  LEFT JOIN scope s ON s.oid = da.defaclnamespace
+  WHERE da.defaclobjtype <> 'L'
+    AND (da.defaclnamespace = 0 OR s.oid IS NOT NULL)
+)
+SELECT o.role, o.schema, o.objtype, a.grantees, a.grantors, a.privs, a.grantable
+FROM objects o` + sqlExplode
+
+func readDefaultACLs(ctx context.Context, q Querier, c *Catalog, names roleNames, schemas []string) error {
+	rows, err := q.Query(ctx, sqlDefaultACLs, schemas)
+	if err != nil {
+		return fmt.Errorf("read default privileges: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			role    uint32
+			objtype string
+			e       exploded
+			d       = &catalog.DefaultACL{}
+		)
+		if err := rows.Scan(&role, &d.Schema, &objtype, &e.grantees, &e.grantors, &e.privs, &e.grantable); err != nil {
+			return fmt.Errorf("read default privileges: %w", err)
+		}
+		if d.ForRole, err = names.name(role); err != nil {
+			return fmt.Errorf("read default privileges: %w", err)
+		}
+		if d.Kind, err = defaultACLKind(objtype); err != nil {
+			return fmt.Errorf("read default privileges for role %s: %w", d.ForRole, err)
+		}
+		if d.ACL, err = e.items(names); err != nil {
+			return fmt.Errorf("read default privileges for role %s on %s in schema %q: %w",
+				d.ForRole, d.Kind.DefaultACLKeyword(), d.Schema, err)
+		}
+		c.DefaultPrivileges = append(c.DefaultPrivileges, d)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read default privileges: %w", err)
+	}
+	slices.SortFunc(c.DefaultPrivileges, func(a, b *catalog.DefaultACL) int {
+		return cmp.Or(cmp.Compare(a.ForRole, b.ForRole), cmp.Compare(a.Schema, b.Schema), cmp.Compare(a.Kind, b.Kind))
+	})
+	return nil
+}
+
+func defaultACLKind(objtype string) (acl.Kind, error) {
+	for _, k := range acl.Kinds() {
+		if b := k.DefaultACLObjType(); b != 0 && objtype == string(b) {
+			return k, nil
+		}
+	}
+	return acl.KindInvalid, fmt.Errorf("unknown defaclobjtype %q", objtype)
+}
+
+// exploded is one ACL as the parallel arrays of sqlExplode.
+type exploded struct {
+	grantees, grantors []uint32
+	privs              []string
+	grantable          []bool
+}
+
+// items groups the exploded privileges into one item per (grantee, grantor),
+// sorted by grantee and grantor name.
+func (e exploded) items(names roleNames) ([]acl.Item, error) {
+	if len(e.grantors) != len(e.grantees) || len(e.privs) != len(e.grantees) || len(e.grantable) != len(e.grantees) {
+		return nil, fmt.Errorf("aclexplode arrays differ in length")
+	}
+	type key struct{ grantee, grantor uint32 }
+	index := map[key]int{}
+	var out []acl.Item
+	for i, g := range e.grantees {
+		p, ok := acl.ParsePriv(e.privs[i])
+		if !ok {
+			return nil, fmt.Errorf("unknown privilege type %q", e.privs[i])
+		}
+		k := key{g, e.grantors[i]}
+		j, seen := index[k]
+		if !seen {
+			grantee, err := names.grantee(g)
+			if err != nil {
+				return nil, fmt.Errorf("grantee: %w", err)
+			}
+			grantor, err := names.name(e.grantors[i])
+			if err != nil {
+				return nil, fmt.Errorf("grantor: %w", err)
+			}
+			j = len(out)
+			index[k] = j
+			out = append(out, acl.Item{Grantee: grantee, Grantor: grantor})
+		}
+		out[j].Privs.Privs |= p
+		if e.grantable[i] {
+			out[j].Privs.GrantOption |= p
+		}
+	}
+	slices.SortFunc(out, func(a, b acl.Item) int {
+		return cmp.Or(cmp.Compare(a.Grantee, b.Grantee), cmp.Compare(a.Grantor, b.Grantor))
+	})
+	return out, nil
+}
