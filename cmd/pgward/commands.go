@@ -287,7 +287,8 @@ func newApplyCmd(e env) *cobra.Command {
 			return err
 		}
 		s := res.Plan.Summary()
-		fmt.Fprintf(out, "\nApply complete: %d granted, %d revoked, %d altered, in %d statements.\n", s.Grant, s.Revoke, s.Alter, len(res.Plan.Statements))
+		n := len(res.Plan.Statements)
+		fmt.Fprintf(out, "\nApply complete: %d granted, %d revoked, %d altered, in %d %s.\n", s.Grant, s.Revoke, s.Alter, n, plural(n, "statement", "statements"))
 		return nil
 	}
 	return cmd
@@ -325,4 +326,11 @@ func newVersionCmd(e env) *cobra.Command {
 			fmt.Fprintf(e.stdout, "pgward %s (%s)\n", v, runtime.Version())
 		},
 	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
