@@ -27,14 +27,33 @@ const (
 	IfMissingError IfMissing = iota
 	// IfMissingSkip makes plan warn and plan nothing for the role.
 	IfMissingSkip
+	// IfMissingCreate makes plan create the role (CREATE ROLE with the
+	// declared attributes, never a password).
+	IfMissingCreate
 )
 
 func (m IfMissing) String() string {
-	if m == IfMissingSkip {
+	switch m {
+	case IfMissingSkip:
 		return "skip"
+	case IfMissingCreate:
+		return "create"
 	}
 	return "error"
 }
+
+// Ensure says whether a declared role should exist with its grants, or be
+// retired: every privilege it holds in scope revoked (dropping the role is a
+// separate, explicit step).
+type Ensure uint8
+
+const (
+	// EnsurePresent is the default.
+	EnsurePresent Ensure = iota
+	// EnsureAbsent retires the role: no grants, no default privileges, no
+	// memberships in scope.
+	EnsureAbsent
+)
 
 // Role is a declared, therefore managed, role.
 type Role struct {
@@ -43,6 +62,10 @@ type Role struct {
 	// attributes and memberships are compared and reported, never changed.
 	External  bool
 	IfMissing IfMissing
+	Ensure    Ensure
+	// Deny lists invariants on the role's effective access, checked by
+	// plan and audit whatever the grants say.
+	Deny []*Deny
 	// Attributes holds the declared attributes; nil fields are not managed.
 	Attributes Attributes
 	// MemberOf lists the roles this role must be a member of.
@@ -96,11 +119,19 @@ type Grant struct {
 	Names []Pattern
 	// Except removes objects from this rule only.
 	Except []Pattern
+	// Owner, when set, restricts the rule to objects owned by that role.
+	Owner string
+	// Columns, for KindTable rules only, turns the rule into column
+	// privileges on these columns of each matched table (SELECT, INSERT,
+	// UPDATE, REFERENCES).
+	Columns []string
 	// Privileges to grant; with All set, every privilege the kind has on
 	// the server (resolved by plan, which knows the version).
 	Privileges acl.Priv
 	All        bool
-	DeclRange  hcl.Range
+	// WithGrantOption grants the privileges WITH GRANT OPTION.
+	WithGrantOption bool
+	DeclRange       hcl.Range
 }
 
 // Pattern is an object name, or a glob with * (any run of characters) and
@@ -114,9 +145,29 @@ type Pattern struct {
 // ForRole creates later (in Schema, or anywhere when Schema is empty)
 // receive Privileges for the enclosing role.
 type DefaultPrivilege struct {
-	Kind       acl.Kind
-	ForRole    string
+	Kind            acl.Kind
+	ForRole         string
+	Schema          string
+	Privileges      acl.Priv
+	All             bool
+	WithGrantOption bool
+	DeclRange       hcl.Range
+}
+
+// Deny is an invariant on a role's effective access: whatever the grants,
+// memberships, PUBLIC, ownership or predefined roles give it, the role must
+// never be able to use these privileges on objects of these kinds.
+//
+//	deny {
+//	  kinds      = ["table"]            # optional; every kind when omitted
+//	  schema     = "public"             # optional
+//	  names      = ["*"]                # optional, like grant
+//	  privileges = ["INSERT", "UPDATE", "DELETE", "TRUNCATE"]
+//	}
+type Deny struct {
+	Kinds      []acl.Kind // empty: every kind
 	Schema     string
+	Names      []Pattern
 	Privileges acl.Priv
 	All        bool
 	DeclRange  hcl.Range

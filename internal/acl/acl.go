@@ -12,28 +12,56 @@ type Kind uint8
 
 // The object kinds pgward manages.
 const (
-	KindInvalid  Kind = iota
-	KindDatabase      // the connected database
-	KindSchema        // pg_namespace
-	KindTable         // pg_class relkinds r, p, v, m, f
-	KindSequence      // pg_class relkind S
-	KindFunction      // pg_proc prokinds f, p, a, w
-	KindType          // pg_type: base, composite, domain, enum, range
+	KindInvalid     Kind = iota
+	KindDatabase         // the connected database
+	KindSchema           // pg_namespace
+	KindTable            // pg_class relkinds r, p, v, m, f
+	KindSequence         // pg_class relkind S
+	KindFunction         // pg_proc prokinds f, p, a, w
+	KindType             // pg_type: base, composite, domain, enum, range
+	KindColumn           // pg_attribute.attacl of a table-kind relation
+	KindLanguage         // pg_language (trusted languages accept grants)
+	KindFDW              // pg_foreign_data_wrapper
+	KindServer           // pg_foreign_server
+	KindLargeObject      // pg_largeobject_metadata; Name is the OID in decimal
+	KindParameter        // pg_parameter_acl, PostgreSQL 15+; cluster-wide
+	KindTablespace       // pg_tablespace; cluster-wide
 )
 
 var kindNames = [...]string{
-	KindInvalid:  "invalid",
-	KindDatabase: "database",
-	KindSchema:   "schema",
-	KindTable:    "table",
-	KindSequence: "sequence",
-	KindFunction: "function",
-	KindType:     "type",
+	KindInvalid:     "invalid",
+	KindDatabase:    "database",
+	KindSchema:      "schema",
+	KindTable:       "table",
+	KindSequence:    "sequence",
+	KindFunction:    "function",
+	KindType:        "type",
+	KindColumn:      "column",
+	KindLanguage:    "language",
+	KindFDW:         "foreign_data_wrapper",
+	KindServer:      "foreign_server",
+	KindLargeObject: "large_object",
+	KindParameter:   "parameter",
+	KindTablespace:  "tablespace",
 }
 
 // Kinds lists every valid kind in the order plans are written.
 func Kinds() []Kind {
-	return []Kind{KindDatabase, KindSchema, KindTable, KindSequence, KindFunction, KindType}
+	return []Kind{KindDatabase, KindSchema, KindTable, KindColumn, KindSequence, KindFunction, KindType,
+		KindLanguage, KindFDW, KindServer, KindLargeObject, KindParameter, KindTablespace}
+}
+
+// ClusterWide reports whether objects of the kind are shared by every
+// database of the cluster (and so belong to one policy in a fleet).
+func (k Kind) ClusterWide() bool { return k == KindParameter || k == KindTablespace }
+
+// MinVersion is the first server version (server_version_num) that has
+// objects of the kind, or 0.
+func (k Kind) MinVersion() int {
+	if k == KindParameter {
+		return 150000
+	}
+	return 0
 }
 
 func (k Kind) String() string {
@@ -57,7 +85,7 @@ func ParseKind(s string) (Kind, bool) {
 // InSchema reports whether objects of the kind live inside a schema.
 func (k Kind) InSchema() bool {
 	switch k {
-	case KindTable, KindSequence, KindFunction, KindType:
+	case KindTable, KindColumn, KindSequence, KindFunction, KindType:
 		return true
 	}
 	return false
@@ -77,6 +105,8 @@ func (k Kind) DefaultACLObjType() byte {
 		return 'T'
 	case KindSchema:
 		return 'n'
+	case KindLargeObject:
+		return 'L'
 	}
 	return 0
 }
@@ -95,6 +125,8 @@ func (k Kind) DefaultACLKeyword() string {
 		return "TYPES"
 	case KindSchema:
 		return "SCHEMAS"
+	case KindLargeObject:
+		return "LARGE OBJECTS"
 	}
 	return ""
 }
@@ -234,8 +266,19 @@ func Valid(k Kind, serverVersion int) Priv {
 		return Usage | Select | Update
 	case KindFunction:
 		return Execute
-	case KindType:
+	case KindType, KindLanguage, KindFDW, KindServer:
 		return Usage
+	case KindColumn:
+		return Select | Insert | Update | References
+	case KindLargeObject:
+		return Select | Update
+	case KindParameter:
+		if serverVersion >= 150000 {
+			return Set | AlterSystem
+		}
+		return 0
+	case KindTablespace:
+		return Create
 	}
 	return 0
 }
@@ -316,19 +359,28 @@ func (i Item) String() string {
 }
 
 // Object names one object. Key identifies it; Subkind refines Kind for
-// rendering (relkind for tables, prokind for functions, typtype for types)
-// and takes no part in identity.
+// rendering (relkind for tables and columns, prokind for functions, typtype
+// for types) and takes no part in identity.
 type Object struct {
 	Kind    Kind
-	Schema  string // empty for databases and schemas
-	Name    string
+	Schema  string // empty for objects outside schemas
+	Name    string // for a column, the table's name
 	Args    string // functions only: pg_get_function_identity_arguments
+	Column  string // columns only: the column's name
 	Subkind byte
 }
 
 // Key is a string that identifies the object among all others.
 func (o Object) Key() string {
-	return o.Kind.String() + "\x00" + o.Schema + "\x00" + o.Name + "\x00" + o.Args
+	return o.Kind.String() + "\x00" + o.Schema + "\x00" + o.Name + "\x00" + o.Args + "\x00" + o.Column
+}
+
+// Table is the table a column belongs to (the object itself otherwise).
+func (o Object) Table() Object {
+	if o.Kind != KindColumn {
+		return o
+	}
+	return Object{Kind: KindTable, Schema: o.Schema, Name: o.Name, Subkind: o.Subkind}
 }
 
 // String is a readable, unquoted form for messages: schema.name(args).
@@ -337,8 +389,11 @@ func (o Object) String() string {
 	if o.Schema != "" {
 		s = o.Schema + "." + s
 	}
-	if o.Kind == KindFunction {
+	switch o.Kind {
+	case KindFunction:
 		s += "(" + o.Args + ")"
+	case KindColumn:
+		s += "." + o.Column
 	}
 	return s
 }
