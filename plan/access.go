@@ -76,11 +76,14 @@ func (a *access) canAdmin(me string, c *Change) bool {
 	if a.isSuperuser(me) {
 		return true
 	}
+	r := a.c.Role(me)
+	if c.Target == TargetRole && c.Action == Grant {
+		return r != nil && r.CreateRole // CREATE ROLE
+	}
 	target := string(c.Grantee)
 	if c.Target == TargetMembership {
 		target = c.Membership.Role
 	}
-	r := a.c.Role(me)
 	t := a.c.Role(target)
 	if r != nil && r.CreateRole && a.c.ServerVersion < 160000 && t != nil && !t.Superuser {
 		return true
@@ -91,4 +94,35 @@ func (a *access) canAdmin(me string, c *Change) bool {
 		}
 	}
 	return false
+}
+
+// closure returns every role from reaches through memberships that pass the
+// edge test, from included, each mapped to the role it was reached from on
+// a shortest chain ("" for from itself). It walks as PostgreSQL's
+// roles_is_member_of does, with the database owner's implicit membership in
+// pg_database_owner (14+): that edge counts as INHERIT on 16+ and follows
+// the owner's INHERIT attribute before, as every membership does there.
+func (a *access) closure(from string, edge func(catalog.Membership) bool) map[string]string {
+	prev := map[string]string{from: ""}
+	queue := []string{from}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		rows := a.rows[cur]
+		if cur == a.dbOwner && a.c.ServerVersion >= 140000 {
+			implicit := catalog.Membership{Role: "pg_database_owner", Member: cur, Inherit: true, Set: true}
+			if r := a.c.Role(cur); a.c.ServerVersion < 160000 && r != nil {
+				implicit.Inherit = r.Inherit
+			}
+			rows = append(rows[:len(rows):len(rows)], implicit)
+		}
+		for _, m := range rows {
+			if _, seen := prev[m.Role]; seen || !edge(m) {
+				continue
+			}
+			prev[m.Role] = cur
+			queue = append(queue, m.Role)
+		}
+	}
+	return prev
 }

@@ -28,11 +28,12 @@ type Options struct {
 // user to read.
 func Build(p *policy.Policy, c *catalog.Catalog, o Options) (*Plan, hcl.Diagnostics) {
 	b := &builder{
-		pol:    p,
-		cat:    c,
-		opts:   o,
-		roles:  map[string]*policy.Role{},
-		access: newAccess(c),
+		pol:      p,
+		cat:      c,
+		opts:     o,
+		roles:    map[string]*policy.Role{},
+		creating: map[string]bool{},
+		access:   newAccess(c),
 		plan: &Plan{
 			Database:       c.Database,
 			ServerVersion:  c.ServerVersion,
@@ -48,6 +49,7 @@ func Build(p *policy.Policy, c *catalog.Catalog, o Options) (*Plan, hcl.Diagnost
 	b.defaultPrivileges()
 	b.classify()
 	b.finish()
+	b.invariants()
 	return b.plan, b.diags
 }
 
@@ -57,10 +59,13 @@ type builder struct {
 	opts   Options
 	access *access
 
-	// roles holds the declared roles that exist and are managed, by name.
+	// roles holds the declared roles that exist (or that this plan
+	// creates) and are managed, by name.
 	roles map[string]*policy.Role
-	plan  *Plan
-	diags hcl.Diagnostics
+	// creating holds the roles this plan creates (if_missing = "create").
+	creating map[string]bool
+	plan     *Plan
+	diags    hcl.Diagnostics
 }
 
 func (b *builder) errorf(rng *hcl.Range, summary, detail string, args ...any) {
@@ -78,6 +83,18 @@ func (b *builder) resolveRoles() {
 		rng := r.DeclRange
 		if b.cat.Role(r.Name) != nil {
 			b.roles[r.Name] = r
+			continue
+		}
+		switch {
+		case r.Ensure == policy.EnsureAbsent:
+			continue // retired and gone: nothing to do
+		case r.IfMissing == policy.IfMissingCreate && r.External:
+			b.errorf(&rng, fmt.Sprintf("Role %q does not exist", r.Name),
+				"An external role is created by another system, so pgward will not create it. Remove external, or if_missing = \"create\".")
+			continue
+		case r.IfMissing == policy.IfMissingCreate:
+			b.roles[r.Name] = r
+			b.creating[r.Name] = true
 			continue
 		}
 		if r.IfMissing == policy.IfMissingSkip {
@@ -109,11 +126,22 @@ func (b *builder) checkVersion() {
 	}
 	for _, r := range b.roles {
 		for _, g := range r.Grants {
+			if min := g.Kind.MinVersion(); min > v {
+				rng := g.DeclRange
+				b.errorf(&rng, fmt.Sprintf("Privileges on %ss need PostgreSQL %d", g.Kind, min/10000),
+					"The server runs PostgreSQL %s, which has no %s privileges. Remove this rule for this server.", VersionString(v), g.Kind)
+				continue
+			}
 			check(g.Privileges, g.DeclRange)
 		}
 		for _, d := range r.DefaultPrivileges {
 			check(d.Privileges, d.DeclRange)
-			if b.cat.Role(d.ForRole) == nil && !b.skipped(d.ForRole) {
+			if d.Kind.MinVersion() > v || (d.Kind == acl.KindLargeObject && v < 180000) {
+				rng := d.DeclRange
+				b.errorf(&rng, fmt.Sprintf("Default privileges on %ss need a newer PostgreSQL", d.Kind),
+					"ALTER DEFAULT PRIVILEGES ... ON LARGE OBJECTS exists from PostgreSQL 18; the server runs %s.", VersionString(v))
+			}
+			if !b.exists(d.ForRole) && !b.skipped(d.ForRole) {
 				rng := d.DeclRange
 				b.errorf(&rng, fmt.Sprintf("Role %q does not exist", d.ForRole), "for_role names the role that creates objects; it must exist.")
 			}
@@ -124,7 +152,7 @@ func (b *builder) checkVersion() {
 				b.errorf(&rng, "Membership options need PostgreSQL 16",
 					"The server runs PostgreSQL %s, where a membership has no INHERIT or SET option of its own (the member's INHERIT attribute decides). Remove inherit and set from this member_of.", VersionString(v))
 			}
-			if b.cat.Role(m.Role) != nil || b.skipped(m.Role) {
+			if b.exists(m.Role) || b.skipped(m.Role) {
 				continue
 			}
 			rng := m.Range
@@ -147,6 +175,9 @@ var predefinedSince = map[string]int{
 // MinVersionOf is acl.MinVersion, re-exported for renderers and tests.
 func MinVersionOf(p acl.Priv) int { return acl.MinVersion(p) }
 
+// exists reports whether a role exists or this plan creates it.
+func (b *builder) exists(name string) bool { return b.cat.Role(name) != nil || b.creating[name] }
+
 func (b *builder) skipped(name string) bool {
 	for _, s := range b.plan.Skipped {
 		if s == name {
@@ -164,6 +195,11 @@ func (b *builder) roleAttributes() {
 	for _, name := range sortedKeys(b.roles) {
 		r := b.roles[name]
 		have := b.cat.Role(name)
+		if b.creating[name] {
+			b.add(&Change{Action: Grant, Target: TargetRole, Grantee: acl.Grantee(name), Attributes: declaredAttributes(r.Attributes),
+				Authority: AuthorityAdmin, Reason: ruleReason(r.DeclRange)})
+			continue
+		}
 		var changes []AttributeChange
 		a := r.Attributes
 		boolAttr := func(key string, want *bool, got bool, yes, no string) {
@@ -209,6 +245,29 @@ func (b *builder) roleAttributes() {
 	}
 }
 
+// declaredAttributes lists the attributes a CREATE ROLE sets.
+func declaredAttributes(a policy.Attributes) []AttributeChange {
+	var out []AttributeChange
+	flag := func(name string, v *bool, yes, no string) {
+		if v != nil {
+			out = append(out, AttributeChange{Name: name, Before: "(new role)", After: pick(*v, yes, no), SQL: pick(*v, yes, no)})
+		}
+	}
+	flag("login", a.Login, "LOGIN", "NOLOGIN")
+	flag("inherit", a.Inherit, "INHERIT", "NOINHERIT")
+	flag("createdb", a.CreateDB, "CREATEDB", "NOCREATEDB")
+	flag("createrole", a.CreateRole, "CREATEROLE", "NOCREATEROLE")
+	flag("replication", a.Replication, "REPLICATION", "NOREPLICATION")
+	flag("bypassrls", a.BypassRLS, "BYPASSRLS", "NOBYPASSRLS")
+	if a.ConnectionLimit != nil {
+		out = append(out, AttributeChange{Name: "connection_limit", Before: "(new role)", After: fmt.Sprint(*a.ConnectionLimit), SQL: fmt.Sprintf("CONNECTION LIMIT %d", *a.ConnectionLimit)})
+	}
+	if a.ValidUntil != nil {
+		out = append(out, AttributeChange{Name: "valid_until", Before: "(new role)", After: *a.ValidUntil, SQL: "VALID UNTIL " + quoteLiteral(*a.ValidUntil)})
+	}
+	return out
+}
+
 func roleAuthority(changes []AttributeChange) Authority {
 	for _, c := range changes {
 		if c.Name == "replication" || c.Name == "bypassrls" {
@@ -246,7 +305,7 @@ func (b *builder) memberships() {
 		}
 		declared := map[string]bool{}
 		for _, want := range r.MemberOf {
-			if b.cat.Role(want.Role) == nil {
+			if !b.exists(want.Role) {
 				continue // reported by checkVersion, or skipped
 			}
 			declared[want.Role] = true
@@ -314,56 +373,202 @@ func boolPtr(v bool) *bool { return &v }
 // grantee, and for PUBLIC where the policy manages it.
 func (b *builder) objectPrivileges() {
 	rules := b.compileRules()
-	for _, obj := range b.cat.Objects {
-		desired := map[acl.Grantee]want{}
-		for _, name := range sortedKeys(b.roles) {
-			if name == obj.Owner {
-				continue // the owner's own item is never managed
-			}
-			if w := rules.desired(name, obj); w.privs != 0 {
-				desired[acl.Grantee(name)] = w
-			}
-		}
-		// held collects what each managed grantee holds, by grantor.
-		for _, it := range obj.ACL {
-			g := it.Grantee
-			switch {
-			case g.IsPublic():
-				b.publicItem(obj, it)
-				continue
-			case string(g) == obj.Owner:
-				continue
-			case b.roles[string(g)] == nil:
-				continue // undeclared roles are never touched
-			}
-			w := desired[g]
-			if it.Grantor == obj.Owner {
-				if extra := it.Privs.Privs &^ w.privs; extra != 0 {
-					b.add(b.objectChange(Revoke, obj, g, acl.Privileges{Privs: extra, GrantOption: it.Privs.GrantOption & extra}, it.Grantor, notDeclared))
-				}
-				if opt := it.Privs.GrantOption & w.privs; opt != 0 {
-					c := b.objectChange(Revoke, obj, g, acl.Privileges{Privs: opt, GrantOption: opt}, it.Grantor, Reason{Rule: w.rule, Text: "grant option not declared"})
-					c.GrantOptionOnly = true
-					b.add(c)
-				}
-				w.privs &^= it.Privs.Privs
-				desired[g] = w
-				continue
-			}
-			// Granted by someone other than the owner: pgward's own GRANT
-			// would record the owner, so it never counts as held.
-			if extra := it.Privs.Privs &^ w.privs; extra != 0 {
-				b.add(b.objectChange(Revoke, obj, g, acl.Privileges{Privs: extra, GrantOption: it.Privs.GrantOption & extra}, it.Grantor, Reason{Text: "not declared (granted by " + it.Grantor + ")"}))
-			}
-		}
-		for _, g := range sortedKeys(desired) {
-			w := desired[g]
-			if w.privs != 0 {
-				b.add(b.objectChange(Grant, obj, g, acl.Privileges{Privs: w.privs}, obj.Owner, Reason{Rule: w.rule}))
+	columns := map[string][]columnWant{} // by table key
+	for _, obj := range b.objectsInScope(rules) {
+		orig := b.diffObject(rules, obj)
+		if obj.Kind == acl.KindColumn {
+			t := obj.Table().Key()
+			for g, w := range orig {
+				columns[t] = append(columns[t], columnWant{obj: obj, grantee: g, want: w})
 			}
 		}
 	}
+	b.regrantWipedColumns(columns)
 	rules.warnUnmatched(b)
+}
+
+// columnWant is what one grantee should hold on one column.
+type columnWant struct {
+	obj     *catalog.Object
+	grantee acl.Grantee
+	want    want
+}
+
+// regrantWipedColumns re-grants column privileges that a table-level REVOKE
+// of the same privilege wipes (PostgreSQL strips it from every column ACL),
+// so that the run converges in one pass.
+func (b *builder) regrantWipedColumns(columns map[string][]columnWant) {
+	if len(columns) == 0 {
+		return
+	}
+	planned := map[string]acl.Priv{} // column key + grantee → privileges already being granted
+	var revokes []*Change
+	for _, c := range b.plan.Changes {
+		switch {
+		case c.Target != TargetObject || c.GrantOptionOnly:
+		case c.Action == Grant && c.Object.Kind == acl.KindColumn:
+			planned[c.Object.Key()+"\x00"+string(c.Grantee)] |= c.Privs.Privs
+		case c.Action == Revoke && c.Object.Kind == acl.KindTable:
+			revokes = append(revokes, c)
+		}
+	}
+	for _, r := range revokes {
+		for _, cw := range columns[r.Object.Key()] {
+			if cw.grantee != r.Grantee {
+				continue
+			}
+			again := cw.want.privs & r.Privs.Privs &^ planned[cw.obj.Key()+"\x00"+string(cw.grantee)]
+			if again == 0 {
+				continue
+			}
+			c := b.objectChange(Grant, cw.obj, cw.grantee, acl.Privileges{Privs: again, GrantOption: again & cw.want.grantOpt}, cw.obj.Owner,
+				Reason{Rule: cw.want.rule, Text: "re-granted: the table-level revoke wipes column grants"})
+			b.add(c)
+		}
+	}
+}
+
+// diffObject plans the changes for one object and returns what each
+// managed grantee should hold on it.
+func (b *builder) diffObject(rules *ruleSet, obj *catalog.Object) map[acl.Grantee]want {
+	orig := map[acl.Grantee]want{}
+	for _, name := range sortedKeys(b.roles) {
+		if name == obj.Owner {
+			continue // the owner's own item is never managed
+		}
+		if w := rules.desired(name, obj); w.privs != 0 {
+			orig[acl.Grantee(name)] = w
+		}
+	}
+	// passedOn: what each grantee has granted to others on this object;
+	// revoking its grant option must CASCADE to those grants.
+	passedOn := map[string]acl.Priv{}
+	for _, it := range obj.ACL {
+		if it.Grantor != obj.Owner {
+			passedOn[it.Grantor] |= it.Privs.Privs
+		}
+	}
+	missing := map[acl.Grantee]want{}
+	for g, w := range orig {
+		missing[g] = w
+	}
+	cascaded := map[string]acl.Priv{} // grantor → privileges whose grants go with a CASCADE
+	for _, it := range obj.ACL {
+		g := it.Grantee
+		if it.Grantor != obj.Owner || g.IsPublic() || string(g) == obj.Owner || b.roles[string(g)] == nil {
+			continue
+		}
+		w := orig[g]
+		if extra := it.Privs.Privs &^ w.privs; extra != 0 {
+			c := b.objectChange(Revoke, obj, g, acl.Privileges{Privs: extra, GrantOption: it.Privs.GrantOption & extra}, it.Grantor, notDeclared)
+			if dep := passedOn[string(g)] & extra & it.Privs.GrantOption; dep != 0 {
+				c.Cascade, cascaded[string(g)] = true, cascaded[string(g)]|dep
+			}
+			b.add(c)
+		}
+		if opt := it.Privs.GrantOption & w.privs &^ w.grantOpt; opt != 0 {
+			c := b.objectChange(Revoke, obj, g, acl.Privileges{Privs: opt, GrantOption: opt}, it.Grantor, Reason{Rule: w.rule, Text: "grant option not declared"})
+			c.GrantOptionOnly = true
+			if dep := passedOn[string(g)] & opt; dep != 0 {
+				c.Cascade, cascaded[string(g)] = true, cascaded[string(g)]|dep
+			}
+			b.add(c)
+		}
+		m := missing[g]
+		m.privs &^= it.Privs.Privs
+		m.grantOpt &^= it.Privs.GrantOption
+		missing[g] = m
+	}
+	for _, it := range obj.ACL {
+		g := it.Grantee
+		switch {
+		case it.Grantor == obj.Owner && !g.IsPublic():
+			continue // handled above
+		case g.IsPublic():
+			b.publicItem(obj, it)
+			continue
+		case string(g) == obj.Owner || b.roles[string(g)] == nil:
+			continue // undeclared roles are never touched
+		}
+		// Granted by someone other than the owner: pgward's own GRANT
+		// would record the owner, so it never counts as held. What the
+		// grantor's CASCADE revoke removes needs no revoke of its own.
+		extra := it.Privs.Privs &^ orig[g].privs &^ cascaded[it.Grantor]
+		if extra != 0 {
+			b.add(b.objectChange(Revoke, obj, g, acl.Privileges{Privs: extra, GrantOption: it.Privs.GrantOption & extra}, it.Grantor, Reason{Text: "not declared (granted by " + it.Grantor + ")"}))
+		}
+	}
+	for _, g := range sortedKeys(missing) {
+		m := missing[g]
+		// A missing grant option needs the privilege granted again WITH
+		// GRANT OPTION; privileges without it go in a plain GRANT.
+		if plain := m.privs &^ m.grantOpt; plain != 0 {
+			b.add(b.objectChange(Grant, obj, g, acl.Privileges{Privs: plain}, obj.Owner, Reason{Rule: m.rule}))
+		}
+		if m.grantOpt != 0 {
+			b.add(b.objectChange(Grant, obj, g, acl.Privileges{Privs: m.grantOpt, GrantOption: m.grantOpt}, obj.Owner, Reason{Rule: m.rule}))
+		}
+	}
+	return orig
+}
+
+// objectsInScope is the catalog's objects plus those the catalog cannot
+// list until they carry a privilege: columns named by column rules, and
+// parameters named by parameter rules (pg_parameter_acl holds a row only
+// while a parameter's ACL differs from the default).
+func (b *builder) objectsInScope(rules *ruleSet) []*catalog.Object {
+	known := map[string]bool{}
+	for _, o := range b.cat.Objects {
+		known[o.Key()] = true
+	}
+	objs := append([]*catalog.Object(nil), b.cat.Objects...)
+	addSynth := func(o *catalog.Object) {
+		if !known[o.Key()] {
+			known[o.Key()] = true
+			objs = append(objs, o)
+		}
+	}
+	for _, role := range sortedKeys(rules.byRole) {
+		for _, cr := range rules.byRole[role][acl.KindColumn] {
+			for _, t := range b.cat.Objects {
+				if t.Kind != acl.KindTable {
+					continue
+				}
+				if _, ok := cr.matchName(t); !ok {
+					continue
+				}
+				for _, col := range cr.grant.Columns {
+					o := &catalog.Object{Object: acl.Object{Kind: acl.KindColumn, Schema: t.Schema, Name: t.Name, Column: col, Subkind: t.Subkind}, Owner: t.Owner}
+					addSynth(o)
+				}
+			}
+		}
+		if b.cat.ServerVersion < 150000 {
+			continue
+		}
+		boot := b.bootstrapSuperuser()
+		for _, cr := range rules.byRole[role][acl.KindParameter] {
+			for _, p := range cr.grant.Names {
+				if p.IsGlob() || boot == "" {
+					continue
+				}
+				all := acl.Valid(acl.KindParameter, b.cat.ServerVersion)
+				addSynth(&catalog.Object{Object: acl.Object{Kind: acl.KindParameter, Name: p.Text}, Owner: boot, NullACL: true,
+					ACL: []acl.Item{{Grantee: acl.Grantee(boot), Grantor: boot, Privs: acl.Privileges{Privs: all}}}})
+			}
+		}
+	}
+	return objs
+}
+
+// bootstrapSuperuser is the role with OID 10, which owns parameters.
+func (b *builder) bootstrapSuperuser() string {
+	for _, r := range b.cat.Roles {
+		if r.OID == 10 {
+			return r.Name
+		}
+	}
+	return ""
 }
 
 // publicItem revokes what PUBLIC holds beyond the policy's ceiling.
@@ -402,7 +607,7 @@ func (b *builder) defaultPrivileges() {
 	var order []key
 	for _, name := range sortedKeys(b.roles) {
 		for _, d := range b.roles[name].DefaultPrivileges {
-			if b.cat.Role(d.ForRole) == nil || d.ForRole == name {
+			if !b.exists(d.ForRole) || d.ForRole == name {
 				continue
 			}
 			k := key{DefaultTarget{ForRole: d.ForRole, Schema: d.Schema, Kind: d.Kind}, acl.Grantee(name)}
@@ -417,6 +622,9 @@ func (b *builder) defaultPrivileges() {
 				order = append(order, k)
 			}
 			w.privs |= privs
+			if d.WithGrantOption {
+				w.grantOpt |= privs
+			}
 			desired[k] = w
 		}
 	}
@@ -432,17 +640,24 @@ func (b *builder) defaultPrivileges() {
 			if extra := it.Privs.Privs &^ w.privs; extra != 0 {
 				b.add(&Change{Action: Revoke, Target: TargetDefault, Default: &k.t, Grantee: g, Privs: acl.Privileges{Privs: extra, GrantOption: it.Privs.GrantOption & extra}, Authority: AuthorityForRole, Reason: notDeclared})
 			}
-			w.privs &^= it.Privs.Privs
+			if opt := it.Privs.GrantOption & w.privs &^ w.grantOpt; opt != 0 {
+				b.add(&Change{Action: Revoke, Target: TargetDefault, Default: &k.t, Grantee: g, Privs: acl.Privileges{Privs: opt, GrantOption: opt}, GrantOptionOnly: true, Authority: AuthorityForRole, Reason: Reason{Rule: w.rule, Text: "grant option not declared"}})
+			}
 			if _, ok := desired[k]; ok {
+				w.privs &^= it.Privs.Privs &^ (w.grantOpt &^ it.Privs.GrantOption)
+				w.grantOpt &^= it.Privs.GrantOption
 				desired[k] = w
 			}
 		}
 	}
 	for _, k := range order {
 		w := desired[k]
-		if w.privs != 0 {
-			t := k.t
-			b.add(&Change{Action: Grant, Target: TargetDefault, Default: &t, Grantee: k.g, Privs: acl.Privileges{Privs: w.privs}, Authority: AuthorityForRole, Reason: Reason{Rule: w.rule}})
+		t := k.t
+		if plain := w.privs &^ w.grantOpt; plain != 0 {
+			b.add(&Change{Action: Grant, Target: TargetDefault, Default: &t, Grantee: k.g, Privs: acl.Privileges{Privs: plain}, Authority: AuthorityForRole, Reason: Reason{Rule: w.rule}})
+		}
+		if w.grantOpt != 0 {
+			b.add(&Change{Action: Grant, Target: TargetDefault, Default: &t, Grantee: k.g, Privs: acl.Privileges{Privs: w.grantOpt, GrantOption: w.grantOpt}, Authority: AuthorityForRole, Reason: Reason{Rule: w.rule}})
 		}
 	}
 }
@@ -495,11 +710,12 @@ func (b *builder) finish() {
 	b.plan.Statements = batch(b.plan.Changes, b.cat.ServerVersion)
 }
 
-// want is the desired privileges of one grantee on one object, with the
-// rule that decided them.
+// want is the desired privileges of one grantee on one object (and the
+// subset wanted WITH GRANT OPTION), with the rule that decided them.
 type want struct {
-	privs acl.Priv
-	rule  *hcl.Range
+	privs    acl.Priv
+	grantOpt acl.Priv
+	rule     *hcl.Range
 }
 
 func sortedKeys[K ~string, V any](m map[K]V) []K {

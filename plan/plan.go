@@ -153,6 +153,9 @@ type Change struct {
 	// GrantOptionOnly is set takes away only the grant option of Privs.
 	Privs           acl.Privileges
 	GrantOptionOnly bool
+	// Cascade: the grantee passed these privileges on; the revoke removes
+	// those grants too (REVOKE … CASCADE).
+	Cascade bool
 	// Grantor is the grantor of the ACL item a revoke removes.
 	Grantor string
 
@@ -204,6 +207,11 @@ type Plan struct {
 	// Skipped lists declared roles that do not exist and whose if_missing
 	// is "skip".
 	Skipped []string
+	// Violations lists the deny invariants the database would still break
+	// once the plan is applied (plan and audit exit 2 on them).
+	// ViolationsNow lists those it breaks now, before any change.
+	Violations    []Violation
+	ViolationsNow []Violation
 }
 
 // Empty reports whether the plan changes nothing.

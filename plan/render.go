@@ -74,6 +74,11 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 	if len(p.Skipped) > 0 {
 		tw.printf("\n")
 	}
+	if o.Audit {
+		writeViolations(tw, p.ViolationsNow)
+	} else {
+		writeViolations(tw, p.Violations)
+	}
 	s := p.Summary()
 	switch {
 	case len(p.Changes) == 0 && o.Audit && len(p.Drift) == 0:
@@ -118,7 +123,7 @@ func actionColor(a Action) string {
 func changeHeader(c *Change) string {
 	switch c.Target {
 	case TargetObject:
-		k := c.Object.Kind.String()
+		k := strings.ReplaceAll(c.Object.Kind.String(), "_", " ")
 		switch {
 		case c.Object.Kind == acl.KindFunction && c.Object.Subkind == 'p':
 			k = "procedure"
@@ -156,8 +161,14 @@ func changeLine(c *Change) string {
 			privs = "GRANT OPTION FOR " + privs
 		}
 		s := fmt.Sprintf("%s %s %s %s", c.Action, privs, toFrom(c.Action), c.Grantee)
+		if c.Action == Grant && c.Privs.GrantOption != 0 {
+			s += " WITH GRANT OPTION"
+		}
 		if c.AsRole != "" {
 			s += " (granted by " + c.AsRole + ")"
+		}
+		if c.Cascade {
+			s += ", CASCADE to the grants " + string(c.Grantee) + " made"
 		}
 		return s
 	case TargetMembership:
@@ -171,6 +182,13 @@ func changeLine(c *Change) string {
 			return "member of " + m.Role + " (granted by " + m.Grantor + ")"
 		}
 	case TargetRole:
+		if c.Action == Grant {
+			parts := []string{"create role"}
+			for _, a := range c.Attributes {
+				parts = append(parts, a.SQL)
+			}
+			return strings.Join(parts, " ")
+		}
 		parts := make([]string, len(c.Attributes))
 		for i, a := range c.Attributes {
 			parts[i] = fmt.Sprintf("%s: %s → %s", a.Name, a.Before, a.After)
@@ -217,9 +235,10 @@ func WriteSQL(w io.Writer, p *Plan) error {
 	return tw.err
 }
 
-// JSONFormatVersion is the version of the JSON plan format. "0" means not
-// yet stable: fields may change without notice (docs/json.md).
-const JSONFormatVersion = "0"
+// JSONFormatVersion is the version of the JSON plan format (docs/json.md).
+// Version "1" is stable: fields are only added; a change that would break a
+// consumer bumps the version.
+const JSONFormatVersion = "1"
 
 type jsonPlan struct {
 	FormatVersion  string          `json:"format_version"`
@@ -247,6 +266,7 @@ type jsonObject struct {
 	Schema    string `json:"schema,omitempty"`
 	Name      string `json:"name"`
 	Arguments string `json:"arguments,omitempty"`
+	Column    string `json:"column,omitempty"`
 	Owner     string `json:"owner"`
 }
 
@@ -279,7 +299,9 @@ type jsonChange struct {
 	Attributes      []jsonAttribute `json:"attributes,omitempty"`
 	Grantee         string          `json:"grantee"`
 	Privileges      []string        `json:"privileges,omitempty"`
-	GrantOptionOnly bool            `json:"grant_option_only,omitempty"`
+	GrantOption     bool            `json:"grant_option"`
+	GrantOptionOnly bool            `json:"grant_option_only"`
+	Cascade         bool            `json:"cascade"`
 	Grantor         string          `json:"grantor,omitempty"`
 	Authority       string          `json:"authority"`
 	Blocked         string          `json:"blocked,omitempty"`
@@ -319,12 +341,13 @@ func WriteJSON(w io.Writer, p *Plan) error {
 	for i, c := range p.Changes {
 		index[c] = i
 		jc := jsonChange{Action: c.Action.String(), Grantee: c.Grantee.String(), Privileges: c.Privs.Privs.List(),
-			GrantOptionOnly: c.GrantOptionOnly, Grantor: c.Grantor, Authority: c.Authority.String(),
+			GrantOption: c.Privs.GrantOption != 0, GrantOptionOnly: c.GrantOptionOnly, Cascade: c.Cascade,
+			Grantor: c.Grantor, Authority: c.Authority.String(),
 			Blocked: c.Blocked, Reason: reasonJSON(c.Reason)}
 		switch c.Target {
 		case TargetObject:
 			jc.Target = "object"
-			jc.Object = &jsonObject{Kind: c.Object.Kind.String(), Schema: c.Object.Schema, Name: c.Object.Name, Arguments: c.Object.Args, Owner: c.Owner}
+			jc.Object = &jsonObject{Kind: c.Object.Kind.String(), Schema: c.Object.Schema, Name: c.Object.Name, Arguments: c.Object.Args, Column: c.Object.Column, Owner: c.Owner}
 			if c.Object.Subkind != 0 {
 				jc.Object.Subkind = string(rune(c.Object.Subkind))
 			}

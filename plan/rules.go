@@ -17,9 +17,11 @@ const (
 )
 
 type compiledRule struct {
-	grant   *policy.Grant
-	privs   acl.Priv
-	matched []bool // per exact pattern of grant.Names: did it match anything
+	grant    *policy.Grant
+	privs    acl.Priv
+	grantOpt acl.Priv
+	columns  map[string]bool // column rules only
+	matched  []bool          // per exact pattern of grant.Names: did it match anything
 }
 
 type ruleSet struct {
@@ -28,16 +30,31 @@ type ruleSet struct {
 
 func (b *builder) compileRules() *ruleSet {
 	rs := &ruleSet{byRole: map[string]map[acl.Kind][]*compiledRule{}}
+	v := b.cat.ServerVersion
 	for name, r := range b.roles {
 		byKind := map[acl.Kind][]*compiledRule{}
 		for _, g := range r.Grants {
+			kind := g.Kind
+			if kind == acl.KindTable && len(g.Columns) > 0 {
+				kind = acl.KindColumn // a table rule with columns grants on those columns
+			}
 			privs := g.Privileges
 			if g.All {
-				privs = acl.Valid(g.Kind, b.cat.ServerVersion)
+				privs = acl.Valid(kind, v)
 			}
 			// What the server lacks was reported by checkVersion.
-			privs &= acl.Valid(g.Kind, b.cat.ServerVersion)
-			byKind[g.Kind] = append(byKind[g.Kind], &compiledRule{grant: g, privs: privs, matched: make([]bool, len(g.Names))})
+			privs &= acl.Valid(kind, v)
+			cr := &compiledRule{grant: g, privs: privs, matched: make([]bool, len(g.Names))}
+			if g.WithGrantOption {
+				cr.grantOpt = privs
+			}
+			if kind == acl.KindColumn {
+				cr.columns = map[string]bool{}
+				for _, c := range g.Columns {
+					cr.columns[c] = true
+				}
+			}
+			byKind[kind] = append(byKind[kind], cr)
 		}
 		rs.byRole[name] = byKind
 	}
@@ -57,17 +74,30 @@ func (rs *ruleSet) desired(role string, obj *catalog.Object) want {
 		case rank > best:
 			best = rank
 			rng := cr.grant.DeclRange
-			w = want{privs: cr.privs, rule: &rng}
+			w = want{privs: cr.privs, grantOpt: cr.grantOpt, rule: &rng}
 		case rank == best:
 			w.privs |= cr.privs
+			w.grantOpt |= cr.grantOpt
 		}
 	}
 	return w
 }
 
 func (cr *compiledRule) match(obj *catalog.Object) (int, bool) {
+	if cr.columns != nil && !cr.columns[obj.Column] {
+		return 0, false
+	}
+	return cr.matchName(obj)
+}
+
+// matchName matches the rule's schema, owner, names and exclusions; for a
+// column rule the names are those of tables.
+func (cr *compiledRule) matchName(obj *catalog.Object) (int, bool) {
 	g := cr.grant
 	if g.Kind.InSchema() && g.Schema != "" && g.Schema != obj.Schema {
+		return 0, false
+	}
+	if g.Owner != "" && g.Owner != obj.Owner {
 		return 0, false
 	}
 	for _, ex := range g.Except {

@@ -18,6 +18,9 @@ const maxObjectsPerStatement = 500
 func phase(c *Change) int {
 	switch c.Target {
 	case TargetRole:
+		if c.Action == Grant {
+			return 0 // CREATE ROLE before anything names the role
+		}
 		return 1
 	case TargetMembership:
 		if c.Action == Revoke {
@@ -25,14 +28,18 @@ func phase(c *Change) int {
 		}
 		return 2
 	case TargetObject:
+		if c.Object.Kind == acl.KindColumn && c.Action == Grant {
+			// After table-level revokes, which wipe column grants.
+			return 10
+		}
 		base := 3
 		if c.Action == Revoke {
-			base = 10
+			base = 7
 		}
 		switch c.Object.Kind {
-		case acl.KindDatabase:
+		case acl.KindDatabase, acl.KindTablespace, acl.KindParameter:
 			return base
-		case acl.KindSchema:
+		case acl.KindSchema, acl.KindLanguage, acl.KindFDW, acl.KindServer:
 			return base + 1
 		}
 		return base + 2
@@ -58,9 +65,9 @@ func lessChange(a, b *Change) bool {
 func sortKey(c *Change) string {
 	switch c.Target {
 	case TargetObject:
-		return fmt.Sprintf("%d\x00%s\x00%s\x00%s", c.Object.Kind, c.Object.Schema, c.Object.Name, c.Object.Args)
+		return fmt.Sprintf("%02d\x00%s\x00%s\x00%s\x00%s", c.Object.Kind, c.Object.Schema, c.Object.Name, c.Object.Args, c.Object.Column)
 	case TargetDefault:
-		return fmt.Sprintf("%s\x00%s\x00%d", c.Default.ForRole, c.Default.Schema, c.Default.Kind)
+		return fmt.Sprintf("%s\x00%s\x00%02d", c.Default.ForRole, c.Default.Schema, c.Default.Kind)
 	case TargetMembership:
 		return string(c.Grantee) + "\x00" + c.Membership.Role + "\x00" + c.Membership.Grantor
 	}
@@ -85,6 +92,20 @@ func keyword(o acl.Object) string {
 		return "FUNCTION"
 	case acl.KindType:
 		return "TYPE"
+	case acl.KindColumn:
+		return "TABLE"
+	case acl.KindLanguage:
+		return "LANGUAGE"
+	case acl.KindFDW:
+		return "FOREIGN DATA WRAPPER"
+	case acl.KindServer:
+		return "FOREIGN SERVER"
+	case acl.KindLargeObject:
+		return "LARGE OBJECT"
+	case acl.KindParameter:
+		return "PARAMETER"
+	case acl.KindTablespace:
+		return "TABLESPACE"
 	}
 	return "?"
 }
@@ -92,8 +113,17 @@ func keyword(o acl.Object) string {
 // objectSQL is the quoted name of an object as GRANT expects it.
 func objectSQL(o acl.Object) string {
 	switch o.Kind {
-	case acl.KindDatabase, acl.KindSchema:
-		return ident.Quote(o.Name)
+	case acl.KindLargeObject:
+		return o.Name // an OID: digits only, checked by policy and catalog
+	case acl.KindParameter:
+		// Parameter names are dotted paths of identifiers (my.custom).
+		parts := strings.Split(o.Name, ".")
+		for i, p := range parts {
+			parts[i] = ident.Quote(p)
+		}
+		return strings.Join(parts, ".")
+	case acl.KindColumn:
+		return ident.QuoteQualified(o.Schema, o.Name)
 	case acl.KindFunction:
 		// pg_get_function_identity_arguments already quotes what needs it.
 		return ident.QuoteQualified(o.Schema, o.Name) + "(" + o.Args + ")"
@@ -110,26 +140,39 @@ func granteeSQL(g acl.Grantee) string {
 
 func quoteLiteral(s string) string { return ident.Literal(s) }
 
-// objectStatementHead is everything of an object GRANT/REVOKE but the
-// object list; changes with equal heads share a statement.
-func objectStatementHead(c *Change) (head, tail string) {
+// objectStatementParts splits an object GRANT/REVOKE into the part before
+// the object list, the list item for this change, and the part after it:
+// changes with equal head and tail share a statement. For columns the list
+// is of columns, and the table goes in the tail.
+func objectStatementParts(c *Change) (head, item, tail string) {
 	privs := strings.Join(c.Privs.Privs.List(), ", ")
+	verb := "GRANT " + privs
+	to := " TO " + granteeSQL(c.Grantee)
 	switch {
 	case c.Action == Grant:
-		return fmt.Sprintf("GRANT %s ON %s ", privs, keyword(c.Object)), " TO " + granteeSQL(c.Grantee)
+		if c.Privs.GrantOption != 0 {
+			to += " WITH GRANT OPTION"
+		}
 	case c.GrantOptionOnly:
-		return fmt.Sprintf("REVOKE GRANT OPTION FOR %s ON %s ", privs, keyword(c.Object)), " FROM " + granteeSQL(c.Grantee)
+		verb, to = "REVOKE GRANT OPTION FOR "+privs, " FROM "+granteeSQL(c.Grantee)
 	default:
-		return fmt.Sprintf("REVOKE %s ON %s ", privs, keyword(c.Object)), " FROM " + granteeSQL(c.Grantee)
+		verb, to = "REVOKE "+privs, " FROM "+granteeSQL(c.Grantee)
 	}
+	if c.Action == Revoke && c.Cascade {
+		to += " CASCADE"
+	}
+	if c.Object.Kind == acl.KindColumn {
+		return verb + " (", ident.Quote(c.Object.Column), ") ON TABLE " + objectSQL(c.Object) + to
+	}
+	return verb + " ON " + keyword(c.Object) + " ", objectSQL(c.Object), to
 }
 
 // statementsFor renders the statements of one change on its own.
 func statementsFor(c *Change, version int) []string {
 	switch c.Target {
 	case TargetObject:
-		head, tail := objectStatementHead(c)
-		return []string{head + objectSQL(c.Object) + tail}
+		head, item, tail := objectStatementParts(c)
+		return []string{head + item + tail}
 	case TargetDefault:
 		d := c.Default
 		s := "ALTER DEFAULT PRIVILEGES FOR ROLE " + ident.Quote(d.ForRole)
@@ -138,7 +181,11 @@ func statementsFor(c *Change, version int) []string {
 		}
 		privs := strings.Join(c.Privs.Privs.List(), ", ")
 		if c.Action == Grant {
-			return []string{fmt.Sprintf("%s GRANT %s ON %s TO %s", s, privs, d.Kind.DefaultACLKeyword(), granteeSQL(c.Grantee))}
+			opt := ""
+			if c.Privs.GrantOption != 0 {
+				opt = " WITH GRANT OPTION"
+			}
+			return []string{fmt.Sprintf("%s GRANT %s ON %s TO %s%s", s, privs, d.Kind.DefaultACLKeyword(), granteeSQL(c.Grantee), opt)}
 		}
 		return []string{fmt.Sprintf("%s REVOKE %s ON %s FROM %s", s, privs, d.Kind.DefaultACLKeyword(), granteeSQL(c.Grantee))}
 	case TargetMembership:
@@ -147,6 +194,13 @@ func statementsFor(c *Change, version int) []string {
 		parts := make([]string, len(c.Attributes))
 		for i, a := range c.Attributes {
 			parts[i] = a.SQL
+		}
+		if c.Action == Grant {
+			s := "CREATE ROLE " + ident.Quote(string(c.Grantee))
+			if len(parts) > 0 {
+				s += " WITH " + strings.Join(parts, " ")
+			}
+			return []string{s}
 		}
 		return []string{"ALTER ROLE " + ident.Quote(string(c.Grantee)) + " WITH " + strings.Join(parts, " ")}
 	}
@@ -247,7 +301,7 @@ func batch(changes []*Change, version int) []Statement {
 			}
 			continue
 		}
-		head, tail := objectStatementHead(c)
+		head, item, tail := objectStatementParts(c)
 		key := head + "\x00" + tail + "\x00" + c.AsRole
 		g := index[key]
 		if g == nil {
@@ -255,7 +309,7 @@ func batch(changes []*Change, version int) []Statement {
 			index[key] = g
 			groups = append(groups, g)
 		}
-		g.objects = append(g.objects, objectSQL(c.Object))
+		g.objects = append(g.objects, item)
 		g.changes = append(g.changes, c)
 	}
 	flush()

@@ -1,0 +1,196 @@
+package plan_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/pgward/pgward/internal/acl"
+	"github.com/pgward/pgward/internal/catalog"
+	"github.com/pgward/pgward/plan"
+	"github.com/pgward/pgward/policy"
+)
+
+// These cases build policies as literals, so they test the planner alone.
+
+func rolePolicy(r *policy.Role) *policy.Policy {
+	if r.DeclRange.Filename == "" {
+		r.DeclRange = hcl.Range{Filename: "policy.hcl", Start: hcl.Pos{Line: 1, Column: 1}}
+	}
+	return &policy.Policy{Roles: []*policy.Role{r}}
+}
+
+func grantRule(k acl.Kind, privs acl.Priv, mod func(*policy.Grant)) *policy.Grant {
+	g := &policy.Grant{Kind: k, Privileges: privs, DeclRange: hcl.Range{Filename: "policy.hcl", Start: hcl.Pos{Line: 2, Column: 3}}}
+	if mod != nil {
+		mod(g)
+	}
+	return g
+}
+
+func names(ns ...string) []policy.Pattern {
+	out := make([]policy.Pattern, len(ns))
+	for i, n := range ns {
+		out[i] = policy.Pattern{Text: n}
+	}
+	return out
+}
+
+func statementsOf(t *testing.T, pol *policy.Policy, f fixture) ([]string, hcl.Diagnostics) {
+	t.Helper()
+	p, diags := plan.Build(pol, f.catalog(), plan.Options{})
+	return sqlOf(p), diags
+}
+
+func TestBuild_issue3(t *testing.T) {
+	tests := []struct {
+		name      string
+		role      *policy.Role
+		db        fixture
+		want      []string
+		wantDiags []string
+	}{
+		{
+			name: "grant option declared and missing: re-grant WITH GRANT OPTION",
+			role: &policy.Role{Name: "bob", Grants: []*policy.Grant{grantRule(acl.KindTable, acl.Select, func(g *policy.Grant) { g.WithGrantOption = true })}},
+			db:   fixture{objects: []*catalog.Object{table("t", item("bob", "alice", acl.Select, 0))}},
+			want: []string{`GRANT SELECT ON TABLE "app"."t" TO "bob" WITH GRANT OPTION`},
+		},
+		{
+			name: "grant option not declared, passed on: REVOKE GRANT OPTION FOR … CASCADE",
+			role: &policy.Role{Name: "bob", Grants: []*policy.Grant{grantRule(acl.KindTable, acl.Select, nil)}},
+			db:   fixture{objects: []*catalog.Object{table("t", item("bob", "alice", acl.Select, acl.Select), item("carol", "bob", acl.Select, 0))}},
+			want: []string{`REVOKE GRANT OPTION FOR SELECT ON TABLE "app"."t" FROM "bob" CASCADE`},
+		},
+		{
+			name: "revoking a privilege someone re-granted cascades to the grants it made",
+			role: &policy.Role{Name: "bob"},
+			db: fixture{
+				objects: []*catalog.Object{table("t", item("bob", "alice", acl.Select, acl.Select), item("carol", "bob", acl.Select, 0))},
+			},
+			want: []string{`REVOKE SELECT ON TABLE "app"."t" FROM "bob" CASCADE`},
+		},
+		{
+			name: "column privileges: missing ones granted, batched per table",
+			role: &policy.Role{Name: "bob", Grants: []*policy.Grant{grantRule(acl.KindTable, acl.Select|acl.Update, func(g *policy.Grant) {
+				g.Names = names("users")
+				g.Columns = []string{"email", "name"}
+			})}},
+			db:   fixture{objects: []*catalog.Object{table("users"), table("other")}},
+			want: []string{`GRANT SELECT, UPDATE ("email", "name") ON TABLE "app"."users" TO "bob"`},
+		},
+		{
+			name: "a table-level revoke wipes column grants: they are granted again after it",
+			role: &policy.Role{Name: "bob", Grants: []*policy.Grant{grantRule(acl.KindTable, acl.Select, func(g *policy.Grant) {
+				g.Names = names("users")
+				g.Columns = []string{"email"}
+			})}},
+			db: fixture{objects: []*catalog.Object{
+				table("users", item("bob", "alice", acl.Select, 0)),
+				{Object: acl.Object{Kind: acl.KindColumn, Schema: "app", Name: "users", Column: "email", Subkind: 'r'}, Owner: "alice", ACL: []acl.Item{item("bob", "alice", acl.Select, 0)}},
+			}},
+			want: []string{
+				`REVOKE SELECT ON TABLE "app"."users" FROM "bob"`,
+				`GRANT SELECT ("email") ON TABLE "app"."users" TO "bob"`,
+			},
+		},
+		{
+			name: "owner selector: only objects owned by alice",
+			role: &policy.Role{Name: "bob", Grants: []*policy.Grant{grantRule(acl.KindTable, acl.Select, func(g *policy.Grant) { g.Owner = "alice" })}},
+			db: fixture{objects: []*catalog.Object{
+				table("mine"),
+				obj(acl.KindTable, "app", "theirs", "postgres", item("postgres", "postgres", acl.Valid(acl.KindTable, 160000), 0)),
+			}},
+			want: []string{`GRANT SELECT ON TABLE "app"."mine" TO "bob"`},
+		},
+		{
+			name: "if_missing = create: CREATE ROLE first, then its grants",
+			role: &policy.Role{Name: "web", IfMissing: policy.IfMissingCreate, Attributes: policy.Attributes{Login: boolp(true)},
+				Grants: []*policy.Grant{grantRule(acl.KindTable, acl.Select, nil)}},
+			db:   fixture{me: "postgres", objects: []*catalog.Object{table("t")}},
+			want: []string{`CREATE ROLE "web" WITH LOGIN`, `GRANT SELECT ON TABLE "app"."t" TO "web"`},
+		},
+		{
+			name:      "if_missing = create needs CREATEROLE",
+			role:      &policy.Role{Name: "web", IfMissing: policy.IfMissingCreate},
+			db:        fixture{},
+			want:      []string{`CREATE ROLE "web"`},
+			wantDiags: []string{"CREATEROLE"},
+		},
+		{
+			name: "ensure = absent revokes everything the role holds in scope",
+			role: &policy.Role{Name: "bob", Ensure: policy.EnsureAbsent},
+			db: fixture{objects: []*catalog.Object{table("t", item("bob", "alice", acl.Select|acl.Insert, 0))},
+				defs: []*catalog.DefaultACL{{ForRole: "alice", Schema: "app", Kind: acl.KindTable, ACL: []acl.Item{item("bob", "alice", acl.Select, 0)}}}},
+			want: []string{
+				`REVOKE SELECT, INSERT ON TABLE "app"."t" FROM "bob"`,
+				`ALTER DEFAULT PRIVILEGES FOR ROLE "alice" IN SCHEMA "app" REVOKE SELECT ON TABLES FROM "bob"`,
+			},
+		},
+		{
+			name: "ensure = absent for a role that is gone plans nothing",
+			role: &policy.Role{Name: "gone", Ensure: policy.EnsureAbsent},
+			db:   fixture{},
+		},
+		{
+			name: "parameters without a pg_parameter_acl row are planned from the default",
+			role: &policy.Role{Name: "bob", Grants: []*policy.Grant{grantRule(acl.KindParameter, acl.Set, func(g *policy.Grant) { g.Names = names("log_statement", "my.custom") })}},
+			db:   fixture{me: "postgres"},
+			want: []string{`GRANT SET ON PARAMETER "log_statement", "my"."custom" TO "bob"`},
+		},
+		{
+			name:      "parameters on 14 are an error naming the version",
+			role:      &policy.Role{Name: "bob", Grants: []*policy.Grant{grantRule(acl.KindParameter, acl.Set, func(g *policy.Grant) { g.Names = names("log_statement") })}},
+			db:        fixture{version: 140010, me: "postgres"},
+			wantDiags: []string{"Privileges on parameters need PostgreSQL 15"},
+		},
+		{
+			name: "languages, wrappers, servers, large objects, tablespaces",
+			role: &policy.Role{Name: "bob", Grants: []*policy.Grant{
+				grantRule(acl.KindLanguage, acl.Usage, nil),
+				grantRule(acl.KindFDW, acl.Usage, nil),
+				grantRule(acl.KindServer, acl.Usage, nil),
+				grantRule(acl.KindLargeObject, acl.Select, nil),
+				grantRule(acl.KindTablespace, acl.Create, nil),
+			}},
+			db: fixture{me: "postgres", objects: []*catalog.Object{
+				obj(acl.KindLanguage, "", "plperl", "postgres", item("", "postgres", acl.Usage, 0), item("postgres", "postgres", acl.Usage, 0)),
+				obj(acl.KindFDW, "", "postgres_fdw", "postgres", item("postgres", "postgres", acl.Usage, 0)),
+				obj(acl.KindServer, "", "remote db", "alice", item("alice", "alice", acl.Usage, 0)),
+				obj(acl.KindLargeObject, "", "16400", "alice", item("alice", "alice", acl.Select|acl.Update, 0)),
+				obj(acl.KindTablespace, "", "fast", "postgres", item("postgres", "postgres", acl.Create, 0)),
+			}},
+			want: []string{
+				`GRANT CREATE ON TABLESPACE "fast" TO "bob"`,
+				`GRANT USAGE ON LANGUAGE "plperl" TO "bob"`,
+				`GRANT USAGE ON FOREIGN DATA WRAPPER "postgres_fdw" TO "bob"`,
+				`GRANT USAGE ON FOREIGN SERVER "remote db" TO "bob"`,
+				`GRANT SELECT ON LARGE OBJECT 16400 TO "bob"`,
+			},
+		},
+		{
+			name: "default privileges with grant option",
+			role: &policy.Role{Name: "bob", DefaultPrivileges: []*policy.DefaultPrivilege{{Kind: acl.KindTable, ForRole: "alice", Privileges: acl.Select, WithGrantOption: true}}},
+			db:   fixture{},
+			want: []string{`ALTER DEFAULT PRIVILEGES FOR ROLE "alice" GRANT SELECT ON TABLES TO "bob" WITH GRANT OPTION`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, diags := statementsOf(t, rolePolicy(tt.role), tt.db)
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("statements:\n got %q\nwant %q", got, tt.want)
+			}
+			var errs hcl.Diagnostics
+			for _, d := range diags {
+				if d.Severity == hcl.DiagError {
+					errs = append(errs, d)
+				}
+			}
+			checkDiags(t, errs, tt.wantDiags)
+		})
+	}
+}
+
+func boolp(v bool) *bool { return &v }

@@ -1,0 +1,372 @@
+package plan
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/pgward/pgward/internal/acl"
+	"github.com/pgward/pgward/internal/catalog"
+	"github.com/pgward/pgward/policy"
+)
+
+// Violation is a deny invariant a role breaks: it can use Privilege on
+// Object through Path, although the deny block at Rule forbids it.
+type Violation struct {
+	Role string
+	// Object is the object for people: "table public.t", "schema public",
+	// "column public.t.email".
+	Object string
+	// Privilege lists the denied privileges this path gives, comma
+	// separated ("INSERT, UPDATE").
+	Privilege string
+	// Path is the route that gives them: "tuist_ops_ro → member of
+	// pg_write_all_data", "PUBLIC", "bob", "postgres (superuser)".
+	Path string
+	// Rule is the range of the deny block.
+	Rule hcl.Range
+
+	// Target and Privs are Object and Privilege as values.
+	Target acl.Object
+	Privs  acl.Priv
+}
+
+// CheckInvariants evaluates every deny block of the policy on the effective
+// access the catalog gives (see [EffectiveAccess]) and returns what breaks
+// them: one violation per role, deny block, object and route, in policy
+// order, then catalog order, then path order. Roles the catalog lacks are
+// skipped. A deny on tables also covers the column grants of the matched
+// tables (a column INSERT is an INSERT into the table); a deny on columns
+// alone covers columns through table-level privileges as well.
+func CheckInvariants(p *policy.Policy, c *catalog.Catalog) []Violation {
+	if p == nil || c == nil {
+		return nil
+	}
+	var (
+		out []Violation
+		e   *EffectiveAccess
+	)
+	for _, r := range p.Roles {
+		if len(r.Deny) == 0 || c.Role(r.Name) == nil {
+			continue
+		}
+		if e == nil {
+			e = NewEffectiveAccess(c)
+		}
+		for _, d := range r.Deny {
+			out = append(out, checkDeny(e, r.Name, d)...)
+		}
+	}
+	return out
+}
+
+func checkDeny(e *EffectiveAccess, role string, d *policy.Deny) []Violation {
+	kinds := map[acl.Kind]bool{}
+	for _, k := range d.Kinds {
+		kinds[k] = true
+	}
+	covers := func(k acl.Kind) bool { return len(d.Kinds) == 0 || kinds[k] }
+	// Columns are matched by their table's schema and name.
+	rules := map[acl.Kind]*compiledRule{}
+	rule := func(k acl.Kind) *compiledRule {
+		if k == acl.KindColumn {
+			k = acl.KindTable
+		}
+		if cr, ok := rules[k]; ok {
+			return cr
+		}
+		cr := &compiledRule{grant: &policy.Grant{Kind: k, Schema: d.Schema, Names: d.Names}, matched: make([]bool, len(d.Names))}
+		rules[k] = cr
+		return cr
+	}
+	var out []Violation
+	for _, obj := range e.c.Objects {
+		if !covers(obj.Kind) && !(obj.Kind == acl.KindColumn && covers(acl.KindTable)) {
+			continue
+		}
+		if !denyInScope(d, obj) {
+			continue
+		}
+		if _, ok := rule(obj.Kind).match(obj); !ok {
+			continue
+		}
+		denied := d.Privileges
+		if d.All {
+			denied = acl.Valid(obj.Kind, e.c.ServerVersion)
+		}
+		denied &= acl.Valid(obj.Kind, e.c.ServerVersion)
+		if denied == 0 {
+			continue
+		}
+		have, paths := e.Of(role, obj)
+		if have&denied == 0 {
+			continue
+		}
+		// A deny that covers tables reports table-level privileges on the
+		// table; on its columns only their own grants remain.
+		onlyColumn := obj.Kind == acl.KindColumn && covers(acl.KindTable)
+		var routes []string
+		byRoute := map[string]acl.Priv{}
+		for _, p := range paths {
+			if onlyColumn && p.Object.Kind != acl.KindColumn {
+				continue
+			}
+			got := p.Privs & denied
+			if got == 0 {
+				continue
+			}
+			rt := p.Route()
+			if _, seen := byRoute[rt]; !seen {
+				routes = append(routes, rt)
+			}
+			byRoute[rt] |= got
+		}
+		for _, rt := range routes {
+			out = append(out, Violation{Role: role, Object: objectLabel(obj.Object), Privilege: byRoute[rt].String(),
+				Path: rt, Rule: d.DeclRange, Target: obj.Object, Privs: byRoute[rt]})
+		}
+	}
+	return out
+}
+
+// denyInScope applies the deny block's schema to kinds that grant rules do
+// not restrict by schema: a schema matches only itself, and objects outside
+// schemas (the database, …) only a deny without a schema.
+func denyInScope(d *policy.Deny, obj *catalog.Object) bool {
+	if d.Schema == "" || obj.Kind.InSchema() {
+		return true
+	}
+	return obj.Kind == acl.KindSchema && obj.Name == d.Schema
+}
+
+// objectLabel is the kind and name for people: "view public.v".
+func objectLabel(o acl.Object) string {
+	if o.Kind == acl.KindColumn {
+		return "column " + o.String()
+	}
+	return changeHeader(&Change{Target: TargetObject, Object: o})
+}
+
+// invariants fills the plan's violations: those the catalog breaks now,
+// and those it would still break once the plan is applied.
+func (b *builder) invariants() {
+	has := false
+	for _, r := range b.pol.Roles {
+		has = has || len(r.Deny) > 0
+	}
+	if !has {
+		return
+	}
+	b.plan.ViolationsNow = CheckInvariants(b.pol, b.cat)
+	b.plan.Violations = CheckInvariants(b.pol, project(b.cat, b.plan.Changes))
+}
+
+// project returns the catalog as it will be once changes run in order: the
+// grants and revokes of object privileges (a grant recorded with the owner
+// as grantor, as plan predicts; a table-level revoke also strips the
+// column grants of the same grantee and grantor), memberships, and the
+// INHERIT attribute. Default privileges change no existing object and are
+// left out. c is not modified.
+func project(c *catalog.Catalog, changes []*Change) *catalog.Catalog {
+	out := *c
+	out.Roles = maps.Clone(c.Roles)
+	out.Memberships = slices.Clone(c.Memberships)
+	out.Objects = slices.Clone(c.Objects)
+	index := map[string]int{}
+	for i, o := range out.Objects {
+		index[o.Key()] = i
+	}
+	copied := map[int]bool{}
+	mutable := func(i int) *catalog.Object {
+		if !copied[i] {
+			o := *out.Objects[i]
+			o.ACL = slices.Clone(o.ACL)
+			out.Objects[i] = &o
+			copied[i] = true
+		}
+		return out.Objects[i]
+	}
+	v16 := c.ServerVersion >= 160000
+	for _, ch := range changes {
+		switch ch.Target {
+		case TargetObject:
+			key := ch.Object.Key()
+			i, ok := index[key]
+			if !ok {
+				if ch.Action != Grant || ch.Object.Kind != acl.KindColumn {
+					continue
+				}
+				// A column without column grants has no object yet.
+				out.Objects = append(out.Objects, &catalog.Object{Object: ch.Object, Owner: ch.Owner, NullACL: true})
+				i = len(out.Objects) - 1
+				index[key] = i
+				copied[i] = true
+			}
+			switch ch.Action {
+			case Grant:
+				grantor := ch.Grantor
+				if grantor == "" {
+					grantor = ch.Owner
+				}
+				o := mutable(i)
+				o.ACL = grantItem(o.ACL, ch.Grantee, grantor, ch.Privs)
+				o.NullACL = false
+			case Revoke:
+				o := mutable(i)
+				o.ACL = revokeItem(o.ACL, ch.Grantee, ch.Grantor, ch.Privs.Privs, ch.GrantOptionOnly)
+				if ch.Cascade {
+					o.ACL = revokeDependent(o.ACL, string(ch.Grantee), ch.Privs.Privs)
+				}
+				o.NullACL = false
+				if ch.Object.Kind != acl.KindTable {
+					continue
+				}
+				for j, col := range out.Objects {
+					if col.Kind == acl.KindColumn && col.Table().Key() == key {
+						col = mutable(j)
+						col.ACL = revokeItem(col.ACL, ch.Grantee, ch.Grantor, ch.Privs.Privs, ch.GrantOptionOnly)
+					}
+				}
+			}
+		case TargetMembership:
+			out.Memberships = projectMembership(&out, out.Memberships, ch, v16)
+		case TargetRole:
+			if ch.Action == Grant { // CREATE ROLE: INHERIT unless declared otherwise
+				out.Roles[string(ch.Grantee)] = &catalog.Role{Name: string(ch.Grantee), Inherit: true, ConnectionLimit: -1}
+			}
+			for _, a := range ch.Attributes {
+				if a.Name != "inherit" {
+					continue
+				}
+				name := string(ch.Grantee)
+				r, ok := out.Roles[name]
+				if !ok {
+					continue
+				}
+				nr := *r
+				nr.Inherit = a.After == "INHERIT"
+				out.Roles[name] = &nr
+				if v16 {
+					continue // 16+: only memberships granted later follow it
+				}
+				for k := range out.Memberships {
+					if out.Memberships[k].Member == name {
+						out.Memberships[k].Inherit = nr.Inherit
+					}
+				}
+			}
+		}
+	}
+	return &out
+}
+
+func grantItem(items []acl.Item, g acl.Grantee, grantor string, p acl.Privileges) []acl.Item {
+	for k := range items {
+		if items[k].Grantee == g && items[k].Grantor == grantor {
+			items[k].Privs = items[k].Privs.Union(p)
+			return items
+		}
+	}
+	return append(items, acl.Item{Grantee: g, Grantor: grantor, Privs: p})
+}
+
+func revokeItem(items []acl.Item, g acl.Grantee, grantor string, p acl.Priv, optionOnly bool) []acl.Item {
+	out := items[:0]
+	for _, it := range items {
+		if it.Grantee == g && it.Grantor == grantor {
+			it.Privs.GrantOption &^= p
+			if !optionOnly {
+				it.Privs.Privs &^= p
+			}
+			if it.Privs.IsZero() {
+				continue
+			}
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+// revokeDependent removes what grantor passed on of privs, and what the
+// grantees passed on in turn (REVOKE … CASCADE).
+func revokeDependent(items []acl.Item, grantor string, privs acl.Priv) []acl.Item {
+	seen := map[string]bool{}
+	queue := []string{grantor}
+	for len(queue) > 0 {
+		g := queue[0]
+		queue = queue[1:]
+		if seen[g] {
+			continue
+		}
+		seen[g] = true
+		for _, it := range items {
+			if it.Grantor == g && it.Privs.Privs&privs != 0 && !it.Grantee.IsPublic() {
+				queue = append(queue, string(it.Grantee))
+			}
+		}
+		items = revokeItemsBy(items, g, privs)
+	}
+	return items
+}
+
+func revokeItemsBy(items []acl.Item, grantor string, p acl.Priv) []acl.Item {
+	out := items[:0]
+	for _, it := range items {
+		if it.Grantor == grantor {
+			it.Privs.Privs &^= p
+			it.Privs.GrantOption &^= p
+			if it.Privs.IsZero() {
+				continue
+			}
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+func projectMembership(c *catalog.Catalog, rows []catalog.Membership, ch *Change, v16 bool) []catalog.Membership {
+	mc := ch.Membership
+	member := string(ch.Grantee)
+	inheritDefault := true
+	if r := c.Role(member); r != nil {
+		inheritDefault = r.Inherit
+	}
+	same := func(m catalog.Membership) bool { return m.Role == mc.Role && m.Member == member }
+	switch ch.Action {
+	case Grant:
+		m := catalog.Membership{Role: mc.Role, Member: member, Grantor: c.CurrentUser, Inherit: inheritDefault, Set: true}
+		if mc.Admin != nil {
+			m.Admin = *mc.Admin
+		}
+		if v16 && mc.Inherit != nil {
+			m.Inherit = *mc.Inherit
+		}
+		if v16 && mc.Set != nil {
+			m.Set = *mc.Set
+		}
+		return append(rows, m)
+	case Revoke:
+		return slices.DeleteFunc(rows, func(m catalog.Membership) bool {
+			return same(m) && (!v16 || m.Grantor == mc.Grantor)
+		})
+	case Alter:
+		k := slices.IndexFunc(rows, func(m catalog.Membership) bool { return same(m) && m.Grantor == mc.Grantor })
+		if k < 0 {
+			k = slices.IndexFunc(rows, same)
+		}
+		if k < 0 {
+			return rows
+		}
+		if mc.Admin != nil {
+			rows[k].Admin = *mc.Admin
+		}
+		if v16 && mc.Inherit != nil {
+			rows[k].Inherit = *mc.Inherit
+		}
+		if v16 && mc.Set != nil {
+			rows[k].Set = *mc.Set
+		}
+	}
+	return rows
+}
