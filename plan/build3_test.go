@@ -78,7 +78,7 @@ func TestBuild_issue3(t *testing.T) {
 				g.Columns = []string{"email", "name"}
 			})}},
 			db:   fixture{objects: []*catalog.Object{table("users"), table("other")}},
-			want: []string{`GRANT SELECT, UPDATE ("email", "name") ON TABLE "app"."users" TO "bob"`},
+			want: []string{`GRANT SELECT ("email", "name"), UPDATE ("email", "name") ON TABLE "app"."users" TO "bob"`},
 		},
 		{
 			name: "a table-level revoke wipes column grants: they are granted again after it",

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -303,7 +304,11 @@ func writeViolations(tw *textWriter, vs []Violation) {
 	}
 	tw.printf("  %s\n", tw.paint(ansiBold, "# invariants broken"))
 	for _, v := range vs {
-		tw.printf("  %s %s: %s on %s via %s (%s:%d)\n", tw.paint(ansiRed, "✗"), v.Role, v.Privilege, v.Object, v.Path, v.Rule.Filename, v.Rule.Start.Line)
+		rule := ""
+		if v.Rule.Filename != "" {
+			rule = fmt.Sprintf(" (%s:%d)", v.Rule.Filename, v.Rule.Start.Line)
+		}
+		tw.printf("  %s %s: %s on %s via %s%s\n", tw.paint(ansiRed, "✗"), v.Role, v.Privilege, v.Object, v.Path, rule)
 	}
 	tw.printf("\n")
 }

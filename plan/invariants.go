@@ -178,6 +178,7 @@ func project(c *catalog.Catalog, changes []*Change) *catalog.Catalog {
 		index[o.Key()] = i
 	}
 	copied := map[int]bool{}
+	var columns map[string][]int // column objects by table key, built on the first table-level revoke
 	mutable := func(i int) *catalog.Object {
 		if !copied[i] {
 			o := *out.Objects[i]
@@ -202,6 +203,9 @@ func project(c *catalog.Catalog, changes []*Change) *catalog.Catalog {
 				i = len(out.Objects) - 1
 				index[key] = i
 				copied[i] = true
+				if columns != nil {
+					columns[ch.Object.Table().Key()] = append(columns[ch.Object.Table().Key()], i)
+				}
 			}
 			switch ch.Action {
 			case Grant:
@@ -222,11 +226,17 @@ func project(c *catalog.Catalog, changes []*Change) *catalog.Catalog {
 				if ch.Object.Kind != acl.KindTable {
 					continue
 				}
-				for j, col := range out.Objects {
-					if col.Kind == acl.KindColumn && col.Table().Key() == key {
-						col = mutable(j)
-						col.ACL = revokeItem(col.ACL, ch.Grantee, ch.Grantor, ch.Privs.Privs, ch.GrantOptionOnly)
+				if columns == nil {
+					columns = map[string][]int{}
+					for j, col := range out.Objects {
+						if col.Kind == acl.KindColumn {
+							columns[col.Table().Key()] = append(columns[col.Table().Key()], j)
+						}
 					}
+				}
+				for _, j := range columns[key] {
+					col := mutable(j)
+					col.ACL = revokeItem(col.ACL, ch.Grantee, ch.Grantor, ch.Privs.Privs, ch.GrantOptionOnly)
 				}
 			}
 		case TargetMembership:

@@ -140,13 +140,12 @@ func granteeSQL(g acl.Grantee) string {
 
 func quoteLiteral(s string) string { return ident.Literal(s) }
 
-// objectStatementParts splits an object GRANT/REVOKE into the part before
-// the object list, the list item for this change, and the part after it:
-// changes with equal head and tail share a statement. For columns the list
-// is of columns, and the table goes in the tail.
-func objectStatementParts(c *Change) (head, item, tail string) {
-	privs := strings.Join(c.Privs.Privs.List(), ", ")
-	verb := "GRANT " + privs
+// objectStatement describes an object GRANT/REVOKE by the list item this
+// change adds (an object, or a column) and a key: changes with equal keys
+// share one statement, which build writes for the collected items.
+func objectStatement(c *Change) (key, item string, build func(items []string) string) {
+	privs := c.Privs.Privs.List()
+	verb := "GRANT "
 	to := " TO " + granteeSQL(c.Grantee)
 	switch {
 	case c.Action == Grant:
@@ -154,25 +153,38 @@ func objectStatementParts(c *Change) (head, item, tail string) {
 			to += " WITH GRANT OPTION"
 		}
 	case c.GrantOptionOnly:
-		verb, to = "REVOKE GRANT OPTION FOR "+privs, " FROM "+granteeSQL(c.Grantee)
+		verb, to = "REVOKE GRANT OPTION FOR ", " FROM "+granteeSQL(c.Grantee)
 	default:
-		verb, to = "REVOKE "+privs, " FROM "+granteeSQL(c.Grantee)
+		verb, to = "REVOKE ", " FROM "+granteeSQL(c.Grantee)
 	}
 	if c.Action == Revoke && c.Cascade {
 		to += " CASCADE"
 	}
 	if c.Object.Kind == acl.KindColumn {
-		return verb + " (", ident.Quote(c.Object.Column), ") ON TABLE " + objectSQL(c.Object) + to
+		// Each privilege takes its own column list: "SELECT, UPDATE (a)"
+		// would mean SELECT on the whole table.
+		on := " ON TABLE " + objectSQL(c.Object) + to
+		build = func(cols []string) string {
+			list := " (" + strings.Join(cols, ", ") + ")"
+			parts := make([]string, len(privs))
+			for i, p := range privs {
+				parts[i] = p + list
+			}
+			return verb + strings.Join(parts, ", ") + on
+		}
+		return verb + strings.Join(privs, ",") + "\x00" + on, ident.Quote(c.Object.Column), build
 	}
-	return verb + " ON " + keyword(c.Object) + " ", objectSQL(c.Object), to
+	head := verb + strings.Join(privs, ", ") + " ON " + keyword(c.Object) + " "
+	build = func(objects []string) string { return head + strings.Join(objects, ", ") + to }
+	return head + "\x00" + to, objectSQL(c.Object), build
 }
 
 // statementsFor renders the statements of one change on its own.
 func statementsFor(c *Change, version int) []string {
 	switch c.Target {
 	case TargetObject:
-		head, item, tail := objectStatementParts(c)
-		return []string{head + item + tail}
+		_, item, build := objectStatement(c)
+		return []string{build([]string{item})}
 	case TargetDefault:
 		d := c.Default
 		s := "ALTER DEFAULT PRIVILEGES FOR ROLE " + ident.Quote(d.ForRole)
@@ -273,18 +285,19 @@ func renderOne(c *Change, version int) string {
 // with the same privileges, grantee and object class share one statement.
 func batch(changes []*Change, version int) []Statement {
 	type group struct {
-		head, tail, asRole string
-		objects            []string
-		changes            []*Change
+		build   func([]string) string
+		asRole  string
+		items   []string
+		changes []*Change
 	}
 	var out []Statement
 	var groups []*group
 	index := map[string]*group{}
 	flush := func() {
 		for _, g := range groups {
-			for start := 0; start < len(g.objects); start += maxObjectsPerStatement {
-				end := min(start+maxObjectsPerStatement, len(g.objects))
-				out = append(out, Statement{SQL: g.head + strings.Join(g.objects[start:end], ", ") + g.tail, AsRole: g.asRole, Changes: g.changes[start:end]})
+			for start := 0; start < len(g.items); start += maxObjectsPerStatement {
+				end := min(start+maxObjectsPerStatement, len(g.items))
+				out = append(out, Statement{SQL: g.build(g.items[start:end]), AsRole: g.asRole, Changes: g.changes[start:end]})
 			}
 		}
 		groups, index = nil, map[string]*group{}
@@ -301,15 +314,15 @@ func batch(changes []*Change, version int) []Statement {
 			}
 			continue
 		}
-		head, item, tail := objectStatementParts(c)
-		key := head + "\x00" + tail + "\x00" + c.AsRole
+		key, item, build := objectStatement(c)
+		key += "\x00" + c.AsRole
 		g := index[key]
 		if g == nil {
-			g = &group{head: head, tail: tail, asRole: c.AsRole}
+			g = &group{build: build, asRole: c.AsRole}
 			index[key] = g
 			groups = append(groups, g)
 		}
-		g.objects = append(g.objects, item)
+		g.items = append(g.items, item)
 		g.changes = append(g.changes, c)
 	}
 	flush()
