@@ -43,13 +43,33 @@ type Querier interface {
 // and READ ONLY for a plan, so that the queries see one snapshot. It needs
 // no privilege beyond what every role has on the system catalogs.
 //
+// Scope limits the schemas, and so the relations, columns, functions and
+// types read. The database itself, its languages, foreign-data wrappers,
+// foreign servers and large objects, and the cluster's tablespaces and
+// parameters are read whatever the scope:
+//
+//   - Columns are read only when their attacl is not NULL: a NULL attacl
+//     means no column grants (there is no acldefault for columns), so such
+//     columns are absent. Dropped columns are never read (13–16 keep their
+//     attacl). Subkind is the table's relkind, Owner the table's owner.
+//   - Languages: Subkind 't' for trusted ones, 'u' for untrusted ones (which
+//     accept no GRANT; built-in c and internal are untrusted). plpgsql is an
+//     extension member and, like every extension member, is not read.
+//   - Large objects are named by their OID in decimal.
+//   - Tablespaces include pg_default and pg_global (PostgreSQL accepts
+//     grants on both).
+//   - Parameters (PostgreSQL 15+; none before) are the pg_parameter_acl
+//     rows: a parameter whose ACL is the default has no row and is absent.
+//     Parameters have no owner; Owner is the bootstrap superuser, which the
+//     default ACL (acldefault('p', 10)) grants everything.
+//
 // The result is deterministic: objects are sorted by (Kind, Schema, Name,
-// Args), ACL items by (Grantee, Grantor), default privileges by (ForRole,
+// Args, Column), names compared as strings (large object "10" sorts before
+// "9"), ACL items by (Grantee, Grantor), default privileges by (ForRole,
 // Schema, Kind), memberships by (Role, Member, Grantor). A membership grantor
 // that no longer exists (possible before PostgreSQL 16, which does not track
 // it) is read as "". A role VALID UNTIL 'infinity' reads as no expiry (nil),
-// '-infinity' as the zero time. Default privileges on large objects
-// (PostgreSQL 18) are not read: the model has no large objects yet.
+// '-infinity' as the zero time.
 //
 // Errors wrap the failed query's error; there are no sentinels.
 func Read(ctx context.Context, q Querier, scope Scope) (*Catalog, error) {
@@ -202,32 +222,53 @@ LEFT JOIN LATERAL (
   FROM pg_catalog.aclexplode(o.acl) WITH ORDINALITY AS e(grantor, grantee, privilege_type, is_grantable, n)
 ) a ON true`
 
-// sqlObjects reads the database, the schemas in scope and the objects in
-// them. Each branch yields the acldefault of its kind for a NULL ACL and
-// keeps an empty ACL empty. The filters follow pg-privileges.md §3.
-const sqlObjects = `
-WITH ` + sqlScope + `,
-objects AS (
-  SELECT 'd' AS kind, '' AS subkind, '' AS schema, d.datname::text AS name, '' AS args, '' AS argtypes,
-         d.datdba AS owner, d.datacl IS NULL AS nullacl, COALESCE(d.datacl, pg_catalog.acldefault('d', d.datdba)) AS acl
-  FROM pg_catalog.pg_database d
-  WHERE d.datname = current_database()
-UNION ALL
-  SELECT 'n', '', '', s.nspname::text, '', '',
-         s.nspowner, s.nspacl IS NULL, COALESCE(s.nspacl, pg_catalog.acldefault('n', s.nspowner))
-  FROM scope s
-UNION ALL
-  SELECT CASE WHEN c.relkind = 'S' THEN 'S' ELSE 'r' END, c.relkind::text, s.nspname::text, c.relname::text, '', '',
-         c.relowner, c.relacl IS NULL,
-         COALESCE(c.relacl, pg_catalog.acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner))
+// sqlRels is the common table expression of the relations in scope that
+// carry privileges, extension members excluded: the table and sequence rows
+// of sqlObjects and the tables of their column ACLs.
+const sqlRels = `
+rels AS (
+  SELECT c.oid, c.relkind, s.nspname, c.relname, c.relowner, c.relacl
   FROM pg_catalog.pg_class c
   JOIN scope s ON s.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                     WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+)`
+
+// sqlObjectsBase reads the database, the schemas in scope, the objects in
+// them, the column ACLs of their relations, the objects of the database
+// outside schemas and the tablespaces. The first column names the kind as
+// [objectKind] reads it. Each branch yields the acldefault of its
+// kind for a NULL ACL and keeps an empty ACL empty, except columns: a NULL
+// attacl means no column grants, so those columns are not read at all. The
+// filters follow pg-privileges.md §3. [objectsQuery] completes the text
+// for the server version.
+const sqlObjectsBase = `
+WITH ` + sqlScope + `,` + sqlRels + `,
+objects AS (
+  SELECT 'database' AS kind, '' AS subkind, '' AS schema, d.datname::text AS name, '' AS args, '' AS argtypes,
+         '' AS col, d.datdba AS owner, d.datacl IS NULL AS nullacl,
+         COALESCE(d.datacl, pg_catalog.acldefault('d', d.datdba)) AS acl
+  FROM pg_catalog.pg_database d
+  WHERE d.datname = current_database()
 UNION ALL
-  SELECT 'f', p.prokind::text, s.nspname::text, p.proname::text,
-         pg_catalog.pg_get_function_identity_arguments(p.oid), pg_catalog.oidvectortypes(p.proargtypes),
+  SELECT 'schema', '', '', s.nspname::text, '', '', '',
+         s.nspowner, s.nspacl IS NULL, COALESCE(s.nspacl, pg_catalog.acldefault('n', s.nspowner))
+  FROM scope s
+UNION ALL
+  SELECT CASE WHEN r.relkind = 'S' THEN 'sequence' ELSE 'table' END, r.relkind::text, r.nspname::text, r.relname::text,
+         '', '', '', r.relowner, r.relacl IS NULL,
+         COALESCE(r.relacl, pg_catalog.acldefault(CASE WHEN r.relkind = 'S' THEN 's' ELSE 'r' END::"char", r.relowner))
+  FROM rels r
+UNION ALL
+  SELECT 'column', r.relkind::text, r.nspname::text, r.relname::text, '', '', a.attname::text,
+         r.relowner, false, a.attacl
+  FROM rels r
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid
+  WHERE r.relkind <> 'S' AND a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS NOT NULL
+UNION ALL
+  SELECT 'function', p.prokind::text, s.nspname::text, p.proname::text,
+         pg_catalog.pg_get_function_identity_arguments(p.oid), pg_catalog.oidvectortypes(p.proargtypes), '',
          p.proowner, p.proacl IS NULL, COALESCE(p.proacl, pg_catalog.acldefault('f', p.proowner))
   FROM pg_catalog.pg_proc p
   JOIN scope s ON s.oid = p.pronamespace
@@ -236,7 +277,7 @@ UNION ALL
                     WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
                       AND (d.deptype = 'e' OR (d.deptype = 'i' AND d.refclassid = 'pg_catalog.pg_type'::regclass)))
 UNION ALL
-  SELECT 'T', t.typtype::text, s.nspname::text, t.typname::text, '', '',
+  SELECT 'type', t.typtype::text, s.nspname::text, t.typname::text, '', '', '',
          t.typowner, t.typacl IS NULL, COALESCE(t.typacl, pg_catalog.acldefault('T', t.typowner))
   FROM pg_catalog.pg_type t
   JOIN scope s ON s.oid = t.typnamespace
@@ -246,33 +287,96 @@ UNION ALL
     AND (t.typrelid = 0 OR EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))
     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                     WHERE d.classid = 'pg_catalog.pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+UNION ALL
+  SELECT 'language', CASE WHEN l.lanpltrusted THEN 't' ELSE 'u' END, '', l.lanname::text, '', '', '',
+         l.lanowner, l.lanacl IS NULL, COALESCE(l.lanacl, pg_catalog.acldefault('l', l.lanowner))
+  FROM pg_catalog.pg_language l
+  WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                    WHERE d.classid = 'pg_catalog.pg_language'::regclass AND d.objid = l.oid AND d.deptype = 'e')
+UNION ALL
+  SELECT 'foreign_data_wrapper', '', '', w.fdwname::text, '', '', '',
+         w.fdwowner, w.fdwacl IS NULL, COALESCE(w.fdwacl, pg_catalog.acldefault('F', w.fdwowner))
+  FROM pg_catalog.pg_foreign_data_wrapper w
+  WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                    WHERE d.classid = 'pg_catalog.pg_foreign_data_wrapper'::regclass AND d.objid = w.oid AND d.deptype = 'e')
+UNION ALL
+  SELECT 'foreign_server', '', '', f.srvname::text, '', '', '',
+         f.srvowner, f.srvacl IS NULL, COALESCE(f.srvacl, pg_catalog.acldefault('S', f.srvowner))
+  FROM pg_catalog.pg_foreign_server f
+  WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                    WHERE d.classid = 'pg_catalog.pg_foreign_server'::regclass AND d.objid = f.oid AND d.deptype = 'e')
+UNION ALL
+  SELECT 'large_object', '', '', m.oid::text, '', '', '',
+         m.lomowner, m.lomacl IS NULL, COALESCE(m.lomacl, pg_catalog.acldefault('L', m.lomowner))
+  FROM pg_catalog.pg_largeobject_metadata m
+UNION ALL
+  SELECT 'tablespace', '', '', ts.spcname::text, '', '', '',
+         ts.spcowner, ts.spcacl IS NULL, COALESCE(ts.spcacl, pg_catalog.acldefault('t', ts.spcowner))
+  FROM pg_catalog.pg_tablespace ts`
+
+// sqlParameters is the branch of parameters, for PostgreSQL 15+ only: 13
+// and 14 have neither pg_parameter_acl nor acldefault('p'). A parameter has
+// a row only while its ACL differs from the default, and no owner: the
+// default grants everything to the bootstrap superuser (OID 10), which is
+// read as the owner.
+const sqlParameters = `
+UNION ALL
+  SELECT 'parameter', '', '', pa.parname::text, '', '', '',
+         10::oid, pa.paracl IS NULL, COALESCE(pa.paracl, pg_catalog.acldefault('p', 10::oid))
+  FROM pg_catalog.pg_parameter_acl pa`
+
+const sqlObjectsEnd = `
 )
-SELECT o.kind, o.subkind, o.schema, o.name, o.args, o.argtypes, o.owner, o.nullacl,
+SELECT o.kind, o.subkind, o.schema, o.name, o.args, o.argtypes, o.col, o.owner, o.nullacl,
        a.grantees, a.grantors, a.privs, a.grantable
 FROM objects o` + sqlExplode
 
-// objectKind maps the kind letter of sqlObjects (the acldefault code, with S
-// for sequences as relkind spells it) to the model.
-func objectKind(letter string) acl.Kind {
-	switch letter {
-	case "d":
+// objectsQuery is the objects query for a server version
+// (server_version_num).
+func objectsQuery(serverVersion int) string {
+	if serverVersion >= acl.KindParameter.MinVersion() {
+		return sqlObjectsBase + sqlParameters + sqlObjectsEnd
+	}
+	return sqlObjectsBase + sqlObjectsEnd
+}
+
+// objectKind maps the kind column of the objects query to the model. The
+// names are the query's own (PostgreSQL's words), independent of how
+// policies spell kinds.
+func objectKind(name string) acl.Kind {
+	switch name {
+	case "database":
 		return acl.KindDatabase
-	case "n":
+	case "schema":
 		return acl.KindSchema
-	case "r":
+	case "table":
 		return acl.KindTable
-	case "S":
+	case "column":
+		return acl.KindColumn
+	case "sequence":
 		return acl.KindSequence
-	case "f":
+	case "function":
 		return acl.KindFunction
-	case "T":
+	case "type":
 		return acl.KindType
+	case "language":
+		return acl.KindLanguage
+	case "foreign_data_wrapper":
+		return acl.KindFDW
+	case "foreign_server":
+		return acl.KindServer
+	case "large_object":
+		return acl.KindLargeObject
+	case "parameter":
+		return acl.KindParameter
+	case "tablespace":
+		return acl.KindTablespace
 	}
 	return acl.KindInvalid
 }
 
 func readObjects(ctx context.Context, q Querier, c *Catalog, names roleNames, schemas []string) error {
-	rows, err := q.Query(ctx, sqlObjects, schemas)
+	rows, err := q.Query(ctx, objectsQuery(c.ServerVersion), schemas)
 	if err != nil {
 		return fmt.Errorf("read objects: %w", err)
 	}
@@ -284,11 +388,13 @@ func readObjects(ctx context.Context, q Querier, c *Catalog, names roleNames, sc
 			e             exploded
 			o             = &catalog.Object{}
 		)
-		if err := rows.Scan(&kind, &subkind, &o.Schema, &o.Name, &o.Args, &o.ArgTypes, &owner, &o.NullACL,
+		if err := rows.Scan(&kind, &subkind, &o.Schema, &o.Name, &o.Args, &o.ArgTypes, &o.Column, &owner, &o.NullACL,
 			&e.grantees, &e.grantors, &e.privs, &e.grantable); err != nil {
 			return fmt.Errorf("read objects: %w", err)
 		}
-		o.Kind = objectKind(kind)
+		if o.Kind = objectKind(kind); o.Kind == acl.KindInvalid {
+			return fmt.Errorf("read objects: unknown kind %q", kind)
+		}
 		if subkind != "" {
 			o.Subkind = subkind[0]
 		}
@@ -308,7 +414,7 @@ func readObjects(ctx context.Context, q Querier, c *Catalog, names roleNames, sc
 	}
 	slices.SortFunc(c.Objects, func(a, b *catalog.Object) int {
 		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Schema, b.Schema),
-			cmp.Compare(a.Name, b.Name), cmp.Compare(a.Args, b.Args))
+			cmp.Compare(a.Name, b.Name), cmp.Compare(a.Args, b.Args), cmp.Compare(a.Column, b.Column))
 	})
 	slices.Sort(c.Schemas)
 	return nil
@@ -323,8 +429,7 @@ objects AS (
          da.defaclacl AS acl
   FROM pg_catalog.pg_default_acl da
   LEFT JOIN scope s ON s.oid = da.defaclnamespace
-  WHERE da.defaclobjtype <> 'L'
-    AND (da.defaclnamespace = 0 OR s.oid IS NOT NULL)
+  WHERE da.defaclnamespace = 0 OR s.oid IS NOT NULL
 )
 SELECT o.role, o.schema, o.objtype, a.grantees, a.grantors, a.privs, a.grantable
 FROM objects o` + sqlExplode

@@ -2,12 +2,14 @@ package introspect_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
@@ -53,17 +55,48 @@ func readWith(t *testing.T, connURL string, scope introspect.Scope, wrap func(in
 // queryBool runs a query returning one boolean, as the superuser.
 func queryBool(t *testing.T, connURL, sql string, args ...any) bool {
 	t.Helper()
+	return queryOne[bool](t, connURL, sql, args...)
+}
+
+// queryString runs a query returning one text value, as the superuser.
+func queryString(t *testing.T, connURL, sql string, args ...any) string {
+	t.Helper()
+	return queryOne[string](t, connURL, sql, args...)
+}
+
+func queryOne[T any](t *testing.T, connURL, sql string, args ...any) T {
+	t.Helper()
 	ctx := t.Context()
 	conn, err := pgx.Connect(ctx, connURL)
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}
 	defer conn.Close(context.Background())
-	var b bool
-	if err := conn.QueryRow(ctx, sql, args...).Scan(&b); err != nil {
+	var v T
+	if err := conn.QueryRow(ctx, sql, args...).Scan(&v); err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
-	return b
+	return v
+}
+
+// clusterGrant runs grant as the superuser and revoke in t.Cleanup, before
+// the roles are dropped: tablespaces and parameters belong to the cluster,
+// so dropping the test database does not undo grants on them.
+func clusterGrant(t *testing.T, db *pgtest.DB, grant, revoke string) {
+	t.Helper()
+	db.Exec(t, grant)
+	t.Cleanup(func() {
+		ctx := context.Background()
+		conn, err := db.Server.SuperuserConn(ctx, "")
+		if err != nil {
+			t.Errorf("undo %s: %v", grant, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, revoke); err != nil {
+			t.Errorf("%s: %v", revoke, err)
+		}
+	})
 }
 
 // find returns the object, or fails the test.
@@ -78,7 +111,26 @@ func find(t *testing.T, c *introspect.Catalog, kind acl.Kind, schema, name, args
 
 func lookup(c *introspect.Catalog, kind acl.Kind, schema, name, args string) *catalog.Object {
 	for _, o := range c.Objects {
-		if o.Kind == kind && o.Schema == schema && o.Name == name && o.Args == args {
+		if o.Kind == kind && o.Schema == schema && o.Name == name && o.Args == args && o.Column == "" {
+			return o
+		}
+	}
+	return nil
+}
+
+// findColumn returns the column object, or fails the test.
+func findColumn(t *testing.T, c *introspect.Catalog, schema, table, column string) *catalog.Object {
+	t.Helper()
+	if o := lookupColumn(c, schema, table, column); o != nil {
+		return o
+	}
+	t.Fatalf("column %s.%s.%s not in catalog; have:\n%s", schema, table, column, dump(c))
+	return nil
+}
+
+func lookupColumn(c *introspect.Catalog, schema, table, column string) *catalog.Object {
+	for _, o := range c.Objects {
+		if o.Kind == acl.KindColumn && o.Schema == schema && o.Name == table && o.Column == column {
 			return o
 		}
 	}
@@ -378,7 +430,10 @@ func TestRead_objects(t *testing.T) {
 			if a.Name != b.Name {
 				return a.Name < b.Name
 			}
-			return a.Args < b.Args
+			if a.Args != b.Args {
+				return a.Args < b.Args
+			}
+			return a.Column < b.Column
 		}
 		for i := 1; i < len(c.Objects); i++ {
 			if !less(c.Objects[i-1], c.Objects[i]) {
@@ -435,26 +490,86 @@ func TestRead_matchesHasPrivilege(t *testing.T) {
 	`)
 	db.ExecAs(t, bob, `GRANT SELECT ON app.t1 TO `+C)
 	db.Exec(t, `REVOKE TEMPORARY ON DATABASE `+ident.Quote(db.Name)+` FROM PUBLIC`)
+	// Columns, and the kinds outside schemas.
+	db.ExecAs(t, alice, `
+		CREATE TABLE app.cols (a int, "B b" text, c int);
+		GRANT SELECT (a, "B b"), UPDATE (a) ON app.cols TO `+B+` WITH GRANT OPTION;
+		GRANT INSERT (c), REFERENCES (c) ON app.cols TO PUBLIC;
+		GRANT SELECT (x) ON app.v TO `+C+`;
+		GRANT UPDATE (id) ON app.t1 TO `+B+`;
+	`)
+	db.ExecAs(t, bob, `GRANT SELECT ("B b") ON app.cols TO `+C)
+	db.Exec(t, `
+		CREATE TRUSTED LANGUAGE trusty HANDLER plpgsql_call_handler;
+		REVOKE USAGE ON LANGUAGE trusty FROM PUBLIC;
+		GRANT USAGE ON LANGUAGE trusty TO `+B+` WITH GRANT OPTION;
+		CREATE FOREIGN DATA WRAPPER w;
+		GRANT USAGE ON FOREIGN DATA WRAPPER w TO `+A+` WITH GRANT OPTION;
+	`)
+	db.ExecAs(t, alice, `
+		CREATE SERVER s1 FOREIGN DATA WRAPPER w;
+		GRANT USAGE ON FOREIGN SERVER s1 TO `+C+`;
+		GRANT USAGE ON FOREIGN DATA WRAPPER w TO `+B+`;
+	`)
+	lo := queryString(t, db.URL, `SELECT lo_create(0)::text`)
+	db.Exec(t, `SELECT lo_create(0); ALTER LARGE OBJECT `+lo+` OWNER TO `+A)
+	db.ExecAs(t, alice, `GRANT SELECT ON LARGE OBJECT `+lo+` TO `+B+` WITH GRANT OPTION; GRANT UPDATE ON LARGE OBJECT `+lo+` TO PUBLIC`)
+	clusterGrant(t, db, `GRANT CREATE ON TABLESPACE pg_default TO `+C+` WITH GRANT OPTION`,
+		`REVOKE CREATE ON TABLESPACE pg_default FROM `+C+` CASCADE`)
+	if queryBool(t, db.URL, `SELECT current_setting('server_version_num')::int >= 150000`) {
+		custom := ident.Quote(db.RoleName("pgward") + ".custom")
+		clusterGrant(t, db, `GRANT SET ON PARAMETER log_statement TO `+B+` WITH GRANT OPTION`,
+			`REVOKE SET ON PARAMETER log_statement FROM `+B+` CASCADE`)
+		clusterGrant(t, db, `GRANT ALTER SYSTEM ON PARAMETER `+custom+` TO PUBLIC`,
+			`REVOKE ALTER SYSTEM ON PARAMETER `+custom+` FROM PUBLIC`)
+	}
 	c := read(t, db.URL, introspect.Scope{})
+	seen := map[acl.Kind]bool{}
+	for _, o := range c.Objects {
+		seen[o.Kind] = true
+	}
+	for _, k := range acl.Kinds() {
+		if !seen[k] && c.ServerVersion >= k.MinVersion() {
+			t.Errorf("no %s read", k)
+		}
+	}
 
-	conn, err := pgx.Connect(t.Context(), db.URL)
+	if checked := agreesWithServer(t, db.URL, c, alice, bob, carol); checked < 200 {
+		t.Errorf("only %d checks ran", checked)
+	}
+}
+
+// agreesWithServer checks the ACL of every object read against PostgreSQL's
+// own answer for the roles, which must belong to no other role and not be
+// superusers, and returns the number of checks run. A column's privileges
+// are those of its table's ACL and its own together, as has_column_privilege
+// counts them. Large objects before 18 have no has_*_privilege function:
+// their privileges (not grant options) are checked by opening them as the
+// role, for reading (SELECT) and for writing (SELECT and UPDATE).
+func agreesWithServer(t *testing.T, connURL string, c *introspect.Catalog, roles ...string) int {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), connURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
 	checked := 0
 	for _, o := range c.Objects {
-		fn, name := oracle(o)
-		for _, role := range []string{alice, bob, carol} {
+		expr, args := oracle(o, c.ServerVersion)
+		items := o.ACL
+		if o.Kind == acl.KindColumn {
+			items = append(slices.Clone(find(t, c, acl.KindTable, o.Schema, o.Name, "").ACL), items...)
+		}
+		for _, role := range roles {
 			var held acl.Privileges
-			for _, i := range o.ACL {
+			for _, i := range items {
 				if i.Grantee.IsPublic() || i.Grantee == acl.Grantee(role) {
 					held = held.Union(i.Privs)
 				}
 			}
 			acl.Valid(o.Kind, c.ServerVersion).Each(func(p acl.Priv) {
 				for _, withOption := range []bool{false, true} {
-					if withOption && role == o.Owner {
+					if withOption && (role == o.Owner || expr == "") {
 						continue
 					}
 					priv := p.List()[0]
@@ -464,41 +579,92 @@ func TestRead_matchesHasPrivilege(t *testing.T) {
 						want = held.GrantOption.Has(p)
 					}
 					var got bool
-					if err := conn.QueryRow(t.Context(), `SELECT `+fn+`($1, $2, $3)`, role, name, priv).Scan(&got); err != nil {
-						t.Fatalf("%s(%s, %s, %s): %v", fn, role, name, priv, err)
+					if expr == "" {
+						if p == acl.Update {
+							// Opening for writing needs SELECT too.
+							want = held.Privs.Has(acl.Select | acl.Update)
+						}
+						got = largeObjectAccess(t, conn, role, o.Name, p)
+					} else if err := conn.QueryRow(t.Context(), `SELECT `+expr, append([]any{role, priv}, args...)...).Scan(&got); err != nil {
+						t.Fatalf("%s with %v: %v", expr, append([]any{role, priv}, args...), err)
 					}
 					checked++
 					if got != want {
-						t.Errorf("%s(%s, %s, %s) = %v, but the ACL read is %s", fn, role, name, priv, got, acls(o.ACL))
+						t.Errorf("%s %s: %s holds %s = %v, but the ACL read is %s", o.Kind, o.Object, role, priv, got, acls(items))
 					}
 				}
 			})
 		}
 	}
-	if checked < 200 {
-		t.Errorf("only %d checks ran", checked)
-	}
+	return checked
 }
 
-// oracle names the has_*_privilege function for the object and the text
-// argument it takes.
-func oracle(o *catalog.Object) (fn, name string) {
+// oracle is the has_*_privilege call that answers for the object, with $1
+// the role, $2 the privilege and $3… the object's arguments; "" for a large
+// object before 18.
+func oracle(o *catalog.Object, serverVersion int) (expr string, args []any) {
 	q := ident.QuoteQualified(o.Schema, o.Name)
 	switch o.Kind {
 	case acl.KindDatabase:
-		return "has_database_privilege", o.Name
+		return "has_database_privilege($1, $3, $2)", []any{o.Name}
 	case acl.KindSchema:
-		return "has_schema_privilege", o.Name
+		return "has_schema_privilege($1, $3, $2)", []any{o.Name}
 	case acl.KindTable:
-		return "has_table_privilege", q
+		return "has_table_privilege($1, $3, $2)", []any{q}
+	case acl.KindColumn:
+		return "has_column_privilege($1, $3, $4::text, $2)", []any{q, o.Column}
 	case acl.KindSequence:
-		return "has_sequence_privilege", q
+		return "has_sequence_privilege($1, $3, $2)", []any{q}
 	case acl.KindFunction:
-		return "has_function_privilege", q + "(" + o.ArgTypes + ")"
+		return "has_function_privilege($1, $3, $2)", []any{q + "(" + o.ArgTypes + ")"}
 	case acl.KindType:
-		return "has_type_privilege", q
+		return "has_type_privilege($1, $3, $2)", []any{q}
+	case acl.KindLanguage:
+		return "has_language_privilege($1, $3, $2)", []any{o.Name}
+	case acl.KindFDW:
+		return "has_foreign_data_wrapper_privilege($1, $3, $2)", []any{o.Name}
+	case acl.KindServer:
+		return "has_server_privilege($1, $3, $2)", []any{o.Name}
+	case acl.KindTablespace:
+		return "has_tablespace_privilege($1, $3, $2)", []any{o.Name}
+	case acl.KindParameter:
+		return "has_parameter_privilege($1, $3, $2)", []any{o.Name}
+	case acl.KindLargeObject:
+		if serverVersion >= 180000 {
+			return "has_largeobject_privilege($1, $3::text::oid, $2)", []any{o.Name}
+		}
+		return "", nil
 	}
 	panic("no oracle for " + o.Kind.String())
+}
+
+// largeObjectAccess reports whether role may read (SELECT) or write (UPDATE)
+// the large object, by trying as the role in a transaction rolled back.
+func largeObjectAccess(t *testing.T, conn *pgx.Conn, role, oid string, p acl.Priv) bool {
+	t.Helper()
+	ctx := t.Context()
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(ctx, "SET LOCAL ROLE "+ident.Quote(role)); err != nil {
+		t.Fatal(err)
+	}
+	sql := "SELECT lo_get($1::text::oid, 0, 0)"
+	if p == acl.Update {
+		sql = "SELECT lo_put($1::text::oid, 0, ''::bytea)"
+	}
+	_, err = tx.Exec(ctx, sql, oid)
+	var pgErr *pgconn.PgError
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &pgErr) && pgErr.Code == "42501":
+		return false
+	}
+	t.Fatalf("%s as %s: %v", sql, role, err)
+	return false
 }
 
 func TestRead_extensionMembersAbsent(t *testing.T) {
@@ -517,11 +683,24 @@ func TestRead_extensionMembersAbsent(t *testing.T) {
 	// A schema can be an extension member too (an extension script that
 	// creates its schema, here added by hand).
 	db.Exec(t, `CREATE SCHEMA ext_owned; ALTER EXTENSION `+ext+` ADD SCHEMA ext_owned`)
+	// So can a table (whose column grants follow it), a language, a
+	// foreign-data wrapper and a server.
+	db.Exec(t, `
+		CREATE TABLE ext.member (a int); GRANT SELECT (a) ON ext.member TO PUBLIC;
+		CREATE TRUSTED LANGUAGE ext_lang HANDLER plpgsql_call_handler;
+		CREATE FOREIGN DATA WRAPPER ext_fdw; CREATE SERVER ext_srv FOREIGN DATA WRAPPER ext_fdw;
+		ALTER EXTENSION `+ext+` ADD TABLE ext.member;
+		ALTER EXTENSION `+ext+` ADD LANGUAGE ext_lang;
+		ALTER EXTENSION `+ext+` ADD FOREIGN DATA WRAPPER ext_fdw;
+		ALTER EXTENSION `+ext+` ADD SERVER ext_srv;
+	`)
 	c := read(t, db.URL, introspect.Scope{})
 	if want := []string{"ext", "public"}; !slices.Equal(c.Schemas, want) {
 		t.Errorf("Schemas = %q, want %q", c.Schemas, want)
 	}
-	absent(t, c, "", "ext_owned")
+	for _, name := range []string{"ext_owned", "ext_lang", "ext_fdw", "ext_srv", "plpgsql"} {
+		absent(t, c, "", name)
+	}
 	find(t, c, acl.KindSchema, "", "ext", "")
 	find(t, c, acl.KindTable, "ext", "mine", "")
 	for _, o := range c.Objects {
@@ -531,6 +710,10 @@ func TestRead_extensionMembersAbsent(t *testing.T) {
 	}
 	if !queryBool(t, db.URL, `SELECT count(*) > 10 FROM pg_proc WHERE pronamespace = 'ext'::regnamespace`) {
 		t.Errorf("oracle: the extension created no functions")
+	}
+	if !queryBool(t, db.URL, `SELECT EXISTS (SELECT 1 FROM pg_depend d JOIN pg_language l ON d.objid = l.oid
+		WHERE d.classid = 'pg_language'::regclass AND l.lanname = 'plpgsql' AND d.deptype = 'e')`) {
+		t.Errorf("oracle: plpgsql is not an extension member")
 	}
 }
 
@@ -550,9 +733,12 @@ func TestRead_defaultPrivileges(t *testing.T) {
 		ALTER DEFAULT PRIVILEGES FOR ROLE `+O+` GRANT USAGE ON SCHEMAS TO `+W+`;
 	`)
 	db.ExecAs(t, owner, `CREATE TABLE app.later (id int); CREATE SEQUENCE app.later_seq; CREATE FUNCTION app.later_f() RETURNS int LANGUAGE sql AS 'select 1'`)
-	if queryBool(t, db.URL, `SELECT current_setting('server_version_num')::int >= 180000`) {
-		// 18 stores defaults for large objects (L), which the model lacks.
+	v18 := queryBool(t, db.URL, `SELECT current_setting('server_version_num')::int >= 180000`)
+	lo := ""
+	if v18 {
+		// 18 stores defaults for large objects (L).
 		db.Exec(t, `ALTER DEFAULT PRIVILEGES FOR ROLE `+O+` GRANT SELECT ON LARGE OBJECTS TO `+W)
+		lo = queryString(t, db.RoleURL(owner), `SELECT lo_create(0)::text`)
 	}
 	c := read(t, db.URL, introspect.Scope{})
 
@@ -568,8 +754,12 @@ func TestRead_defaultPrivileges(t *testing.T) {
 		}
 		got[key{d.Schema, d.Kind}] = d
 	}
-	if len(got) != 6 || len(c.DefaultPrivileges) != 6 {
-		t.Fatalf("read %d default ACLs, want 6: %+v", len(c.DefaultPrivileges), got)
+	n := 6
+	if v18 {
+		n = 7
+	}
+	if len(got) != n || len(c.DefaultPrivileges) != n {
+		t.Fatalf("read %d default ACLs, want %d: %+v", len(c.DefaultPrivileges), n, got)
 	}
 	own := func(privs string) string { return owner + "=" + privs + "/" + owner }
 	all := tablePrivs(c)
@@ -580,6 +770,9 @@ func TestRead_defaultPrivileges(t *testing.T) {
 		{"", acl.KindFunction}:    {own("X")},
 		{"", acl.KindType}:        {"=U/" + owner, own("U"), web + "=U/" + owner},
 		{"", acl.KindSchema}:      {own("UC"), web + "=U/" + owner},
+	}
+	if v18 {
+		want[key{"", acl.KindLargeObject}] = []string{own("rw"), web + "=r/" + owner}
 	}
 	for k, items := range want {
 		d := got[k]
@@ -620,6 +813,9 @@ func TestRead_defaultPrivileges(t *testing.T) {
 	wantObjectACL(t, find(t, c, acl.KindTable, "app", "later", ""), merged(nil, key{"", acl.KindTable}, key{"app", acl.KindTable})...)
 	wantObjectACL(t, find(t, c, acl.KindSequence, "app", "later_seq", ""), merged([]string{own("rwU")}, key{"app", acl.KindSequence})...)
 	wantObjectACL(t, find(t, c, acl.KindFunction, "app", "later_f", ""), merged(nil, key{"", acl.KindFunction})...)
+	if v18 {
+		wantObjectACL(t, find(t, c, acl.KindLargeObject, "", lo, ""), merged(nil, key{"", acl.KindLargeObject})...)
+	}
 }
 
 func TestRead_memberships(t *testing.T) {
@@ -705,6 +901,23 @@ func TestRead_nonSuperuser(t *testing.T) {
 	`)
 	db.Exec(t, `CREATE SCHEMA hidden; CREATE TABLE hidden.secret (id int); REVOKE ALL ON SCHEMA hidden FROM PUBLIC`)
 	db.Exec(t, `ALTER ROLE `+O+` VALID UNTIL 'infinity'`)
+	// Every other kind, granted to roles other than the reader, in catalogs
+	// that are not all readable by everyone on every version.
+	W := ident.Quote(web)
+	db.Exec(t, `
+		GRANT SELECT (id) ON hidden.secret TO `+W+`;
+		CREATE TRUSTED LANGUAGE trusty HANDLER plpgsql_call_handler;
+		GRANT USAGE ON LANGUAGE trusty TO `+W+`;
+		CREATE FOREIGN DATA WRAPPER w; GRANT USAGE ON FOREIGN DATA WRAPPER w TO `+W+`;
+		CREATE SERVER s FOREIGN DATA WRAPPER w; GRANT USAGE ON FOREIGN SERVER s TO `+W+`;
+		CREATE USER MAPPING FOR `+W+` SERVER s;
+		SELECT lo_create(0);
+	`)
+	db.Exec(t, `DO $$ BEGIN EXECUTE format('GRANT SELECT ON LARGE OBJECT %s TO %I', lo_create(0), `+ident.Literal(web)+`); END $$`)
+	clusterGrant(t, db, `GRANT CREATE ON TABLESPACE pg_default TO `+W, `REVOKE CREATE ON TABLESPACE pg_default FROM `+W)
+	if queryBool(t, db.URL, `SELECT current_setting('server_version_num')::int >= 150000`) {
+		clusterGrant(t, db, `GRANT SET ON PARAMETER log_statement TO `+W, `REVOKE SET ON PARAMETER log_statement FROM `+W)
+	}
 
 	c := read(t, db.RoleURL(owner), introspect.Scope{})
 	if c.CurrentUser != owner {
@@ -716,6 +929,18 @@ func TestRead_nonSuperuser(t *testing.T) {
 	wantObjectACL(t, find(t, c, acl.KindTable, "app", "t", ""), owner+"="+tablePrivs(c)+"/"+owner, web+"=r/"+owner)
 	// The catalogs show objects whatever the privileges on their schema.
 	find(t, c, acl.KindTable, "hidden", "secret", "")
+	wantObjectACL(t, findColumn(t, c, "hidden", "secret", "id"), web+"=r/"+find(t, c, acl.KindTable, "hidden", "secret", "").Owner)
+	for _, k := range []acl.Kind{acl.KindLanguage, acl.KindFDW, acl.KindServer, acl.KindLargeObject, acl.KindTablespace, acl.KindParameter} {
+		granted := false
+		for _, o := range c.Objects {
+			for _, i := range o.ACL {
+				granted = granted || (o.Kind == k && i.Grantee == acl.Grantee(web))
+			}
+		}
+		if !granted && c.ServerVersion >= k.MinVersion() {
+			t.Errorf("no %s granted to %s read", k, web)
+		}
+	}
 	if len(c.DefaultPrivileges) != 1 || c.DefaultPrivileges[0].ForRole != owner {
 		t.Errorf("default privileges = %+v", c.DefaultPrivileges)
 	}
@@ -745,12 +970,17 @@ func TestRead_scope(t *testing.T) {
 	}
 	var got []string
 	for _, o := range c.Objects {
-		got = append(got, o.Kind.String()+" "+o.Object.String())
+		if o.Kind == acl.KindDatabase || o.Kind == acl.KindSchema || o.Kind.InSchema() {
+			got = append(got, o.Kind.String()+" "+o.Object.String())
+		}
 	}
 	want := []string{"database " + db.Name, "schema C d", "schema b", "table C d.t", "table b.t"}
 	if !slices.Equal(got, want) {
 		t.Errorf("objects = %q, want %q", got, want)
 	}
+	// The scope limits schemas only: what lies outside them is read.
+	find(t, c, acl.KindLanguage, "", "sql", "")
+	find(t, c, acl.KindTablespace, "", "pg_default", "")
 	var defaults []string
 	for _, d := range c.DefaultPrivileges {
 		defaults = append(defaults, fmt.Sprintf("%q %s", d.Schema, d.Kind))
@@ -803,8 +1033,9 @@ func TestRead_constantQueryCount(t *testing.T) {
 			DO $$ BEGIN
 			  FOR i IN 1..%d LOOP
 			    CASE i %% 3
-			    WHEN 0 THEN EXECUTE format('CREATE TABLE app.t%%s (id int); GRANT SELECT ON app.t%%s TO %%I', i, i, %s);
+			    WHEN 0 THEN EXECUTE format('CREATE TABLE app.t%%s (id int); GRANT SELECT ON app.t%%s TO %%I; GRANT UPDATE (id) ON app.t%%s TO %%I', i, i, %[2]s, i, %[2]s);
 			    WHEN 1 THEN EXECUTE format('CREATE FUNCTION app.f%%s() RETURNS int LANGUAGE sql AS ''select 1''', i);
+			      PERFORM lo_create(0);
 			    ELSE EXECUTE format('CREATE TYPE app.e%%s AS ENUM (''x'')', i);
 			    END CASE;
 			  END LOOP;
@@ -817,8 +1048,21 @@ func TestRead_constantQueryCount(t *testing.T) {
 	}
 	small, cs := count(3)
 	large, cl := count(300)
-	if len(cl.Objects)-len(cs.Objects) != 297 {
-		t.Errorf("read %d and %d objects, want 297 more in the large database", len(cs.Objects), len(cl.Objects))
+	// 3 objects: t3 with a column grant, f1 and a large object, e2; 300:
+	// 100 of each.
+	if len(cl.Objects)-len(cs.Objects) != 495 {
+		t.Errorf("read %d and %d objects, want 495 more in the large database", len(cs.Objects), len(cl.Objects))
+	}
+	for _, k := range []acl.Kind{acl.KindColumn, acl.KindLargeObject} {
+		n := 0
+		for _, o := range cl.Objects {
+			if o.Kind == k {
+				n++
+			}
+		}
+		if n != 100 {
+			t.Errorf("read %d %s objects, want 100", n, k)
+		}
 	}
 	if small != large || small > 7 {
 		t.Errorf("Read ran %d queries for 3 objects and %d for 300; want the same, at most 7", small, large)

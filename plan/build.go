@@ -521,7 +521,14 @@ func (b *builder) objectsInScope(rules *ruleSet) []*catalog.Object {
 	for _, o := range b.cat.Objects {
 		known[o.Key()] = true
 	}
-	objs := append([]*catalog.Object(nil), b.cat.Objects...)
+	objs := make([]*catalog.Object, 0, len(b.cat.Objects))
+	for _, o := range b.cat.Objects {
+		// Untrusted languages accept no grant or revoke at all.
+		if o.Kind == acl.KindLanguage && o.Subkind == 'u' {
+			continue
+		}
+		objs = append(objs, o)
+	}
 	addSynth := func(o *catalog.Object) {
 		if !known[o.Key()] {
 			known[o.Key()] = true

@@ -20,8 +20,12 @@ type Catalog struct {
 	// predefined roles excluded.
 	Memberships []Membership
 	// Objects holds the database itself, the schemas in scope and the
-	// objects inside them, extension members excluded. Every ACL is
-	// expanded: a NULL ACL is read as acldefault.
+	// objects inside them, the columns that carry grants (no default
+	// applies to columns), the database's languages, foreign-data wrappers,
+	// foreign servers and large objects, and the cluster's tablespaces and
+	// parameters (those with a pg_parameter_acl row); extension members
+	// excluded. Every other ACL is expanded: a NULL ACL is read as
+	// acldefault.
 	Objects []*Object
 	// DefaultPrivileges lists pg_default_acl rows that are global or whose
 	// schema is in scope.
