@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -253,7 +254,7 @@ func TestBuild_violations(t *testing.T) {
 			now:  []string{"ops: INSERT, UPDATE, DELETE on table app.t via ops → member of pg_write_all_data (policy.hcl:12)"},
 		},
 		{
-			name:  "undeclared roles keep what breaks a deny: an external membership",
+			name:  "an external role keeps the membership that breaks a deny",
 			db:    effDB{members: []catalog.Membership{eMember("readers", "ops", true)}, edit: map[string][]acl.Item{"table t": {eItem("alice", "alice", acl.Valid(acl.KindTable, 160000)), eItem("readers", "alice", acl.Update)}}},
 			role:  &policy.Role{Name: "ops", External: true, DeclRange: rng(1), Deny: []*policy.Deny{denyWrites}, MemberOf: []*policy.Membership{{Role: "readers", Range: rng(2)}}},
 			now:   []string{"ops: UPDATE on table app.t via ops → member of readers (policy.hcl:12)"},
@@ -283,5 +284,36 @@ func TestBuild_violations(t *testing.T) {
 				t.Errorf("text plan reports invariants it does not break:\n%s", buf.String())
 			}
 		})
+	}
+}
+
+// TestBuild_violationsFromHCL: the deny block as written in a policy file,
+// through Build and the text plan.
+func TestBuild_violationsFromHCL(t *testing.T) {
+	src := `role "ops" {
+  external = true
+
+  deny {
+    kinds      = ["table"]
+    privileges = ["INSERT", "UPDATE", "DELETE", "TRUNCATE"]
+  }
+}
+`
+	pol, diags := policy.Load(fstest.MapFS{"policy.hcl": {Data: []byte(src)}}, ".", policy.LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(policy.FormatDiagnostics(diags))
+	}
+	c := effDB{version: 170002, members: []catalog.Membership{eMember("pg_write_all_data", "ops", true)}}.catalog()
+	p, diags := Build(pol, c, Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	var buf bytes.Buffer
+	if err := WriteText(&buf, p, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := "  # invariants broken\n  ✗ ops: INSERT, UPDATE, DELETE on table app.t via ops → member of pg_write_all_data (policy.hcl:4)\n"
+	if !strings.Contains(buf.String(), want) {
+		t.Errorf("text plan lacks\n%s\ngot:\n%s", want, buf.String())
 	}
 }

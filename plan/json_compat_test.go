@@ -14,7 +14,7 @@ import (
 // on these keys: removing or renaming one breaks them and needs version "2".
 // Adding keys is compatible. Do not edit this list to make a test pass.
 var v1Keys = map[string][]string{
-	"plan":       {"format_version", "database", "server_version_num", "connecting_role", "fingerprint", "summary", "changes", "statements", "drift", "skipped_roles"},
+	"plan":       {"format_version", "database", "server_version_num", "connecting_role", "fingerprint", "summary", "changes", "statements", "drift", "skipped_roles", "violations", "violations_now"},
 	"summary":    {"grant", "revoke", "alter", "blocked"},
 	"change":     {"action", "target", "grantee", "grant_option", "grant_option_only", "cascade", "authority", "reason"},
 	"object":     {"kind", "name", "owner"},

@@ -74,19 +74,23 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 	if len(p.Skipped) > 0 {
 		tw.printf("\n")
 	}
+	violations := p.Violations
 	if o.Audit {
-		writeViolations(tw, p.ViolationsNow)
-	} else {
-		writeViolations(tw, p.Violations)
+		violations = p.ViolationsNow
 	}
+	writeViolations(tw, violations)
 	s := p.Summary()
+	broken := ""
+	if len(violations) > 0 {
+		broken = fmt.Sprintf(" %d %s broken.", len(violations), pluralWord(len(violations), "invariant", "invariants"))
+	}
 	switch {
-	case len(p.Changes) == 0 && o.Audit && len(p.Drift) == 0:
+	case len(p.Changes) == 0 && o.Audit && len(p.Drift) == 0 && broken == "":
 		tw.printf("No drift. The database matches the policy.\n")
-	case len(p.Changes) == 0 && !o.Audit:
+	case len(p.Changes) == 0 && !o.Audit && broken == "":
 		tw.printf("No changes. The database matches the policy.\n")
 	default:
-		tw.printf("%s: %d to grant, %d to revoke, %d to alter.\n", subject, s.Grant, s.Revoke, s.Alter)
+		tw.printf("%s: %d to grant, %d to revoke, %d to alter.%s\n", subject, s.Grant, s.Revoke, s.Alter, broken)
 	}
 	return tw.err
 }
@@ -251,6 +255,18 @@ type jsonPlan struct {
 	Statements     []jsonStatement `json:"statements"`
 	Drift          []jsonDrift     `json:"drift"`
 	Skipped        []string        `json:"skipped_roles"`
+	// Violations are the deny invariants broken after the plan;
+	// ViolationsNow those broken before it (what audit reports).
+	Violations    []jsonViolation `json:"violations"`
+	ViolationsNow []jsonViolation `json:"violations_now"`
+}
+
+type jsonViolation struct {
+	Role       string     `json:"role"`
+	Object     string     `json:"object"`
+	Privileges string     `json:"privileges"`
+	Path       string     `json:"path"`
+	Reason     jsonReason `json:"reason"`
 }
 
 type jsonSummary struct {
@@ -377,9 +393,19 @@ func WriteJSON(w io.Writer, p *Plan) error {
 		jp.Drift = append(jp.Drift, jsonDrift{Role: d.Role, What: d.What, Want: d.Want, Have: d.Have, Rule: reasonJSON(d.Reason)})
 	}
 	jp.Skipped = append(jp.Skipped, p.Skipped...)
+	jp.Violations, jp.ViolationsNow = violationsJSON(p.Violations), violationsJSON(p.ViolationsNow)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(jp)
+}
+
+func violationsJSON(vs []Violation) []jsonViolation {
+	out := []jsonViolation{}
+	for _, v := range vs {
+		rule := v.Rule
+		out = append(out, jsonViolation{Role: v.Role, Object: v.Object, Privileges: v.Privilege, Path: v.Path, Reason: reasonJSON(Reason{Rule: &rule})})
+	}
+	return out
 }
 
 func reasonJSON(r Reason) jsonReason {
@@ -387,4 +413,11 @@ func reasonJSON(r Reason) jsonReason {
 		return jsonReason{File: r.Rule.Filename, Line: r.Rule.Start.Line, Text: r.Text}
 	}
 	return jsonReason{Text: r.Text}
+}
+
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -28,6 +28,14 @@ var renderCases = map[string]fixture{
 		{Object: acl.Object{Kind: acl.KindFunction, Schema: "app", Name: "cleanup", Args: "days integer", Subkind: 'p'}, ArgTypes: "integer", Owner: "alice",
 			ACL: []acl.Item{item("", "alice", acl.Execute, 0), item("alice", "alice", acl.Execute, 0)}},
 	}},
+	"deny-violated": {
+		extra: []*catalog.Role{role("pg_write_all_data", 6182)},
+		members: []catalog.Membership{
+			{Role: "carol", Member: "bob", Grantor: "postgres", Inherit: true, Set: true},
+			{Role: "pg_write_all_data", Member: "carol", Grantor: "postgres", Inherit: true, Set: true},
+		},
+		objects: []*catalog.Object{table("t", item("bob", "alice", acl.Insert, 0))},
+	},
 	"blocked-and-drift": {
 		version: 140010,
 		objects: []*catalog.Object{

@@ -33,6 +33,7 @@ var roleSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "external"},
 		{Name: "if_missing"},
+		{Name: "ensure"},
 		{Name: "login"},
 		{Name: "inherit"},
 		{Name: "createdb"},
@@ -46,6 +47,7 @@ var roleSchema = &hcl.BodySchema{
 		{Type: "member_of", LabelNames: []string{"role"}},
 		{Type: "grant", LabelNames: []string{"kind"}},
 		{Type: "default_privileges", LabelNames: []string{"kind"}},
+		{Type: "deny"},
 	},
 }
 
@@ -62,7 +64,10 @@ var grantSchema = &hcl.BodySchema{
 		{Name: "schema"},
 		{Name: "names"},
 		{Name: "except"},
+		{Name: "owner"},
+		{Name: "columns"},
 		{Name: "privileges", Required: true},
+		{Name: "with_grant_option"},
 	},
 }
 
@@ -73,6 +78,7 @@ var defaultPrivilegesSchema = &hcl.BodySchema{
 		{Name: "for_role", Required: true},
 		{Name: "schema"},
 		{Name: "privileges", Required: true},
+		{Name: "with_grant_option"},
 		{Name: "names"},
 		{Name: "except"},
 	},
@@ -310,7 +316,7 @@ func nameFix(err error) string {
 	case strings.Contains(err.Error(), "NUL"):
 		return "remove the NUL byte"
 	}
-	return fmt.Sprintf("use a name of at most %d bytes", ident.MaxLen)
+	return fmt.Sprintf("it would never match the truncated name PostgreSQL stores, so the plan would never converge. Use a name of at most %d bytes (a character outside ASCII takes 2 to 4)", ident.MaxLen)
 }
 
 func capitalize(s string) string {
@@ -393,10 +399,35 @@ func (d *decoder) decodeRole(b *hcl.Block) *Role {
 				r.IfMissing = IfMissingError
 			case "skip":
 				r.IfMissing = IfMissingSkip
+			case "create":
+				r.IfMissing = IfMissingCreate
 			default:
-				d.errorf(a.Expr.Range(), "Invalid if_missing", "if_missing is \"error\" (the default: plan fails) or \"skip\" (plan warns and grants nothing until the role exists), not %q.%s",
-					v, didYouMean(v, []string{"error", "skip"}))
+				d.errorf(a.Expr.Range(), "Invalid if_missing", "if_missing is \"error\" (the default: plan fails), \"skip\" (plan warns and grants nothing until the role exists) or \"create\" (plan creates the role, without a password), not %q.%s",
+					v, didYouMean(v, []string{"error", "skip", "create"}))
 			}
+		}
+	}
+	ensureAttr := c.Attributes["ensure"]
+	if ensureAttr != nil {
+		if v, ok := d.str(ensureAttr, `"absent"`, false); ok {
+			switch v {
+			case "present":
+				r.Ensure = EnsurePresent
+			case "absent":
+				r.Ensure = EnsureAbsent
+			default:
+				d.errorf(ensureAttr.Expr.Range(), "Invalid ensure", "ensure is \"present\" (the default: the role holds what its rules grant) or \"absent\" (the role is retired: everything it holds in scope is revoked), not %q.%s",
+					v, didYouMean(v, []string{"present", "absent"}))
+			}
+		}
+	}
+	if r.IfMissing == IfMissingCreate {
+		a := c.Attributes["if_missing"]
+		switch {
+		case r.External:
+			d.errorf(a.Expr.Range(), "Cannot create an external role", "An external role is created by another system, so pgward never creates it. Use if_missing = \"skip\" to wait for that system, or remove external = true to let pgward own the role.")
+		case r.Ensure == EnsureAbsent:
+			d.errorf(a.Expr.Range(), "Cannot create a retired role", "if_missing = \"create\" with ensure = \"absent\" would create the role only to retire it. Remove if_missing, or set it to \"skip\" once the role has been dropped.")
 		}
 	}
 
@@ -456,8 +487,22 @@ func (d *decoder) decodeRole(b *hcl.Block) *Role {
 			if dp := d.decodeDefaultPrivilege(blk); dp != nil {
 				r.DefaultPrivileges = append(r.DefaultPrivileges, dp)
 			}
+		case "deny":
+			if dn := d.decodeDeny(blk); dn != nil {
+				r.Deny = append(r.Deny, dn)
+			}
 		}
 	}
+	if r.Ensure == EnsureAbsent {
+		for _, blk := range c.Blocks {
+			if blk.Type == "deny" {
+				continue
+			}
+			d.errorf(blk.DefRange, "Rule in a retired role", "Role %q has ensure = \"absent\" (at %s): a retired role holds nothing; remove this %s block, or remove ensure = \"absent\".",
+				r.Name, pos(ensureAttr.Range), blk.Type)
+		}
+	}
+	d.checkDenies(r)
 	if !nameOK {
 		return nil
 	}
@@ -496,9 +541,9 @@ func (d *decoder) checkRefName(n string, r hcl.Range) bool {
 	return true
 }
 
-// checkRoleRefs warns about member_of and for_role names that no role block
-// declares but that look like a typo of one that is declared. An undeclared
-// role is legal (it exists in the database), hence a warning.
+// checkRoleRefs warns about member_of, for_role and owner names that no
+// role block declares but that look like a typo of one that is declared. An
+// undeclared role is legal (it exists in the database), hence a warning.
 func (d *decoder) checkRoleRefs(declared map[string]*Role) {
 	names := make([]string, 0, len(declared))
 	for _, r := range d.policy.Roles {
@@ -518,6 +563,11 @@ func (d *decoder) checkRoleRefs(declared map[string]*Role) {
 		}
 		for _, dp := range r.DefaultPrivileges {
 			check(dp.ForRole, dp.DeclRange, "for_role of "+r.Name)
+		}
+		for _, g := range r.Grants {
+			if g.Owner != "" {
+				check(g.Owner, g.DeclRange, "owner in a grant of "+r.Name)
+			}
 		}
 	}
 }
@@ -543,306 +593,6 @@ func (d *decoder) decodeMembership(b *hcl.Block, self string) *Membership {
 		return nil
 	}
 	return m
-}
-
-// kindHints maps names people try for a kind to the kind that covers them.
-var kindHints = map[string]string{
-	"view":               "table",
-	"views":              "table",
-	"materialized_view":  "table",
-	"materialized_views": "table",
-	"foreign_table":      "table",
-	"foreign_tables":     "table",
-	"partitioned_table":  "table",
-	"relation":           "table",
-	"relations":          "table",
-	"procedure":          "function",
-	"procedures":         "function",
-	"aggregate":          "function",
-	"aggregates":         "function",
-	"routine":            "function",
-	"routines":           "function",
-	"domain":             "type",
-	"domains":            "type",
-}
-
-var kindCovers = map[string]string{
-	"table":    "tables, partitioned tables, views, materialized views and foreign tables",
-	"function": "functions, procedures, aggregates and window functions",
-	"type":     "base, composite, enum and range types and domains",
-}
-
-func kindNames(ks []acl.Kind) []string {
-	out := make([]string, len(ks))
-	for i, k := range ks {
-		out[i] = k.String()
-	}
-	return out
-}
-
-// parseKind parses a block label as one of the kinds allowed.
-func (d *decoder) parseKind(label string, r hcl.Range, block string, allowed []acl.Kind) (acl.Kind, bool) {
-	k, ok := acl.ParseKind(label)
-	if ok {
-		for _, a := range allowed {
-			if a == k {
-				return k, true
-			}
-		}
-		d.errorf(r, "Invalid object kind", "%s accepts the kinds %s, not %q.", block, quoteList(kindNames(allowed)), label)
-		return acl.KindInvalid, false
-	}
-	hint := didYouMean(label, kindNames(allowed))
-	if h, ok := kindHints[strings.ToLower(label)]; ok {
-		hint = fmt.Sprintf(" Did you mean %q? It covers %s.", h, kindCovers[h])
-	}
-	d.errorf(r, "Unknown object kind", "%q is not an object kind.%s %s accepts %s.", label, hint, block, quoteList(kindNames(allowed)))
-	return acl.KindInvalid, false
-}
-
-// plural names the objects of a kind in messages.
-func plural(k acl.Kind) string { return k.String() + "s" }
-
-// privileges parses a privilege list for a kind. ALL sets all. An empty
-// list is an error unless allowEmpty (the public block's "nothing").
-func (d *decoder) privileges(a *hcl.Attribute, k acl.Kind, allowEmpty bool) (p acl.Priv, all, ok bool) {
-	list, ranges, ok := d.strList(a, `["SELECT"]`, !allowEmpty)
-	if !ok || k == acl.KindInvalid {
-		return 0, false, false // an unknown kind is reported on its label
-	}
-	valid := acl.ValidAnyVersion(k)
-	accepts := fmt.Sprintf("%s accept %s", plural(k), strings.Join(valid.List(), ", "))
-	if len(list) == 0 && !allowEmpty {
-		d.errorf(a.Expr.Range(), "No privileges", "privileges = [] grants nothing: list privileges (%s) or remove the block.", accepts)
-		return 0, false, false
-	}
-	ok = true
-	var allRange hcl.Range
-	for i, s := range list {
-		u := strings.ToUpper(strings.Join(strings.Fields(s), " "))
-		if u == "ALL" || u == "ALL PRIVILEGES" {
-			all, allRange = true, ranges[i]
-			continue
-		}
-		q, known := acl.ParsePriv(s)
-		if !known {
-			candidates := append(valid.List(), "ALL")
-			candidates = append(candidates, acl.Keywords()...)
-			d.errorf(ranges[i], "Unknown privilege", "%q is not a PostgreSQL privilege.%s %s, or ALL.", s, didYouMean(s, candidates), capitalize(accepts))
-			ok = false
-			continue
-		}
-		if !valid.Has(q) {
-			d.errorf(ranges[i], "Invalid privilege", "%s is not a privilege of %s; %s, or ALL.%s", q, plural(k), accepts, kindsOf(q))
-			ok = false
-			continue
-		}
-		p |= q
-	}
-	if all && p != 0 {
-		d.errorf(allRange, "ALL mixed with other privileges", "ALL already means every privilege of %s; write [\"ALL\"] alone, or list the privileges without ALL.", plural(k))
-		ok = false
-	}
-	return p, all, ok
-}
-
-// kindsOf says which kinds accept a privilege, as a hint after a privilege
-// was used on the wrong kind.
-func kindsOf(p acl.Priv) string {
-	var ks []string
-	for _, k := range acl.Kinds() {
-		if acl.ValidAnyVersion(k).Has(p) {
-			ks = append(ks, plural(k))
-		}
-	}
-	if len(ks) == 0 {
-		return ""
-	}
-	return fmt.Sprintf(" %s applies to %s.", p, strings.Join(ks, ", "))
-}
-
-// patterns decodes names or except for a kind.
-func (d *decoder) patterns(a *hcl.Attribute, k acl.Kind) ([]Pattern, bool) {
-	list, ranges, ok := d.strList(a, `["accounts", "oban_*"]`, false)
-	if !ok {
-		return nil, false
-	}
-	what := k.String()
-	if k == acl.KindInvalid {
-		what = "object"
-	}
-	var out []Pattern
-	for i, s := range list {
-		r := ranges[i]
-		name := s
-		if k == acl.KindFunction && strings.ContainsAny(s, "()") {
-			norm, err := normalizeSignature(s)
-			if err != nil {
-				d.errorf(r, "Invalid function signature", "%q: %s.", s, err)
-				ok = false
-				continue
-			}
-			s = norm
-			name = s[:strings.IndexByte(s, '(')]
-		}
-		p := Pattern{Text: s, Range: r}
-		switch {
-		case name == "":
-			d.errorf(r, "Empty name", "A name or pattern cannot be empty; remove it, or write \"*\" for every %s.", what)
-			ok = false
-			continue
-		case strings.IndexByte(s, 0) >= 0:
-			d.errorf(r, "Invalid name", "%q contains a NUL byte, which no PostgreSQL name can hold.", s)
-			ok = false
-			continue
-		case !strings.ContainsAny(name, "*?"):
-			if !d.name(name, r, what+" name") {
-				ok = false
-				continue
-			}
-			if k == acl.KindSchema {
-				d.inScope(name, r)
-			}
-		}
-		if k.InSchema() && strings.Contains(name, ".") {
-			d.warnf(r, "Qualified name", "%q holds a dot, but names are not schema-qualified: it matches a %s whose name contains a dot. To choose the schema, write schema = %q.",
-				s, k, name[:strings.IndexByte(name, '.')])
-		}
-		out = append(out, p)
-	}
-	return out, ok
-}
-
-func (d *decoder) decodeGrant(b *hcl.Block) *Grant {
-	k, kindOK := d.parseKind(b.Labels[0], b.LabelRanges[0], "grant", acl.Kinds())
-	c := d.content(b.Body, grantSchema)
-	// With an unknown kind the rest is still checked, privileges excepted.
-	g := &Grant{Kind: k, DeclRange: b.DefRange}
-	ok := kindOK
-	if a := c.Attributes["schema"]; a != nil {
-		switch {
-		case k == acl.KindDatabase:
-			d.errorf(a.NameRange, "Invalid attribute", "A database grant applies to the connected database; it takes no schema.")
-			ok = false
-		case k == acl.KindSchema:
-			d.errorf(a.NameRange, "Invalid attribute", "grant \"schema\" chooses schemas with names, not schema: write names = [\"app\"].")
-			ok = false
-		default:
-			if s, set := d.str(a, `"public"`, false); set {
-				if d.name(s, a.Expr.Range(), "schema name") {
-					g.Schema = s
-					d.inScope(s, a.Expr.Range())
-				} else {
-					ok = false
-				}
-			}
-		}
-	}
-	for _, attr := range []string{"names", "except"} {
-		a := c.Attributes[attr]
-		if a == nil {
-			continue
-		}
-		if k == acl.KindDatabase {
-			d.errorf(a.NameRange, "Invalid attribute", "A database grant applies to the connected database, always; remove %s.", attr)
-			ok = false
-			continue
-		}
-		ps, pok := d.patterns(a, k)
-		ok = ok && pok
-		if attr == "names" {
-			if pok && len(ps) == 0 {
-				d.errorf(a.Expr.Range(), "Empty names", "names = [] selects nothing; list names or patterns, or remove names to select every %s.", k)
-				ok = false
-			}
-			g.Names = ps
-		} else {
-			g.Except = ps
-		}
-	}
-	if a := c.Attributes["privileges"]; a != nil {
-		p, all, pok := d.privileges(a, k, false)
-		ok = ok && pok
-		g.Privileges, g.All = p, all
-	}
-	if !ok {
-		return nil
-	}
-	return g
-}
-
-func defaultPrivilegeKinds() []acl.Kind {
-	var out []acl.Kind
-	for _, k := range acl.Kinds() {
-		if k.DefaultACLObjType() != 0 {
-			out = append(out, k)
-		}
-	}
-	return out
-}
-
-func (d *decoder) decodeDefaultPrivilege(b *hcl.Block) *DefaultPrivilege {
-	k, kindOK := d.parseKind(b.Labels[0], b.LabelRanges[0], "default_privileges", defaultPrivilegeKinds())
-	c := d.content(b.Body, defaultPrivilegesSchema)
-	// With an unknown kind the rest is still checked, privileges excepted.
-	dp := &DefaultPrivilege{Kind: k, DeclRange: b.DefRange}
-	ok := kindOK
-	for _, attr := range []string{"names", "except"} {
-		if a := c.Attributes[attr]; a != nil {
-			d.errorf(a.NameRange, "Invalid attribute", "Default privileges apply to every object of the kind that for_role creates; they cannot select names. Remove %s.", attr)
-			ok = false
-		}
-	}
-	if a := c.Attributes["for_role"]; a != nil {
-		if s, set := d.str(a, `"app_owner"`, true); set && d.checkRefName(s, a.Expr.Range()) {
-			dp.ForRole = s
-		} else {
-			ok = false
-		}
-	}
-	if a := c.Attributes["schema"]; a != nil {
-		if k == acl.KindSchema {
-			d.errorf(a.NameRange, "Invalid attribute", "IN SCHEMA cannot be used with schemas: default privileges for schemas are always global; remove schema.")
-			ok = false
-		} else if s, set := d.str(a, `"public"`, false); set {
-			if d.name(s, a.Expr.Range(), "schema name") {
-				dp.Schema = s
-				d.inScope(s, a.Expr.Range())
-			} else {
-				ok = false
-			}
-		}
-	}
-	if a := c.Attributes["privileges"]; a != nil {
-		p, all, pok := d.privileges(a, k, false)
-		ok = ok && pok
-		dp.Privileges, dp.All = p, all
-	}
-	if !ok {
-		return nil
-	}
-	return dp
-}
-
-func (d *decoder) decodePublic(b *hcl.Block) {
-	c := d.content(b.Body, publicSchema)
-	pub := &Public{MayHold: map[acl.Kind]acl.Priv{}, Ranges: map[acl.Kind]hcl.Range{}, DeclRange: b.DefRange}
-	for _, k := range acl.Kinds() {
-		a := c.Attributes[k.String()]
-		if a == nil {
-			continue
-		}
-		p, all, ok := d.privileges(a, k, true)
-		if !ok {
-			continue
-		}
-		if all {
-			p = acl.ValidAnyVersion(k)
-		}
-		pub.MayHold[k] = p
-		pub.Ranges[k] = a.Range
-	}
-	d.policy.Public = pub
 }
 
 // validTimestamp accepts the VALID UNTIL forms pgward documents.

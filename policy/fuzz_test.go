@@ -18,7 +18,9 @@ var rangeless = map[string]bool{
 
 func FuzzLoad(f *testing.F) {
 	for _, path := range []string{"testdata/full/policy.hcl", "testdata/vars/policy.hcl", "testdata/locals/b.hcl",
-		"testdata/invalid/many-errors/policy.hcl", "testdata/invalid/locals-cycle/policy.hcl"} {
+		"testdata/invalid/many-errors/policy.hcl", "testdata/invalid/locals-cycle/policy.hcl",
+		"testdata/features/policy.hcl", "testdata/invalid/deny/policy.hcl", "testdata/invalid/deny-contradiction/policy.hcl",
+		"testdata/invalid/large-object-oids/policy.hcl", "testdata/invalid/parameter-names/policy.hcl"} {
 		src, err := os.ReadFile(path)
 		if err != nil {
 			f.Fatal(err)
@@ -31,6 +33,7 @@ func FuzzLoad(f *testing.F) {
 		`role "a" { grant "table" { privileges = [` + "\"\x00\"" + `] } }`,
 		`role "a\"b" { member_of "a\"b" {} }`,
 		`role "x" { grant "function" { names = ["f((((", "f(,)", "()", "(", ")"] privileges = ["EXECUTE"] } }`,
+		"role \"x\" {\n  grant \"function\" {\n    names = [\"f((((\", \"f(,)\", \"()\", \"(\", \")\", \"f)\"]\n    privileges = [\"EXECUTE\"]\n  }\n}\n",
 		`locals { a = local.a }`,
 		`locals { a = [for x in local.b : x] b = local.a }`,
 		`variable "v" { default = var.v }`,
@@ -54,6 +57,13 @@ func FuzzLoad(f *testing.F) {
 		"\xef\xbb\xbfrole \"r\" {}",
 		"\xff\xfe",
 		`role "r" { grant "table" { privileges = [[[[[[[[[[[[[["SELECT"]]]]]]]]]]]]]] } }`,
+		"role \"r\" {\n  grant \"large_object\" {\n    names = [\"00\", \"18446744073709551616\", \"-1\", \"+1\", \"1e3\"]\n    privileges = [\"ALL\"]\n  }\n}\n",
+		"role \"r\" {\n  grant \"parameter\" {\n    names = [\".\", \"a.\", \".a\", \"\u00c9\", \"*.*\", \"?\"]\n    privileges = [\"alter system\"]\n  }\n}\n",
+		"role \"r\" {\n  grant \"table\" {\n    columns = [null]\n    owner = null\n    with_grant_option = null\n    privileges = [\"ALL\"]\n  }\n}\n",
+		"role \"r\" {\n  ensure = \"absent\"\n  if_missing = \"create\"\n  external = true\n  member_of \"x\" {}\n  deny {\n    privileges = [\"ALL\"]\n  }\n}\n",
+		"role \"r\" {\n  deny {\n    kinds = null\n    schema = null\n    names = null\n    privileges = [\"ALL\"]\n  }\n  deny {\n    kinds = [\"column\", \"column\"]\n    privileges = [\"MAINTAIN\"]\n  }\n}\n",
+		"role \"r\" {\n  deny {\n    kinds = \"table\"\n    privileges = {}\n  }\n  grant \"table\" {\n    privileges = [\"ALL\"]\n  }\n}\n",
+		"public {\n  column = [\"ALL\"]\n  large_object = [\"SELECT\"]\n  parameter = [\"SET\"]\n}\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -59,6 +59,8 @@ func TestNormalizeSignature(t *testing.T) {
 		{in: "(integer)", wantErr: true},
 		{in: "f(integer,)", wantErr: true},
 		{in: "f(numeric(10,2))", wantErr: true},
+		{in: ")", wantErr: true},
+		{in: "f)", wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

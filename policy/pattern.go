@@ -92,6 +92,9 @@ func normalizeSignature(s string) (string, error) {
 	if !strings.HasSuffix(t, ")") {
 		return "", errors.New(`a signature ends with ")", as in "lookup(integer, text)"`)
 	}
+	if open < 0 {
+		return "", errors.New(`a signature opens with "(" after the name, as in "lookup(integer, text)"`)
+	}
 	name := strings.TrimSpace(t[:open])
 	if name == "" {
 		return "", errors.New(`the function name is missing before "("`)

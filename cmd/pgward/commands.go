@@ -201,7 +201,7 @@ func newPlanCmd(e env, audit bool) *cobra.Command {
 		switch {
 		case diags.HasErrors():
 			return exitCode(exitError)
-		case !p.Empty(), audit && len(p.Drift) > 0:
+		case !p.Empty(), audit && len(p.Drift) > 0, audit && len(p.ViolationsNow) > 0, !audit && len(p.Violations) > 0:
 			return exitCode(exitChanges)
 		}
 		return nil

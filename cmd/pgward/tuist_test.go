@@ -230,6 +230,19 @@ func TestTuist_convergesToTheFourRoleTable(t *testing.T) {
 	pg.expect(0, "apply", "--auto-approve", "--policy", examplePolicy)
 	pg.expect(0, "audit", "--policy", examplePolicy)
 	checkAccess(t, db, []privCheck{{"tuist_web", "table", "public.accounts", "TRUNCATE", false}})
+
+	// An operator makes tuist_ops_ro able to write through a predefined
+	// role: no ACL changes, but the deny invariant breaks, and audit says
+	// by which path.
+	db.Exec(t, "GRANT pg_write_all_data TO tuist_ops_ro")
+	stdout, _ = pg.expect(2, "audit", "--policy", examplePolicy)
+	for _, want := range []string{"# invariants broken", "tuist_ops_ro: INSERT, UPDATE, DELETE on table public.accounts via tuist_ops_ro → member of pg_write_all_data"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("audit output lacks %q:\n%s", want, stdout)
+		}
+	}
+	db.Exec(t, "REVOKE pg_write_all_data FROM tuist_ops_ro")
+	pg.expect(0, "audit", "--policy", examplePolicy)
 }
 
 func TestTuist_rolloutBeforeTheRuntimeRoleExists(t *testing.T) {

@@ -33,6 +33,11 @@ role "tuist_web" {
 
   member_of "tuist_ops_ro" {}
 
+  # Invariant: whatever the grants say, the runtime never creates objects.
+  deny {
+    privileges = ["CREATE"]
+  }
+
   grant "database" {
     privileges = ["CONNECT"]
   }
@@ -111,6 +116,12 @@ role "tuist_ops_ro" {
   login    = true
 
   member_of "pg_read_all_data" {}
+
+  # Invariant: the operator role never writes, through any membership.
+  deny {
+    kinds      = ["table", "sequence"]
+    privileges = ["INSERT", "UPDATE", "DELETE", "TRUNCATE"]
+  }
 }
 
 # Defence in depth: PUBLIC keeps USAGE on the schema but never CREATE, and on

@@ -1,0 +1,7 @@
+role "web" {
+  grant "table" {
+    names      = ["accounts"]
+    columns    = ["email"]
+    privileges = ["SELECT", "TRUNCATE", "DELETE"]
+  }
+}

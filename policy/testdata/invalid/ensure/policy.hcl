@@ -1,0 +1,7 @@
+role "web" {
+  ensure = "absnt"
+}
+
+role "old" {
+  ensure = true
+}

@@ -1,0 +1,10 @@
+role "web" {
+  grant "tablespace" {
+    schema     = "public"
+    privileges = ["CREATE"]
+  }
+  grant "language" {
+    schema     = "public"
+    privileges = ["USAGE"]
+  }
+}
