@@ -44,6 +44,12 @@ type pgCase struct {
 	blocked string
 	// after holds boolean SQL checks run as the superuser after apply.
 	after []check
+	// violations lists the deny invariants the plan must report, as
+	// "role: privileges on object via path".
+	violations []string
+	// cleanup runs as the superuser when the case ends (cluster-wide
+	// grants outlive the database).
+	cleanup string
 }
 
 type check struct {
@@ -187,6 +193,9 @@ func run(t *testing.T, c pgCase) {
 	if c.setup != "" {
 		e.db.Exec(t, e.expand(c.setup))
 	}
+	if c.cleanup != "" {
+		t.Cleanup(func() { e.db.Exec(t, e.expand(c.cleanup)) })
+	}
 	pol := e.loadPolicy(t, c.policy)
 	cfg := e.config(t, c.as)
 	p, errs := buildPlan(t, cfg, pol)
@@ -197,6 +206,17 @@ func run(t *testing.T, c pgCase) {
 	}
 	if got := statementList(p); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("plan statements:\n got:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	var got []string
+	for _, v := range p.Violations {
+		got = append(got, v.Role+": "+v.Privilege+" on "+v.Object+" via "+v.Path)
+	}
+	wantV := make([]string, len(c.violations))
+	for i, v := range c.violations {
+		wantV[i] = e.expand(v)
+	}
+	if strings.Join(got, "\n") != strings.Join(wantV, "\n") {
+		t.Errorf("violations:\n got %q\nwant %q", got, wantV)
 	}
 	if c.blocked != "" {
 		if !strings.Contains(errs, e.expand(c.blocked)) {
@@ -328,6 +348,18 @@ public {
 		after:  []check{{"SELECT has_table_privilege('{alice}', 's.t', 'SELECT')", false}},
 	},
 	{
+		id: "C08", name: "large objects: owner rw by default; a grant adds to it",
+		setup: "SET ROLE {alice}; SELECT lo_create(424242); RESET ROLE",
+		policy: scopeS + `role "{bob}" {
+  grant "large_object" {
+    names      = ["424242"]
+    privileges = ["SELECT"]
+  }
+}`,
+		want:  []string{`GRANT SELECT ON LARGE OBJECT 424242 TO "{bob}"`},
+		after: []check{{"SELECT lomacl::text LIKE '%{bob}=r/{alice}%' FROM pg_largeobject_metadata WHERE oid = 424242", true}},
+	},
+	{
 		id: "C09", name: "a superuser's grant is recorded with the owner as grantor",
 		setup: "SET ROLE {alice}; CREATE TABLE s.t(a int); RESET ROLE; GRANT INSERT ON s.t TO {bob}",
 		policy: scopeS + `role "{bob}" {
@@ -455,6 +487,23 @@ CREATE MATERIALIZED VIEW s.m AS SELECT 1 AS x; CREATE SEQUENCE s.q; RESET ROLE`,
 		},
 	},
 	{
+		id: "C32", name: "column privileges: has_any_column_privilege without has_table_privilege",
+		setup: "SET ROLE {alice}; CREATE TABLE s.r(pub int, secret int); RESET ROLE",
+		policy: scopeS + `role "{carol}" {
+  grant "table" {
+    names      = ["r"]
+    columns    = ["pub"]
+    privileges = ["SELECT", "UPDATE"]
+  }
+}`,
+		want: []string{`GRANT SELECT ("pub"), UPDATE ("pub") ON TABLE "s"."r" TO "{carol}"`},
+		after: []check{
+			{"SELECT has_table_privilege('{carol}', 's.r', 'SELECT')", false},
+			{"SELECT has_any_column_privilege('{carol}', 's.r', 'SELECT')", true},
+			{"SELECT has_column_privilege('{carol}', 's.r', 'secret', 'SELECT')", false},
+		},
+	},
+	{
 		id: "C33", name: "a table-level revoke wipes column grants: the plan grants them again after it",
 		setup: "SET ROLE {alice}; CREATE TABLE s.r(pub int, secret int); GRANT SELECT ON s.r TO {carol}; GRANT SELECT (pub) ON s.r TO {carol}; RESET ROLE",
 		policy: scopeS + `role "{carol}" {
@@ -524,6 +573,34 @@ public {
 }`,
 	},
 	{
+		id: "C42", name: "languages, foreign-data wrappers and servers",
+		as:    "superuser",
+		setup: "CREATE FOREIGN DATA WRAPPER w; CREATE SERVER srv FOREIGN DATA WRAPPER w; ALTER SERVER srv OWNER TO {alice}; CREATE TRUSTED LANGUAGE lang HANDLER plpgsql_call_handler",
+		policy: scopeS + `role "{bob}" {
+  grant "foreign_data_wrapper" {
+    names      = ["w"]
+    privileges = ["USAGE"]
+  }
+  grant "foreign_server" {
+    names      = ["srv"]
+    privileges = ["USAGE"]
+  }
+}
+public {
+  language = []
+}`,
+		want: []string{
+			`GRANT USAGE ON FOREIGN DATA WRAPPER "w" TO "{bob}"`,
+			`GRANT USAGE ON FOREIGN SERVER "srv" TO "{bob}"`,
+			`REVOKE USAGE ON LANGUAGE "lang", "sql" FROM PUBLIC`,
+		},
+		after: []check{
+			{"SELECT has_foreign_data_wrapper_privilege('{bob}', 'w', 'USAGE')", true},
+			{"SELECT has_server_privilege('{bob}', 'srv', 'USAGE')", true},
+			{"SELECT has_language_privilege('{carol}', 'lang', 'USAGE')", false},
+		},
+	},
+	{
 		id: "C44", name: "17+: ALL on tables includes MAINTAIN",
 		minVersion: 170000,
 		setup:      "SET ROLE {alice}; CREATE TABLE s.t(a int); RESET ROLE",
@@ -534,6 +611,33 @@ public {
 }`,
 		want:  []string{`GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER, MAINTAIN ON TABLE "s"."t" TO "{bob}"`},
 		after: []check{{"SELECT has_table_privilege('{bob}', 's.t', 'MAINTAIN')", true}},
+	},
+	{
+		id: "C45", name: "effective privileges outside the ACL break a deny invariant",
+		minVersion: 140000,
+		setup:      "SET ROLE {alice}; CREATE TABLE s.t(a int); RESET ROLE; GRANT pg_write_all_data TO {bob}",
+		policy: scopeS + `role "{bob}" {
+  external = true
+  member_of "pg_write_all_data" {}
+  deny {
+    kinds      = ["table"]
+    privileges = ["INSERT"]
+  }
+}`,
+		violations: []string{"{bob}: INSERT on table s.t via {bob} → member of pg_write_all_data"},
+	},
+	{
+		id: "C46", name: "15+: parameters, case-folded; cluster-wide, so the case revokes them afterwards",
+		minVersion: 150000, as: "superuser",
+		policy: scopeS + `role "{bob}" {
+  grant "parameter" {
+    names      = ["Log_Statement"]
+    privileges = ["SET"]
+  }
+}`,
+		want:    []string{`GRANT SET ON PARAMETER "log_statement" TO "{bob}"`},
+		after:   []check{{"SELECT has_parameter_privilege('{bob}', 'log_statement', 'SET')", true}},
+		cleanup: `REVOKE SET ON PARAMETER log_statement FROM {bob}`,
 	},
 	{
 		id: "C48", name: "case and quoting: MixedCase and mixedcase are two tables",
