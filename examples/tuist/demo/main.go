@@ -35,15 +35,12 @@ func main() {
 
 func run(ctx context.Context, pgward, example string) error {
 	step("Starting a throwaway PostgreSQL")
-	srv, err := pgtest.Start(ctx, pgtest.Options{URL: os.Getenv("PGWARD_DEMO_DATABASE_URL"), Logf: func(f string, a ...any) { fmt.Printf("    "+f+"\n", a...) }})
+	srv, err := pgtest.Start(ctx, pgtest.Options{URL: os.Getenv("PGWARD_DEMO_DATABASE_URL"), BinDir: os.Getenv("PGWARD_DEMO_PGBIN"), Logf: func(f string, a ...any) { fmt.Printf("    "+f+"\n", a...) }})
 	if err != nil {
 		return err
 	}
 	defer srv.Stop()
 	fmt.Printf("    PostgreSQL %d.%d is up\n", srv.Version()/10000, srv.Version()%10000)
-	if srv.Version() < 140000 {
-		return errors.New("the Tuist example needs PostgreSQL 14 or newer (pg_read_all_data); see docs/postgres-versions.md")
-	}
 
 	step("As the database operator (superuser): create the four roles, their memberships, and database tuist owned by tuist_app")
 	admin, err := srv.SuperuserConn(ctx, "postgres")
@@ -56,13 +53,35 @@ func run(ctx context.Context, pgward, example string) error {
 		"DROP ROLE IF EXISTS tuist_web", "DROP ROLE IF EXISTS tuist_processor", "DROP ROLE IF EXISTS tuist_ops_ro", "DROP ROLE IF EXISTS tuist_app",
 		"CREATE ROLE tuist_app LOGIN",
 		"CREATE ROLE tuist_ops_ro LOGIN",
-		"GRANT pg_read_all_data TO tuist_ops_ro",
 		"CREATE ROLE tuist_web LOGIN NOINHERIT",
 		"GRANT tuist_ops_ro TO tuist_web",
 		"CREATE ROLE tuist_processor LOGIN",
 		"CREATE DATABASE tuist OWNER tuist_app",
 	); err != nil {
 		return err
+	}
+	policyPath := filepath.Join(example, "policy.hcl")
+	if srv.Version() >= 140000 {
+		if err := execAll(ctx, admin, "GRANT pg_read_all_data TO tuist_ops_ro"); err != nil {
+			return err
+		}
+	} else {
+		fmt.Println("    PostgreSQL 13 has no pg_read_all_data: using the fallback policy examples/tuist/pg13/policy.hcl")
+		policyPath = filepath.Join(example, "pg13", "policy.hcl")
+	}
+	if srv.Version() < 150000 {
+		// Before 15 the public schema belongs to the bootstrap superuser,
+		// so the owner role could not grant on it (plan would say so).
+		fmt.Println("    PostgreSQL < 15: the public schema belongs to the superuser; the operator hands it to tuist_app")
+		tuistAdmin, err := srv.SuperuserConn(ctx, "tuist")
+		if err != nil {
+			return err
+		}
+		err = execAll(ctx, tuistAdmin, "ALTER SCHEMA public OWNER TO tuist_app")
+		tuistAdmin.Close(context.WithoutCancel(ctx))
+		if err != nil {
+			return err
+		}
 	}
 
 	step("As tuist_app: run the migrations (examples/tuist/schema.sql)")
@@ -80,7 +99,6 @@ func run(ctx context.Context, pgward, example string) error {
 	}
 
 	url := srv.URL("tuist", "tuist_app")
-	policyPath := filepath.Join(example, "policy.hcl")
 	pg := func(want int, args ...string) error {
 		return runPgward(ctx, pgward, url, policyPath, want, args...)
 	}

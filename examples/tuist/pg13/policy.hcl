@@ -1,0 +1,159 @@
+# The four-role model of the Tuist server on PostgreSQL 13 (see ../README.md):
+# the same policy as ../policy.hcl, with tuist_ops_ro reading through explicit
+# grants instead of pg_read_all_data, which PostgreSQL 13 lacks.
+#
+# The roles, their attributes and their memberships are created by the
+# database operator (CloudNativePG); they are declared `external`, so pgward
+# checks them and never changes them. The grants are pgward's job.
+
+variable "schema" {
+  default     = "public"
+  description = "The application schema."
+}
+
+locals {
+  owner = "tuist_app"
+  dml   = ["SELECT", "INSERT", "UPDATE", "DELETE"]
+}
+
+scope {
+  schemas = [var.schema]
+}
+
+# Owner: runs the migrations and pgward apply. It owns every object, so it
+# needs no grant; declaring it makes pgward revoke anything else it was given.
+role "tuist_app" {
+  external = true
+}
+
+# Web runtime: DML everywhere, SELECT only on schema_migrations, no DDL.
+role "tuist_web" {
+  external   = true
+  if_missing = "skip" # rolled out before the operator creates the role
+  login      = true
+  inherit    = false
+
+  member_of "tuist_ops_ro" {}
+
+  # Invariant: whatever the grants say, the runtime never creates objects.
+  deny {
+    privileges = ["CREATE"]
+  }
+
+  grant "database" {
+    privileges = ["CONNECT"]
+  }
+  grant "schema" {
+    names      = [var.schema]
+    privileges = ["USAGE"]
+  }
+  grant "table" {
+    schema     = var.schema
+    privileges = local.dml
+  }
+  grant "table" {
+    schema     = var.schema
+    names      = ["schema_migrations"] # an exact name beats "every table"
+    privileges = ["SELECT"]
+  }
+  grant "sequence" {
+    schema     = var.schema
+    privileges = ["USAGE", "SELECT"]
+  }
+  grant "function" {
+    schema     = var.schema
+    privileges = ["EXECUTE"]
+  }
+
+  default_privileges "table" {
+    for_role   = local.owner
+    schema     = var.schema
+    privileges = local.dml
+  }
+  default_privileges "sequence" {
+    for_role   = local.owner
+    schema     = var.schema
+    privileges = ["USAGE", "SELECT"]
+  }
+  default_privileges "function" {
+    for_role   = local.owner
+    schema     = var.schema
+    privileges = ["EXECUTE"]
+  }
+}
+
+# Background job processor: the job tables and the few tables its jobs write,
+# read-only lookups, nothing else.
+role "tuist_processor" {
+  external = true
+
+  grant "database" {
+    privileges = ["CONNECT"]
+  }
+  grant "schema" {
+    names      = [var.schema]
+    privileges = ["USAGE"]
+  }
+  grant "table" {
+    schema     = var.schema
+    names      = ["oban_jobs", "oban_peers", "command_events"]
+    privileges = local.dml
+  }
+  grant "table" {
+    schema     = var.schema
+    names      = ["accounts", "projects"]
+    privileges = ["SELECT"]
+  }
+  grant "sequence" {
+    schema     = var.schema
+    names      = ["oban_jobs_id_seq"]
+    privileges = ["USAGE", "SELECT"]
+  }
+}
+
+# Operator inspection, PostgreSQL 13 fallback: there is no pg_read_all_data
+# before 14, so the role reads through explicit grants and default
+# privileges. It holds no write privilege.
+role "tuist_ops_ro" {
+  external = true
+  login    = true
+
+  grant "database" {
+    privileges = ["CONNECT"]
+  }
+  grant "schema" {
+    names      = [var.schema]
+    privileges = ["USAGE"]
+  }
+  grant "table" {
+    schema     = var.schema
+    privileges = ["SELECT"]
+  }
+  grant "sequence" {
+    schema     = var.schema
+    privileges = ["SELECT"]
+  }
+  default_privileges "table" {
+    for_role   = local.owner
+    schema     = var.schema
+    privileges = ["SELECT"]
+  }
+  default_privileges "sequence" {
+    for_role   = local.owner
+    schema     = var.schema
+    privileges = ["SELECT"]
+  }
+
+  # Invariant: the operator role never writes, through any membership.
+  deny {
+    kinds      = ["table", "sequence"]
+    privileges = ["INSERT", "UPDATE", "DELETE", "TRUNCATE"]
+  }
+}
+
+# Defence in depth: PUBLIC keeps USAGE on the schema but never CREATE, and on
+# the database only its built-in CONNECT and TEMPORARY.
+public {
+  database = ["CONNECT", "TEMPORARY"]
+  schema   = ["USAGE"]
+}
