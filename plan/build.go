@@ -187,7 +187,24 @@ func (b *builder) skipped(name string) bool {
 	return false
 }
 
-func (b *builder) add(c *Change) { b.plan.Changes = append(b.plan.Changes, c) }
+// add records a change. In additive mode (the whole policy, or the
+// grantee's role) a revoke is not planned but kept aside, so that plan can
+// say what an authoritative policy would take away.
+func (b *builder) add(c *Change) {
+	if c.Action == Revoke && b.additive(c.Grantee) {
+		b.plan.Kept = append(b.plan.Kept, c)
+		return
+	}
+	b.plan.Changes = append(b.plan.Changes, c)
+}
+
+func (b *builder) additive(g acl.Grantee) bool {
+	if b.pol.Additive {
+		return true
+	}
+	r := b.roles[string(g)]
+	return r != nil && r.Additive
+}
 
 // roleAttributes plans ALTER ROLE for managed roles and reports drift for
 // external ones.

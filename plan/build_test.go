@@ -455,3 +455,76 @@ func sqlOf(p *plan.Plan) []string {
 	}
 	return out
 }
+
+func TestBuild_additiveAndReuse(t *testing.T) {
+	tests := []struct {
+		name   string
+		policy string
+		db     fixture
+		want   []string
+		kept   int
+	}{
+		{
+			name: "an additive role is granted what is missing and keeps what is extra",
+			policy: `role "bob" {
+  additive = true
+  grant "table" {
+    privileges = ["SELECT"]
+  }
+}`,
+			db:   fixture{objects: []*catalog.Object{table("a"), table("b", item("bob", "alice", acl.Truncate, 0))}},
+			want: []string{"+ table app.a bob SELECT", "+ table app.b bob SELECT"},
+			kept: 1,
+		},
+		{
+			name: "an additive policy keeps PUBLIC's privileges too",
+			policy: `scope {
+  additive = true
+}
+role "bob" {}
+public {
+  database = []
+}`,
+			db:   fixture{objects: []*catalog.Object{table("a", item("bob", "alice", acl.Select, 0))}},
+			want: nil,
+			kept: 2,
+		},
+		{
+			name: "a profile is shared by roles; schemas lists apply a rule to several schemas",
+			policy: `scope {
+  schemas = ["app", "billing"]
+}
+profile "reader" {
+  grant "table" {
+    schemas    = ["app", "billing"]
+    privileges = ["SELECT"]
+  }
+}
+role "bob" {
+  profiles = ["reader"]
+}
+role "carol" {
+  profiles = ["reader"]
+}`,
+			db: fixture{objects: []*catalog.Object{table("a"), obj(acl.KindTable, "billing", "invoices", "alice", item("alice", "alice", acl.Valid(acl.KindTable, 160000), 0))}},
+			want: []string{
+				"+ table app.a bob SELECT", "+ table app.a carol SELECT",
+				"+ table billing.invoices bob SELECT", "+ table billing.invoices carol SELECT",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, diags := plan.Build(loadPolicy(t, tt.policy), tt.db.catalog(), plan.Options{})
+			if diags.HasErrors() {
+				t.Fatal(policy.FormatDiagnostics(diags))
+			}
+			if got := summary(p); strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("changes:\n got %q\nwant %q", got, tt.want)
+			}
+			if len(p.Kept) != tt.kept {
+				t.Errorf("kept: got %d, want %d", len(p.Kept), tt.kept)
+			}
+		})
+	}
+}

@@ -207,6 +207,9 @@ type Plan struct {
 	// Skipped lists declared roles that do not exist and whose if_missing
 	// is "skip".
 	Skipped []string
+	// Kept lists the revokes an additive policy or role does not make:
+	// what the database holds beyond the policy, left alone.
+	Kept []*Change
 	// Violations lists the deny invariants the database would still break
 	// once the plan is applied (plan and audit exit 2 on them).
 	// ViolationsNow lists those it breaks now, before any change.

@@ -74,6 +74,10 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 	if len(p.Skipped) > 0 {
 		tw.printf("\n")
 	}
+	if n := len(p.Kept); n > 0 {
+		tw.printf("  %s %d %s beyond the policy left alone (additive): run without additive to revoke %s\n\n",
+			tw.paint(ansiYellow, "!"), n, pluralWord(n, "privilege", "privileges"), pluralWord(n, "it", "them"))
+	}
 	violations := p.Violations
 	if o.Audit {
 		violations = p.ViolationsNow
@@ -274,6 +278,8 @@ type jsonSummary struct {
 	Revoke  int `json:"revoke"`
 	Alter   int `json:"alter"`
 	Blocked int `json:"blocked"`
+	// Kept counts revokes an additive policy does not make.
+	Kept int `json:"kept_additive"`
 }
 
 type jsonObject struct {
@@ -352,7 +358,7 @@ func WriteJSON(w io.Writer, p *Plan) error {
 		Changes: []jsonChange{}, Statements: []jsonStatement{}, Drift: []jsonDrift{}, Skipped: []string{},
 	}
 	s := p.Summary()
-	jp.Summary = jsonSummary{Grant: s.Grant, Revoke: s.Revoke, Alter: s.Alter, Blocked: len(p.Blocked())}
+	jp.Summary = jsonSummary{Grant: s.Grant, Revoke: s.Revoke, Alter: s.Alter, Blocked: len(p.Blocked()), Kept: len(p.Kept)}
 	index := map[*Change]int{}
 	for i, c := range p.Changes {
 		index[c] = i

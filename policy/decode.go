@@ -21,12 +21,23 @@ var fileSchema = &hcl.BodySchema{
 		{Type: "locals"},
 		{Type: "scope"},
 		{Type: "role", LabelNames: []string{"name"}},
+		{Type: "profile", LabelNames: []string{"name"}},
 		{Type: "public"},
 	},
 }
 
 var scopeSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "schemas"}},
+	Attributes: []hcl.AttributeSchema{{Name: "schemas"}, {Name: "additive"}},
+}
+
+// profileSchema is the part of a role body a profile can hold: rules that
+// several roles share.
+var profileSchema = &hcl.BodySchema{
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "grant", LabelNames: []string{"kind"}},
+		{Type: "default_privileges", LabelNames: []string{"kind"}},
+		{Type: "deny"},
+	},
 }
 
 var roleSchema = &hcl.BodySchema{
@@ -42,6 +53,8 @@ var roleSchema = &hcl.BodySchema{
 		{Name: "bypassrls"},
 		{Name: "connection_limit"},
 		{Name: "valid_until"},
+		{Name: "additive"},
+		{Name: "profiles"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "member_of", LabelNames: []string{"role"}},
@@ -68,6 +81,7 @@ var grantSchema = &hcl.BodySchema{
 		{Name: "columns"},
 		{Name: "privileges", Required: true},
 		{Name: "with_grant_option"},
+		{Name: "schemas"},
 	},
 }
 
@@ -77,6 +91,7 @@ var defaultPrivilegesSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "for_role", Required: true},
 		{Name: "schema"},
+		{Name: "schemas"},
 		{Name: "privileges", Required: true},
 		{Name: "with_grant_option"},
 		{Name: "names"},
@@ -99,11 +114,21 @@ type decoder struct {
 	policy *Policy
 	// scope is the set of managed schemas; nil when every schema is.
 	scope map[string]bool
+	// profiles holds the decoded profile blocks by name.
+	profiles map[string]*profile
+}
+
+// profile is a named set of rules that roles include with profiles = [...].
+type profile struct {
+	grants   []*Grant
+	defaults []*DefaultPrivilege
+	denies   []*Deny
+	rng      hcl.Range
 }
 
 func decode(bodies []hcl.Body, o LoadOptions) (*Policy, hcl.Diagnostics) {
 	d := &decoder{ev: newEvaluator(), policy: &Policy{}}
-	var vars, locals, scopes, roles, publics []*hcl.Block
+	var vars, locals, scopes, roles, publics, profiles []*hcl.Block
 	for _, body := range bodies {
 		content, diags := body.Content(fileSchema)
 		d.diags = append(d.diags, diags...)
@@ -122,6 +147,8 @@ func decode(bodies []hcl.Body, o LoadOptions) (*Policy, hcl.Diagnostics) {
 				roles = append(roles, b)
 			case "public":
 				publics = append(publics, b)
+			case "profile":
+				profiles = append(profiles, b)
 			}
 		}
 	}
@@ -134,6 +161,16 @@ func decode(bodies []hcl.Body, o LoadOptions) (*Policy, hcl.Diagnostics) {
 			continue
 		}
 		d.decodeScope(b)
+	}
+
+	d.profiles = map[string]*profile{}
+	for _, b := range profiles {
+		name := b.Labels[0]
+		if first, dup := d.profiles[name]; dup {
+			d.errorf(b.DefRange, "Duplicate profile", "Profile %q is already declared at %s; merge the two profile blocks.", name, pos(first.rng))
+			continue
+		}
+		d.profiles[name] = d.decodeProfile(b)
 	}
 
 	declared := map[string]*Role{}
@@ -328,6 +365,9 @@ func capitalize(s string) string {
 
 func (d *decoder) decodeScope(b *hcl.Block) {
 	c := d.content(b.Body, scopeSchema)
+	if v, ok := d.boolean(c.Attributes["additive"]); ok {
+		d.policy.Additive = v
+	}
 	a := c.Attributes["schemas"]
 	if a == nil {
 		return
@@ -391,6 +431,9 @@ func (d *decoder) decodeRole(b *hcl.Block) *Role {
 
 	if v, ok := d.boolean(c.Attributes["external"]); ok {
 		r.External = v
+	}
+	if v, ok := d.boolean(c.Attributes["additive"]); ok {
+		r.Additive = v
 	}
 	if a := c.Attributes["if_missing"]; a != nil {
 		if v, ok := d.str(a, `"skip"`, false); ok {
@@ -480,17 +523,30 @@ func (d *decoder) decodeRole(b *hcl.Block) *Role {
 			members[m.Role] = m.Range
 			r.MemberOf = append(r.MemberOf, m)
 		case "grant":
-			if g := d.decodeGrant(blk); g != nil {
-				r.Grants = append(r.Grants, g)
-			}
+			r.Grants = append(r.Grants, d.grantsOf(blk)...)
 		case "default_privileges":
-			if dp := d.decodeDefaultPrivilege(blk); dp != nil {
-				r.DefaultPrivileges = append(r.DefaultPrivileges, dp)
-			}
+			r.DefaultPrivileges = append(r.DefaultPrivileges, d.defaultsOf(blk)...)
 		case "deny":
 			if dn := d.decodeDeny(blk); dn != nil {
 				r.Deny = append(r.Deny, dn)
 			}
+		}
+	}
+	if a := c.Attributes["profiles"]; a != nil {
+		names, ranges, _ := d.strList(a, `["reader"]`, false)
+		known := make([]string, 0, len(d.profiles))
+		for n := range d.profiles {
+			known = append(known, n)
+		}
+		for i, n := range names {
+			pr := d.profiles[n]
+			if pr == nil {
+				d.errorf(ranges[i], "Unknown profile", "There is no profile %q.%s Declare it with a profile %q block.", n, didYouMean(n, known), n)
+				continue
+			}
+			r.Grants = append(r.Grants, pr.grants...)
+			r.DefaultPrivileges = append(r.DefaultPrivileges, pr.defaults...)
+			r.Deny = append(r.Deny, pr.denies...)
 		}
 	}
 	if r.Ensure == EnsureAbsent {
@@ -507,6 +563,98 @@ func (d *decoder) decodeRole(b *hcl.Block) *Role {
 		return nil
 	}
 	return r
+}
+
+// decodeProfile decodes a profile's rules once; every role that includes
+// the profile shares them.
+func (d *decoder) decodeProfile(b *hcl.Block) *profile {
+	pr := &profile{rng: b.DefRange}
+	c := d.content(b.Body, profileSchema)
+	for _, blk := range c.Blocks {
+		switch blk.Type {
+		case "grant":
+			pr.grants = append(pr.grants, d.grantsOf(blk)...)
+		case "default_privileges":
+			pr.defaults = append(pr.defaults, d.defaultsOf(blk)...)
+		case "deny":
+			if dn := d.decodeDeny(blk); dn != nil {
+				pr.denies = append(pr.denies, dn)
+			}
+		}
+	}
+	return pr
+}
+
+// schemasList reads a rule's schemas attribute: the rule applies to each of
+// these schemas, as if written once per schema.
+func (d *decoder) schemasList(blk *hcl.Block) ([]string, bool) {
+	attrs, _ := blk.Body.JustAttributes()
+	a := attrs["schemas"]
+	if a == nil {
+		return nil, true
+	}
+	if attrs["schema"] != nil {
+		d.errorf(a.NameRange, "Both schema and schemas", "Write schema = \"x\" for one schema or schemas = [\"x\", \"y\"] for several, not both.")
+		return nil, false
+	}
+	names, ranges, ok := d.strList(a, `["app", "billing"]`, true)
+	if !ok {
+		return nil, false
+	}
+	if len(names) == 0 {
+		d.errorf(a.Expr.Range(), "Empty schemas", "schemas = [] selects nothing; list schemas, or remove the attribute to select every managed schema.")
+		return nil, false
+	}
+	for i, n := range names {
+		if !d.name(n, ranges[i], "schema name") {
+			return nil, false
+		}
+		d.inScope(n, ranges[i])
+	}
+	return names, true
+}
+
+// grantsOf decodes a grant block, once per schema of its schemas list.
+func (d *decoder) grantsOf(blk *hcl.Block) []*Grant {
+	schemas, ok := d.schemasList(blk)
+	g := d.decodeGrant(blk)
+	if g == nil || !ok {
+		return nil
+	}
+	if len(schemas) == 0 {
+		return []*Grant{g}
+	}
+	if !g.Kind.InSchema() {
+		d.errorf(blk.DefRange, "Invalid attribute", "%s do not live in a schema; grant %q takes no schemas.", capitalize(plural(g.Kind)), g.Kind.String())
+		return nil
+	}
+	out := make([]*Grant, len(schemas))
+	for i, s := range schemas {
+		cp := *g
+		cp.Schema = s
+		out[i] = &cp
+	}
+	return out
+}
+
+// defaultsOf decodes a default_privileges block, once per schema of its
+// schemas list.
+func (d *decoder) defaultsOf(blk *hcl.Block) []*DefaultPrivilege {
+	schemas, ok := d.schemasList(blk)
+	dp := d.decodeDefaultPrivilege(blk)
+	if dp == nil || !ok {
+		return nil
+	}
+	if len(schemas) == 0 {
+		return []*DefaultPrivilege{dp}
+	}
+	out := make([]*DefaultPrivilege, len(schemas))
+	for i, s := range schemas {
+		cp := *dp
+		cp.Schema = s
+		out[i] = &cp
+	}
+	return out
 }
 
 func (d *decoder) checkRoleName(n string, r hcl.Range) bool {

@@ -17,6 +17,9 @@ type Policy struct {
 	Roles []*Role
 	// Public says what PUBLIC may hold, per kind. Nil: PUBLIC is not managed.
 	Public *Public
+	// Additive makes the whole policy grant-only: nothing is ever revoked
+	// (scope { additive = true }), the safe first step on a live database.
+	Additive bool
 }
 
 // IfMissing says what to do when a declared role does not exist.
@@ -63,6 +66,9 @@ type Role struct {
 	External  bool
 	IfMissing IfMissing
 	Ensure    Ensure
+	// Additive roles only receive grants: what they hold beyond the policy
+	// is left alone.
+	Additive bool
 	// Deny lists invariants on the role's effective access, checked by
 	// plan and audit whatever the grants say.
 	Deny []*Deny
