@@ -58,6 +58,7 @@ func TestRender(t *testing.T) {
 				"want.txt":  func(b *bytes.Buffer) error { return plan.WriteText(b, p, plan.TextOptions{}) },
 				"want.json": func(b *bytes.Buffer) error { return plan.WriteJSON(b, p) },
 				"want.sql":  func(b *bytes.Buffer) error { return plan.WriteSQL(b, p) },
+				"want.md":   func(b *bytes.Buffer) error { return plan.WriteMarkdown(b, p, plan.MarkdownOptions{}) },
 			} {
 				var buf bytes.Buffer
 				if err := render(&buf); err != nil {

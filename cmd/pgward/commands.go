@@ -91,7 +91,7 @@ func (c *common) bind(cmd *cobra.Command, withDB, withFormat bool) {
 		f.BoolVar(&c.noColor, "no-color", false, "never colour the output")
 	}
 	if withFormat {
-		f.StringVar(&c.format, "format", "text", "output format: text, json or sql")
+		f.StringVar(&c.format, "format", "text", "output format: text, json, sql or markdown")
 	}
 }
 
@@ -121,10 +121,10 @@ func (c *common) printDiags(diags hcl.Diagnostics) {
 
 func (c *common) checkFormat() error {
 	switch c.format {
-	case "text", "json", "sql":
+	case "text", "json", "sql", "markdown":
 		return nil
 	}
-	return fmt.Errorf("--format %q: want text, json or sql", c.format)
+	return fmt.Errorf("--format %q: want text, json, sql or markdown", c.format)
 }
 
 func (c *common) connConfig() (*pgx.ConnConfig, error) {
@@ -157,6 +157,8 @@ func (c *common) render(w io.Writer, p *plan.Plan, audit bool) error {
 		return plan.WriteJSON(w, p)
 	case "sql":
 		return plan.WriteSQL(w, p)
+	case "markdown":
+		return plan.WriteMarkdown(w, p, plan.MarkdownOptions{Audit: audit})
 	}
 	color := !c.noColor && c.env.getenv("NO_COLOR") == "" && c.env.isTTY(w)
 	return plan.WriteText(w, p, plan.TextOptions{Color: color, Audit: audit})

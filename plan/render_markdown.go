@@ -1,0 +1,99 @@
+package plan
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// MarkdownOptions tune WriteMarkdown.
+type MarkdownOptions struct {
+	// Audit words the output as a drift report.
+	Audit bool
+}
+
+// WriteMarkdown writes the plan for a pull-request comment: the summary
+// first, then what needs a reviewer's attention (revokes, PUBLIC, blocked
+// changes, broken invariants), then the changes grouped by role, and the SQL
+// folded away at the end.
+func WriteMarkdown(w io.Writer, p *Plan, o MarkdownOptions) error {
+	tw := &textWriter{w: w}
+	title := "pgward plan"
+	if o.Audit {
+		title = "pgward audit"
+	}
+	tw.printf("### %s: `%s` (PostgreSQL %s, as `%s`)\n\n", title, p.Database, VersionString(p.ServerVersion), p.ConnectingRole)
+
+	s := p.Summary()
+	violations := p.Violations
+	if o.Audit {
+		violations = p.ViolationsNow
+	}
+	switch {
+	case p.Empty() && len(violations) == 0 && (!o.Audit || len(p.Drift) == 0):
+		tw.printf("**No changes.** The database matches the policy.\n")
+		return tw.err
+	default:
+		tw.printf("**%d to grant, %d to revoke, %d to alter.**", s.Grant, s.Revoke, s.Alter)
+		if n := len(violations); n > 0 {
+			tw.printf(" **%d %s broken.**", n, pluralWord(n, "invariant", "invariants"))
+		}
+		tw.printf("\n\n")
+	}
+
+	var attention []string
+	for _, c := range p.Changes {
+		switch {
+		case c.Blocked != "":
+			attention = append(attention, fmt.Sprintf("- :no_entry: cannot be executed: %s %s — %s", changeHeader(c), mdCode(changeLine(c)), c.Blocked))
+		case c.Grantee.IsPublic():
+			attention = append(attention, fmt.Sprintf("- :globe_with_meridians: PUBLIC: %s on %s", mdCode(changeLine(c)), changeHeader(c)))
+		case c.Action == Revoke:
+			attention = append(attention, fmt.Sprintf("- :wastebasket: %s on %s (%s)", mdCode(changeLine(c)), changeHeader(c), c.Reason))
+		}
+	}
+	for _, v := range violations {
+		attention = append(attention, fmt.Sprintf("- :x: invariant broken: `%s` can use %s on %s via %s (`%s:%d`)", v.Role, v.Privilege, v.Object, v.Path, v.Rule.Filename, v.Rule.Start.Line))
+	}
+	for _, d := range p.Drift {
+		attention = append(attention, fmt.Sprintf("- :warning: external role `%s`: %s: want %s, have %s", d.Role, d.What, d.Want, d.Have))
+	}
+	if len(attention) > 0 {
+		tw.printf("#### Needs attention\n\n%s\n\n", strings.Join(attention, "\n"))
+	}
+
+	byRole := map[string][]*Change{}
+	for _, c := range p.Changes {
+		role := c.Grantee.String()
+		byRole[role] = append(byRole[role], c)
+	}
+	roles := make([]string, 0, len(byRole))
+	for r := range byRole {
+		roles = append(roles, r)
+	}
+	sort.Strings(roles)
+	for _, r := range roles {
+		cs := byRole[r]
+		tw.printf("#### `%s` (%d %s)\n\n| | change | on | why |\n|---|---|---|---|\n", r, len(cs), pluralWord(len(cs), "change", "changes"))
+		for _, c := range cs {
+			tw.printf("| %s | %s | %s | %s |\n", string(rune(c.Action)), mdCell(changeLine(c)), mdCell(changeHeader(c)), mdCell(c.Reason.String()))
+		}
+		tw.printf("\n")
+	}
+	if len(p.Statements) > 0 {
+		tw.printf("<details><summary>SQL (%d %s)</summary>\n\n```sql\n", len(p.Statements), pluralWord(len(p.Statements), "statement", "statements"))
+		if err := WriteSQL(w, p); err != nil {
+			return err
+		}
+		tw.printf("```\n\n</details>\n")
+	}
+	return tw.err
+}
+
+func mdCode(s string) string { return "`" + strings.ReplaceAll(s, "`", "'") + "`" }
+
+// mdCell escapes what would end a table cell.
+func mdCell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}
