@@ -82,6 +82,28 @@ func (e *StatementError) Error() string {
 
 func (e *StatementError) Unwrap() error { return e.Err }
 
+// StaleError is ErrStalePlan with what changed in the catalog since the
+// approved plan was computed ("- before", "+ after" lines).
+type StaleError struct {
+	Changes []string
+}
+
+func (e *StaleError) Error() string {
+	if len(e.Changes) == 0 {
+		return ErrStalePlan.Error() + " (the statements differ)"
+	}
+	const show = 10
+	more := ""
+	lines := e.Changes
+	if len(lines) > show {
+		more = fmt.Sprintf("; and %d more", len(lines)-show)
+		lines = lines[:show]
+	}
+	return fmt.Sprintf("%s; what changed: %s%s", ErrStalePlan, strings.Join(lines, "; "), more)
+}
+
+func (e *StaleError) Unwrap() error { return ErrStalePlan }
+
 // PlanError carries the diagnostics of a plan that cannot be applied.
 type PlanError struct {
 	Plan  *plan.Plan
@@ -133,7 +155,8 @@ var nothingHappened = map[string]string{
 // copied; its OnNotice is wrapped so that warnings which mean "nothing
 // happened" fail the run.
 //
-// Errors: *PlanError (wrapping ErrPlanInvalid), ErrStalePlan,
+// Errors: *PlanError (wrapping ErrPlanInvalid), *StaleError (wrapping
+// ErrStalePlan),
 // *StatementError, ErrNotConverged, or connection and catalog errors.
 func Run(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o Options) (*Result, error) {
 	if o.LockTimeout == 0 {
@@ -213,7 +236,7 @@ func runOnce(ctx context.Context, conn *pgx.Conn, pol *policy.Policy, o Options,
 		return nil, &PlanError{Plan: p, Diags: diags}
 	}
 	if o.Approved != nil && !samePlan(o.Approved, p) {
-		return nil, ErrStalePlan
+		return nil, &StaleError{Changes: plan.StateDiff(o.Approved.State, p.State)}
 	}
 	for _, st := range p.Statements {
 		if err := execStatement(ctx, tx, st, notices); err != nil {

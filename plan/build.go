@@ -38,9 +38,10 @@ func Build(p *policy.Policy, c *catalog.Catalog, o Options) (*Plan, hcl.Diagnost
 			Database:       c.Database,
 			ServerVersion:  c.ServerVersion,
 			ConnectingRole: c.CurrentUser,
-			Fingerprint:    Fingerprint(c),
+			State:          StateLines(c),
 		},
 	}
+	b.plan.Fingerprint = hashLines(b.plan.State)
 	b.resolveRoles()
 	b.checkVersion()
 	b.roleAttributes()

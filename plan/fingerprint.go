@@ -16,30 +16,61 @@ import (
 // memberships, objects, owners, ACLs and default privileges have the same
 // fingerprint, whatever order they were read in. apply compares it to
 // refuse a plan computed from a state that has changed since.
-func Fingerprint(c *catalog.Catalog) string {
+func Fingerprint(c *catalog.Catalog) string { return hashLines(StateLines(c)) }
+
+// StateLines is the catalog state as sorted, readable lines, one per role,
+// membership, object and default ACL: what Fingerprint hashes, and what a
+// saved plan keeps so that apply can say what changed.
+func StateLines(c *catalog.Catalog) []string {
 	var lines []string
 	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
-	add("db %q v%d as %q", c.Database, c.ServerVersion, c.CurrentUser)
+	add("database %q on %d as %q", c.Database, c.ServerVersion, c.CurrentUser)
 	for _, name := range sortedKeys(c.Roles) {
 		r := c.Roles[name]
-		add("role %q %t%t%t%t%t%t%t %d %s", r.Name, r.Superuser, r.Login, r.Inherit, r.CreateDB, r.CreateRole, r.Replication, r.BypassRLS, r.ConnectionLimit, formatValidUntil(r.ValidUntil))
+		add("role %q superuser=%t login=%t inherit=%t createdb=%t createrole=%t replication=%t bypassrls=%t connection_limit=%d valid_until=%s",
+			r.Name, r.Superuser, r.Login, r.Inherit, r.CreateDB, r.CreateRole, r.Replication, r.BypassRLS, r.ConnectionLimit, formatValidUntil(r.ValidUntil))
 	}
 	for _, m := range c.Memberships {
-		add("member %q %q %q %t%t%t", m.Role, m.Member, m.Grantor, m.Admin, m.Inherit, m.Set)
+		add("membership %q in %q granted by %q admin=%t inherit=%t set=%t", m.Member, m.Role, m.Grantor, m.Admin, m.Inherit, m.Set)
 	}
 	for _, o := range c.Objects {
-		add("object %q %q %s", o.Key(), o.Owner, itemsKey(o.ACL))
+		add("%s %q owner %q acl %s", o.Kind, o.String(), o.Owner, itemsKey(o.ACL))
 	}
 	for _, d := range c.DefaultPrivileges {
-		add("default %q %q %d %s", d.ForRole, d.Schema, d.Kind, itemsKey(d.ACL))
+		add("default privileges for %q in %q on %ss %s", d.ForRole, d.Schema, d.Kind, itemsKey(d.ACL))
 	}
 	sort.Strings(lines)
+	return lines
+}
+
+func hashLines(lines []string) string {
 	var h hash.Hash = sha256.New()
 	for _, l := range lines {
 		h.Write([]byte(l))
 		h.Write([]byte{'\n'})
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// StateDiff lists how a catalog state changed between two StateLines
+// results: "- line" for what is gone, "+ line" for what is new.
+func StateDiff(before, after []string) []string {
+	var out []string
+	i, j := 0, 0
+	for i < len(before) || j < len(after) {
+		switch {
+		case j == len(after) || (i < len(before) && before[i] < after[j]):
+			out = append(out, "- "+before[i])
+			i++
+		case i == len(before) || after[j] < before[i]:
+			out = append(out, "+ "+after[j])
+			j++
+		default:
+			i++
+			j++
+		}
+	}
+	return out
 }
 
 func itemsKey(items []acl.Item) string {

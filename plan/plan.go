@@ -200,6 +200,9 @@ type Plan struct {
 	ConnectingRole string
 	// Fingerprint identifies the catalog state the plan was computed from.
 	Fingerprint string
+	// State is that catalog state as StateLines (kept so that a saved plan
+	// can say what changed since).
+	State []string
 
 	Changes    []*Change
 	Statements []Statement

@@ -180,6 +180,10 @@ func newPlanCmd(e env, audit bool) *cobra.Command {
 			"including attributes and memberships of external roles. Exit status: 0 in sync, 2 drift, 1 error."
 	}
 	c.bind(cmd, true, true)
+	var out string
+	if !audit {
+		cmd.Flags().StringVarP(&out, "out", "o", "", "save the plan to this file, for `pgward apply FILE`")
+	}
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := c.checkFormat(); err != nil {
 			return err
@@ -200,6 +204,12 @@ func newPlanCmd(e env, audit bool) *cobra.Command {
 			return err
 		}
 		c.printDiags(diags)
+		if out != "" && !diags.HasErrors() {
+			if err := saveplan(out, p, pol); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.env.stderr, "Saved the plan to %s; apply exactly it with: pgward apply %s\n", out, out)
+		}
 		switch {
 		case diags.HasErrors():
 			return exitCode(exitError)
@@ -219,11 +229,13 @@ func newApplyCmd(e env) *cobra.Command {
 		verbose                       bool
 	)
 	cmd := &cobra.Command{
-		Use:   "apply",
+		Use:   "apply [SAVED-PLAN]",
 		Short: "Make the database match the policy, in one transaction",
 		Long: "apply shows the plan, asks for confirmation on a terminal (--auto-approve elsewhere), then executes it\n" +
-			"in one transaction under an advisory lock, verifies the result and commits. Exit status: 0 success, 1 error.",
-		Args: cobra.NoArgs,
+			"in one transaction under an advisory lock, verifies the result and commits. Exit status: 0 success, 1 error.\n" +
+			"With SAVED-PLAN (from plan --out), it applies exactly that plan without asking, and refuses it if the\n" +
+			"database or the policy changed since.",
+		Args: cobra.MaximumNArgs(1),
 	}
 	c.bind(cmd, true, false)
 	c.format = "text"
@@ -232,7 +244,7 @@ func newApplyCmd(e env) *cobra.Command {
 	f.DurationVar(&lockTimeout, "lock-timeout", apply.DefaultLockTimeout, "lock_timeout for the apply transaction")
 	f.DurationVar(&statementTimeout, "statement-timeout", apply.DefaultStatementTimeout, "statement_timeout for the apply transaction")
 	f.BoolVar(&verbose, "verbose", false, "log each executed statement to stderr")
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		out := cmd.OutOrStdout()
 		pol, err := c.loadPolicy()
 		if err != nil {
@@ -241,6 +253,13 @@ func newApplyCmd(e env) *cobra.Command {
 		cfg, err := c.connConfig()
 		if err != nil {
 			return err
+		}
+		if len(args) == 1 {
+			saved, err := readSavedPlan(args[0], pol)
+			if err != nil {
+				return err
+			}
+			return c.applyApproved(cmd, cfg, pol, saved, lockTimeout, statementTimeout, verbose)
 		}
 		preview, diags, err := c.readPlan(cmd.Context(), pol, cfg)
 		if err != nil {
@@ -267,33 +286,40 @@ func newApplyCmd(e env) *cobra.Command {
 				return exitCode(exitError)
 			}
 		}
-		level := slog.LevelWarn
-		if verbose {
-			level = slog.LevelInfo
-		}
-		logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
-		res, err := apply.Run(cmd.Context(), cfg, pol, apply.Options{
-			Scope:            introspect.Scope{Schemas: pol.Schemas},
-			Plan:             plan.Options{Strict: c.strict},
-			LockTimeout:      lockTimeout,
-			StatementTimeout: statementTimeout,
-			Approved:         preview,
-			Logger:           logger,
-		})
-		if err != nil {
-			var pe *apply.PlanError
-			if errors.As(err, &pe) {
-				c.printDiags(pe.Diags)
-				return exitCode(exitError)
-			}
-			return err
-		}
-		s := res.Plan.Summary()
-		n := len(res.Plan.Statements)
-		fmt.Fprintf(out, "\nApply complete: %d granted, %d revoked, %d altered, in %d %s.\n", s.Grant, s.Revoke, s.Alter, n, plural(n, "statement", "statements"))
-		return nil
+		return c.applyApproved(cmd, cfg, pol, preview, lockTimeout, statementTimeout, verbose)
 	}
 	return cmd
+}
+
+// applyApproved runs apply with the plan the user approved (shown, or
+// saved), which apply refuses if the database changed since.
+func (c *common) applyApproved(cmd *cobra.Command, cfg *pgx.ConnConfig, pol *policy.Policy, approved *plan.Plan, lockTimeout, statementTimeout time.Duration, verbose bool) error {
+	out := cmd.OutOrStdout()
+	level := slog.LevelWarn
+	if verbose {
+		level = slog.LevelInfo
+	}
+	logger := slog.New(slog.NewTextHandler(c.env.stderr, &slog.HandlerOptions{Level: level}))
+	res, err := apply.Run(cmd.Context(), cfg, pol, apply.Options{
+		Scope:            introspect.Scope{Schemas: pol.Schemas},
+		Plan:             plan.Options{Strict: c.strict},
+		LockTimeout:      lockTimeout,
+		StatementTimeout: statementTimeout,
+		Approved:         approved,
+		Logger:           logger,
+	})
+	if err != nil {
+		var pe *apply.PlanError
+		if errors.As(err, &pe) {
+			c.printDiags(pe.Diags)
+			return exitCode(exitError)
+		}
+		return err
+	}
+	s := res.Plan.Summary()
+	n := len(res.Plan.Statements)
+	fmt.Fprintf(out, "\nApply complete: %d granted, %d revoked, %d altered, in %d %s.\n", s.Grant, s.Revoke, s.Alter, n, plural(n, "statement", "statements"))
+	return nil
 }
 
 func newValidateCmd(e env) *cobra.Command {

@@ -330,3 +330,26 @@ func TestTuist_formats(t *testing.T) {
 	}
 	pg.expect(2, "plan", "--policy", pg.policy) // still nothing applied
 }
+
+func TestTuist_savedPlan(t *testing.T) {
+	db, pg := tuistDB(t, true)
+	saved := filepath.Join(t.TempDir(), "tuist.plan")
+	pg.expect(2, "plan", "--out", saved, "--policy", pg.policy)
+
+	// The database changes before the saved plan is applied: refused, and
+	// the error says what changed.
+	db.ExecAs(t, "tuist_app", "CREATE TABLE surprise (id int)")
+	_, stderr := pg.expect(1, "apply", saved, "--policy", pg.policy)
+	if !strings.Contains(stderr, "changed since the plan was approved") || !strings.Contains(stderr, `+ table "public.surprise"`) {
+		t.Errorf("stale saved plan: %s", stderr)
+	}
+	// A different policy (here a variable) is refused too.
+	pg.expect(2, "plan", "--out", saved, "--policy", pg.policy)
+	_, stderr = pg.expect(1, "apply", saved, "--policy", pg.policy, "--var", "schema=other")
+	if !strings.Contains(stderr, "policy (or a variable) changed") {
+		t.Errorf("policy change: %s", stderr)
+	}
+	// Unchanged: applied exactly, without a prompt.
+	pg.expect(0, "apply", saved, "--policy", pg.policy)
+	pg.expect(0, "plan", "--policy", pg.policy)
+}
