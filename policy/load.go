@@ -34,7 +34,8 @@ type policyFile struct {
 }
 
 // LoadPath loads a policy from one .hcl file or from every *.hcl file of a
-// directory (sorted by name, not recursive, dot-files skipped). Diagnostic
+// directory (sorted by name, not recursive, dot-files skipped). Files named
+// *.yaml or *.yml are read as YAML, alone or mixed with HCL. Diagnostic
 // filenames are path as given joined with the file name, e.g.
 // "examples/tuist/policy.hcl".
 //
@@ -46,7 +47,7 @@ func LoadPath(p string, o LoadOptions) (*Policy, hcl.Diagnostics) {
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Cannot read policy",
-			Detail:   fmt.Sprintf("%s; give a policy file (.hcl) or a directory of them.", err),
+			Detail:   fmt.Sprintf("%s; give a policy file (.hcl or .yaml) or a directory of them.", err),
 		}}
 	}
 	if st.IsDir() {
@@ -60,9 +61,9 @@ func LoadPath(p string, o LoadOptions) (*Policy, hcl.Diagnostics) {
 	return load(fsys, []policyFile{{fsPath: base, display: p}}, o)
 }
 
-// Load loads a policy from every *.hcl file at the root of fsys, in name
-// order (dot-files skipped). name prefixes the file names in diagnostics
-// (path.Join(name, file)); "" or "." gives bare file names.
+// Load loads a policy from every *.hcl, *.yaml and *.yml file at the root
+// of fsys, in name order (dot-files skipped). name prefixes the file names
+// in diagnostics (path.Join(name, file)); "" or "." gives bare file names.
 //
 // The policy is nil exactly when the diagnostics hold an error; warnings may
 // accompany a policy.
@@ -82,7 +83,7 @@ func loadDir(fsys fs.FS, name, sep string, o LoadOptions) (*Policy, hcl.Diagnost
 	var files []policyFile
 	for _, e := range entries {
 		n := e.Name()
-		if e.IsDir() || strings.HasPrefix(n, ".") || !strings.HasSuffix(n, ".hcl") {
+		if e.IsDir() || strings.HasPrefix(n, ".") || !strings.HasSuffix(n, ".hcl") && !isYAMLFile(n) {
 			continue
 		}
 		files = append(files, policyFile{fsPath: n, display: joinDisplay(name, n, sep)})
@@ -91,7 +92,7 @@ func loadDir(fsys fs.FS, name, sep string, o LoadOptions) (*Policy, hcl.Diagnost
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "No policy files",
-			Detail:   fmt.Sprintf("Directory %s holds no *.hcl file; a policy is one .hcl file or a directory of them.", displayDir(name)),
+			Detail:   fmt.Sprintf("Directory %s holds no *.hcl file and no *.yaml or *.yml file; a policy is one .hcl or .yaml file or a directory of them.", displayDir(name)),
 		}}
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].fsPath < files[j].fsPath })
@@ -136,6 +137,14 @@ func load(fsys fs.FS, files []policyFile, o LoadOptions) (*Policy, hcl.Diagnosti
 				Summary:  "Cannot read policy",
 				Detail:   fmt.Sprintf("reading %s: %s.", f.display, detail),
 			})
+			continue
+		}
+		if isYAMLFile(f.fsPath) {
+			body, d := parseYAML(src, f.display)
+			diags = append(diags, d...)
+			if body != nil {
+				bodies = append(bodies, body)
+			}
 			continue
 		}
 		file, d := parser.ParseHCL(src, f.display)

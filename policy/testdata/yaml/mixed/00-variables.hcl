@@ -1,0 +1,11 @@
+variable "schema" {
+  default = "public"
+}
+
+locals {
+  reader = "${local.prefix}_ro"
+}
+
+scope {
+  schemas = [var.schema]
+}
