@@ -25,6 +25,8 @@ const (
 	DefaultLockTimeout      = 5 * time.Second
 	DefaultStatementTimeout = 60 * time.Second
 	DefaultRetries          = 3
+	// DefaultMaxRevokes is the revoke limit when Options.MaxRevokes is zero.
+	DefaultMaxRevokes = 100
 )
 
 // lockKey is the pg_advisory_xact_lock key every pgward run takes in a
@@ -42,6 +44,10 @@ var (
 	// ErrNotConverged: after executing, the database still differs from the
 	// policy; everything was rolled back.
 	ErrNotConverged = errors.New("the database does not match the policy after applying; rolled back")
+	// ErrTooManyRevokes: the approved plan revokes more than
+	// Options.MaxRevokes allows; nothing was executed. The error is a
+	// *TooManyRevokesError with the counts.
+	ErrTooManyRevokes = errors.New("the plan revokes more than the revoke limit allows")
 )
 
 // Options tune Run. The zero value means the documented defaults.
@@ -58,6 +64,43 @@ type Options struct {
 	// default DefaultRetries, negative for none.
 	Retries int
 	Logger  *slog.Logger
+	// MaxRevokes refuses, with a *TooManyRevokesError and before
+	// connecting, an Approved plan that revokes more than this many
+	// privileges and memberships (plan.Summary().Revoke): a plan that
+	// suddenly takes much away more often comes from a mistake (a wrong
+	// --var, a policy file left out) than from intent. Zero means
+	// DefaultMaxRevokes, a negative value no limit. Run executes only a
+	// plan identical to Approved, so the limit holds for what runs; without
+	// Approved there is no plan to check before the run, and MaxRevokes is
+	// not applied.
+	MaxRevokes int
+}
+
+// TooManyRevokesError is ErrTooManyRevokes with the counts.
+type TooManyRevokesError struct {
+	Revokes int // revokes in the plan
+	Max     int // the limit
+}
+
+func (e *TooManyRevokesError) Error() string {
+	return fmt.Sprintf("the plan revokes %d privileges or memberships, more than the limit of %d (--max-revokes); nothing was changed. Review the plan, then raise --max-revokes to at least %d (-1: no limit)",
+		e.Revokes, e.Max, e.Revokes)
+}
+
+func (e *TooManyRevokesError) Unwrap() error { return ErrTooManyRevokes }
+
+// checkRevokes applies Options.MaxRevokes to the approved plan.
+func checkRevokes(approved *plan.Plan, limit int) error {
+	if limit == 0 {
+		limit = DefaultMaxRevokes
+	}
+	if approved == nil || limit < 0 {
+		return nil
+	}
+	if n := approved.Summary().Revoke; n > limit {
+		return &TooManyRevokesError{Revokes: n, Max: limit}
+	}
+	return nil
 }
 
 // Result reports what a successful run did.
@@ -155,6 +198,9 @@ var nothingHappened = map[string]string{
 // copied; its OnNotice is wrapped so that warnings which mean "nothing
 // happened" fail the run.
 //
+// An Approved plan with more revokes than Options.MaxRevokes is refused
+// first, with a *TooManyRevokesError (wrapping ErrTooManyRevokes).
+//
 // Errors: *PlanError (wrapping ErrPlanInvalid), *StaleError (wrapping
 // ErrStalePlan),
 // *StatementError, ErrNotConverged, or connection and catalog errors.
@@ -170,6 +216,9 @@ func Run(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o Options
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := checkRevokes(o.Approved, o.MaxRevokes); err != nil {
+		return nil, err // before connecting: nothing ran
 	}
 	notices := &noticeLog{}
 	cfg = cfg.Copy()
@@ -238,11 +287,8 @@ func runOnce(ctx context.Context, conn *pgx.Conn, pol *policy.Policy, o Options,
 	if o.Approved != nil && !samePlan(o.Approved, p) {
 		return nil, &StaleError{Changes: plan.StateDiff(o.Approved.State, p.State)}
 	}
-	for _, st := range p.Statements {
-		if err := execStatement(ctx, tx, st, notices); err != nil {
-			return nil, err
-		}
-		o.Logger.Info("executed", "sql", st.SQL, "as_role", st.AsRole)
+	if err := execStatements(ctx, tx, p.Statements, notices, o.Logger, defaultBatchLimits); err != nil {
+		return nil, err
 	}
 
 	after, err := introspect.Read(ctx, tx, o.Scope)
@@ -263,26 +309,107 @@ func runOnce(ctx context.Context, conn *pgx.Conn, pol *policy.Policy, o Options,
 	return p, nil
 }
 
-func execStatement(ctx context.Context, tx pgx.Tx, st plan.Statement, notices *noticeLog) error {
-	fail := func(err error) error { return &StatementError{Statement: st, Err: err} }
-	if st.AsRole != "" {
-		if _, err := tx.Exec(ctx, "SET ROLE "+ident.Quote(st.AsRole)); err != nil {
-			return fail(err)
+// batchLimits bound one pipelined batch: at most queries statements
+// (SET ROLE and RESET ROLE included) and about bytes of SQL. Each batch is
+// one round trip; the limits only bound the memory of the encoded batch.
+type batchLimits struct {
+	queries int
+	bytes   int
+}
+
+var defaultBatchLimits = batchLimits{queries: 1000, bytes: 4 << 20}
+
+// query is one SQL text of a batch and the plan statement it belongs to:
+// the statement itself, or the SET ROLE / RESET ROLE around it.
+type query struct {
+	sql  string
+	stmt int  // index in the plan's statements
+	main bool // the statement itself, not SET ROLE / RESET ROLE
+}
+
+// execStatements executes the statements in order, pipelined: they are sent
+// in batches (extended protocol, one Sync per batch, so one round trip per
+// batch), and their results are read one by one. PostgreSQL runs a batch's
+// statements in order and stops at the first error until the Sync; the
+// transaction then is aborted and Run rolls it back.
+//
+// Attribution stays per statement: a statement's notices come before its
+// CommandComplete and pgconn hands each message to OnNotice as it reads it,
+// so the notices read while reading a statement's result are that
+// statement's. A "nothing happened" warning, or an error, fails the run with
+// a *StatementError naming the statement whose result was being read (for
+// SET ROLE and RESET ROLE, the statement they wrap).
+//
+// The batches go through the connection's PgConn, so the connection's
+// DefaultQueryExecMode (and its statement cache) is not involved: each
+// statement is parsed once, unnamed, and never prepared for reuse.
+func execStatements(ctx context.Context, tx pgx.Tx, stmts []plan.Statement, notices *noticeLog, logger *slog.Logger, limits batchLimits) error {
+	var queries []query
+	for i, st := range stmts {
+		if st.AsRole != "" {
+			queries = append(queries, query{sql: "SET ROLE " + ident.Quote(st.AsRole), stmt: i})
+		}
+		queries = append(queries, query{sql: st.SQL, stmt: i, main: true})
+		if st.AsRole != "" {
+			queries = append(queries, query{sql: "RESET ROLE", stmt: i})
 		}
 	}
-	notices.reset()
-	if _, err := tx.Exec(ctx, st.SQL); err != nil {
-		return fail(err)
-	}
-	if n := notices.nothingHappened(); n != nil {
-		return fail(fmt.Errorf("PostgreSQL warned %q (SQLSTATE %s): the statement reported success but changed nothing", n.Message, n.Code))
-	}
-	if st.AsRole != "" {
-		if _, err := tx.Exec(ctx, "RESET ROLE"); err != nil {
-			return fail(err)
+	pg := tx.Conn().PgConn()
+	for start := 0; start < len(queries); {
+		end, size := start, 0
+		for end < len(queries) && (end == start || (end-start < limits.queries && size+len(queries[end].sql) <= limits.bytes)) {
+			size += len(queries[end].sql)
+			end++
 		}
+		if err := execBatch(ctx, pg, queries[start:end], stmts, notices, logger); err != nil {
+			return err
+		}
+		start = end
 	}
 	return nil
+}
+
+// execBatch sends one batch and reads its results in order.
+func execBatch(ctx context.Context, pg *pgconn.PgConn, queries []query, stmts []plan.Statement, notices *noticeLog, logger *slog.Logger) error {
+	b := &pgconn.Batch{}
+	for _, q := range queries {
+		b.ExecParams(q.sql, nil, nil, nil, nil)
+	}
+	notices.reset()
+	mrr := pg.ExecBatch(ctx, b)
+	for _, q := range queries {
+		st := stmts[q.stmt]
+		fail := func(err error) error {
+			_ = mrr.Close() // drain to the end of the batch; the first error is err
+			return &StatementError{Statement: st, Err: err}
+		}
+		if !mrr.NextResult() {
+			err := mrr.Close()
+			if err == nil {
+				err = errors.New("the server returned no result for the statement")
+			}
+			return &StatementError{Statement: st, Err: err}
+		}
+		if _, err := mrr.ResultReader().Close(); err != nil {
+			return fail(err)
+		}
+		if n := notices.nothingHappened(); n != nil {
+			return fail(fmt.Errorf("PostgreSQL warned %q (SQLSTATE %s): the statement reported success but changed nothing", n.Message, n.Code))
+		}
+		notices.reset()
+		if q.main {
+			logger.Info("executed", "sql", st.SQL, "as_role", st.AsRole)
+		}
+	}
+	if err := mrr.Close(); err != nil {
+		return fmt.Errorf("execute a batch of %d statements: %w", len(queries), err)
+	}
+	return nil
+}
+
+// execStatement executes one statement, as execStatements does.
+func execStatement(ctx context.Context, tx pgx.Tx, st plan.Statement, notices *noticeLog) error {
+	return execStatements(ctx, tx, []plan.Statement{st}, notices, slog.New(slog.DiscardHandler), defaultBatchLimits)
 }
 
 // samePlan compares what two plans would execute and the state they were

@@ -32,12 +32,13 @@ func (a *access) isSuperuser(role string) bool {
 }
 
 // reaches reports whether from reaches to through memberships that pass
-// the edge test. pg_database_owner has the database owner as implicit member.
-func (a *access) reaches(from, to string, edge func(catalog.Membership) bool) bool {
+// the edge test. pg_database_owner has the database owner as implicit
+// member; viaDBOwner says whether that implicit membership passes the test.
+func (a *access) reaches(from, to string, edge func(catalog.Membership) bool, viaDBOwner bool) bool {
 	if from == to {
 		return true
 	}
-	if to == "pg_database_owner" && a.dbOwner != "" && a.reaches(from, a.dbOwner, edge) {
+	if to == "pg_database_owner" && viaDBOwner && a.dbOwner != "" && a.reaches(from, a.dbOwner, edge, false) {
 		return true
 	}
 	seen := map[string]bool{from: true}
@@ -62,12 +63,23 @@ func (a *access) reaches(from, to string, edge func(catalog.Membership) bool) bo
 // canActAs: GRANT on owner's objects and ALTER DEFAULT PRIVILEGES FOR ROLE
 // need the privileges of the owner (a membership with INHERIT).
 func (a *access) canActAs(me, owner string) bool {
-	return a.isSuperuser(me) || a.reaches(me, owner, func(m catalog.Membership) bool { return m.Inherit })
+	return a.isSuperuser(me) || a.reaches(me, owner, func(m catalog.Membership) bool { return m.Inherit }, a.dbOwnerInherits())
+}
+
+// dbOwnerInherits: the database owner's implicit membership in
+// pg_database_owner gives its privileges on 16+ always, and before 16 only
+// when the owner has INHERIT (PostgreSQL agrees: plan/effectivetest).
+func (a *access) dbOwnerInherits() bool {
+	if a.c.ServerVersion >= 160000 {
+		return true
+	}
+	r := a.c.Role(a.dbOwner)
+	return r != nil && r.Inherit
 }
 
 // canSetRole: SET ROLE needs membership with SET (always, before 16).
 func (a *access) canSetRole(me, role string) bool {
-	return a.isSuperuser(me) || a.reaches(me, role, func(m catalog.Membership) bool { return m.Set })
+	return a.isSuperuser(me) || a.reaches(me, role, func(m catalog.Membership) bool { return m.Set }, false)
 }
 
 // canAdmin: granting a role or altering one needs ADMIN OPTION on it, or

@@ -49,6 +49,7 @@ func Build(p *policy.Policy, c *catalog.Catalog, o Options) (*Plan, hcl.Diagnost
 	b.objectPrivileges()
 	b.defaultPrivileges()
 	b.classify()
+	b.guards() // lockout guard and warnings: guards.go, warnings.go
 	b.finish()
 	b.invariants()
 	return b.plan, b.diags
@@ -65,6 +66,8 @@ type builder struct {
 	roles map[string]*policy.Role
 	// creating holds the roles this plan creates (if_missing = "create").
 	creating map[string]bool
+	// effective answers effective-access questions; built on first use.
+	effective *EffectiveAccess
 	plan     *Plan
 	diags    hcl.Diagnostics
 }
@@ -699,7 +702,10 @@ func (b *builder) classify() {
 					c.Object.Kind, c.Object, c.Owner, me, c.Owner, keyword(c.Object), objectSQL(c.Object), me)
 			}
 		case AuthorityGrantor:
-			if !b.access.canSetRole(me, c.AsRole) {
+			if sch := b.schemaOf(c.Object); sch != nil && !b.grantorCanName(c.AsRole, sch) {
+				c.Blocked = fmt.Sprintf("the privilege was granted by %s, and only %s can revoke it, but %s has no USAGE on schema %s, so it cannot name the object. Run: GRANT USAGE ON SCHEMA %s TO %s; SET ROLE %s; %s; RESET ROLE; then revoke that USAGE again.",
+					c.AsRole, c.AsRole, c.AsRole, sch.Name, objectSQL(sch.Object), granteeSQL(acl.Grantee(c.AsRole)), c.AsRole, renderOne(c, b.cat.ServerVersion))
+			} else if !b.access.canSetRole(me, c.AsRole) {
 				c.Blocked = fmt.Sprintf("the privilege was granted by %s, and only %s can revoke it (REVOKE by the owner would silently do nothing). Run: SET ROLE %s; %s; RESET ROLE;",
 					c.AsRole, c.AsRole, c.AsRole, renderOne(c, b.cat.ServerVersion))
 			}
@@ -727,6 +733,29 @@ func (b *builder) classify() {
 			b.errorf(rng, "Change cannot be executed by "+me, "%s: %s", describe(c), c.Blocked)
 		}
 	}
+}
+
+// schemaOf returns the schema an object lives in, or nil.
+func (b *builder) schemaOf(o acl.Object) *catalog.Object {
+	if !o.Kind.InSchema() {
+		return nil
+	}
+	for _, obj := range b.cat.Objects {
+		if obj.Kind == acl.KindSchema && obj.Name == o.Schema {
+			return obj
+		}
+	}
+	return nil
+}
+
+// grantorCanName: to revoke as the grantor, the grantor must be able to
+// look the object up, which takes USAGE on its schema (or owning it).
+func (b *builder) grantorCanName(grantor string, schema *catalog.Object) bool {
+	if b.effective == nil {
+		b.effective = NewEffectiveAccess(b.cat)
+	}
+	privs, _ := b.effective.Of(grantor, schema)
+	return privs.Has(acl.Usage) || b.effective.HasPrivilegesOf(grantor, schema.Owner)
 }
 
 // finish orders the changes and batches them into statements.

@@ -194,3 +194,24 @@ func TestBuild_issue3(t *testing.T) {
 }
 
 func boolp(v bool) *bool { return &v }
+
+// Found by the oracle (seed 99): before 16 a NOINHERIT database owner does
+// not have pg_database_owner's privileges, so it cannot grant on the public
+// schema; on 16+ it can.
+func TestBuild_noinheritDatabaseOwner(t *testing.T) {
+	for _, tt := range []struct {
+		version int
+		blocked bool
+	}{{150004, true}, {160004, false}} {
+		f := fixture{version: tt.version, objects: []*catalog.Object{
+			obj(acl.KindSchema, "", "public", "pg_database_owner", item("pg_database_owner", "pg_database_owner", acl.Usage|acl.Create, 0)),
+		}}
+		c := f.catalog()
+		c.Roles["alice"].Inherit = false
+		pol := rolePolicy(&policy.Role{Name: "bob", Grants: []*policy.Grant{grantRule(acl.KindSchema, acl.Usage, func(g *policy.Grant) { g.Names = names("public") })}})
+		p, _ := plan.Build(pol, c, plan.Options{})
+		if got := len(p.Blocked()) > 0; got != tt.blocked {
+			t.Errorf("PostgreSQL %d: blocked = %t, want %t", tt.version, got, tt.blocked)
+		}
+	}
+}

@@ -32,6 +32,8 @@ type fixture struct {
 	members []catalog.Membership
 	defs    []*catalog.DefaultACL
 	extra   []*catalog.Role
+	// schemaItems are added to schema app's ACL.
+	schemaItems []acl.Item
 }
 
 func role(name string, oid uint32) *catalog.Role {
@@ -60,7 +62,7 @@ func (f fixture) catalog() *catalog.Catalog {
 	}
 	objs := append([]*catalog.Object{
 		obj(acl.KindDatabase, "", "appdb", "alice", item("", "alice", acl.Connect|acl.Temporary, 0), item("alice", "alice", acl.Valid(acl.KindDatabase, 0), 0)),
-		obj(acl.KindSchema, "", "app", "alice", item("alice", "alice", acl.Usage|acl.Create, 0)),
+		obj(acl.KindSchema, "", "app", "alice", append([]acl.Item{item("alice", "alice", acl.Usage|acl.Create, 0)}, f.schemaItems...)...),
 	}, f.objects...)
 	return &catalog.Catalog{
 		ServerVersion: f.version, Database: "appdb", CurrentUser: f.me, Roles: roles,
@@ -187,10 +189,19 @@ role "bob" {
 		{
 			name:   "privilege from another grantor is revoked as that grantor by a superuser",
 			policy: `role "bob" {}`,
-			db: fixture{me: "postgres", objects: []*catalog.Object{
+			db: fixture{me: "postgres", schemaItems: []acl.Item{item("carol", "alice", acl.Usage, 0)}, objects: []*catalog.Object{
 				table("t", item("carol", "alice", acl.Select, acl.Select), item("bob", "carol", acl.Select, 0)),
 			}},
 			want: []string{"- table app.t bob SELECT as carol"},
+		},
+		{
+			name:   "a grantor without USAGE on the schema cannot name the object: said at plan time",
+			policy: `role "bob" {}`,
+			db: fixture{me: "postgres", objects: []*catalog.Object{
+				table("t", item("carol", "alice", acl.Select, acl.Select), item("bob", "carol", acl.Select, 0)),
+			}},
+			want:      []string{"- table app.t bob SELECT as carol BLOCKED"},
+			wantDiags: []string{"carol has no USAGE on schema app"},
 		},
 		{
 			name:   "privilege from another grantor blocks an owner who cannot SET ROLE to it",
@@ -269,6 +280,8 @@ role "bob" {
 			policy: "role \"bob\" {\n  grant \"table\" { privileges = [\"ALL\"] }\n}",
 			db:     fixture{version: 170002, objects: []*catalog.Object{table("t")}},
 			want:   []string{"+ table app.t bob SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER, MAINTAIN"},
+			// bob can log in and owns nothing: ALL gives a runtime role TRUNCATE (warnings.go).
+			wantDiags: []string{`Runtime role "bob" granted TRUNCATE, REFERENCES on table`},
 		},
 		{
 			name:      "pg_read_all_data on 13 points to the fallback",

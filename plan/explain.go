@@ -113,8 +113,9 @@ func Explain(p *policy.Policy, c *catalog.Catalog, role string, obj acl.Object) 
 	if o := findObject(c, obj); o != nil {
 		x.Object, x.InCatalog = *o, true
 	} else {
-		// Not listed (no privileges on it yet): as the plan sees it, an
-		// object with its default ACL; a column belongs to its table's owner.
+		// Not listed: a column without column privileges (or a parameter
+		// without any), which holds no ACL item; a column belongs to its
+		// table's owner.
 		if t := findObject(c, obj.Table()); t != nil && obj.Kind == acl.KindColumn {
 			x.Object.Owner, x.Object.Subkind = t.Owner, t.Subkind
 		}
@@ -481,32 +482,49 @@ func CheckRules(p *policy.Policy) hcl.Diagnostics {
 		diags = append(diags, redundantRules(r)...)
 		diags = append(diags, contradictedNames(r)...)
 	}
-	return diags
+	// A block applied several times (schemas, profiles) would repeat its
+	// message once per copy.
+	seen := map[string]bool{}
+	return slices.DeleteFunc(diags, func(d *hcl.Diagnostic) bool {
+		key := rangePos(*d.Subject) + "\x00" + d.Summary + "\x00" + d.Detail
+		dup := seen[key]
+		seen[key] = true
+		return dup
+	})
 }
 
 // redundantRules flags, from the last rule to the first, rules that the
 // rules not flagged so far make useless, so that of two identical rules
-// the later one is reported and removing every flagged rule together
-// changes nothing.
+// the later one is reported and removing every reported rule together
+// changes nothing. A block applied to several schemas or through a
+// profile is several rules with one position: it is reported when all of
+// them are flagged, or when it repeats itself.
 func redundantRules(r *policy.Role) hcl.Diagnostics {
-	var diags hcl.Diagnostics
-	flagged := map[*policy.Grant]bool{}
+	flagged := map[*policy.Grant]*hcl.Diagnostic{}
+	repeats := map[*policy.Grant]bool{}
+	warn := func(g *policy.Grant, summary, detail string) {
+		rng := g.DeclRange
+		flagged[g] = &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: summary, Subject: &rng, Detail: detail}
+	}
 	for i := len(r.Grants) - 1; i >= 0; i-- {
 		g := r.Grants[i]
 		for _, h := range r.Grants[:i] {
-			if sameRule(g, h) {
-				flagged[g] = true
-				rng := g.DeclRange
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Duplicate rule", Subject: &rng,
-					Detail: fmt.Sprintf("This rule is identical to the rule at %s. Rules that select the same objects add up, so it changes nothing; remove one of them.", rangePos(h.DeclRange))})
-				break
+			if !sameRule(g, h) {
+				continue
 			}
+			detail := fmt.Sprintf("This rule is identical to the rule at %s. Rules that select the same objects add up, so it changes nothing; remove one of them.", rangePos(h.DeclRange))
+			if h.DeclRange == g.DeclRange {
+				repeats[g] = true
+				detail = "This block applies twice to the same objects: a schema listed twice in schemas, or a profile included twice. Remove the repetition."
+			}
+			warn(g, "Duplicate rule", detail)
+			break
 		}
-		if flagged[g] || len(g.Names) == 0 {
+		if flagged[g] != nil || len(g.Names) == 0 {
 			continue
 		}
 		privs, opt := rulePrivs(g)
-		var by []*policy.Grant
+		var by []string
 		redundant := true
 		for _, n := range g.Names {
 			if n.IsGlob() {
@@ -515,13 +533,13 @@ func redundantRules(r *policy.Role) hcl.Diagnostics {
 			}
 			var got, gotOpt acl.Priv
 			for _, h := range r.Grants {
-				if h == g || flagged[h] || !namesExactly(h, g, n) {
+				if h == g || flagged[h] != nil || !namesExactly(h, g, n) {
 					continue
 				}
 				hp, ho := rulePrivs(h)
 				got, gotOpt = got|hp, gotOpt|ho
-				if !slices.Contains(by, h) {
-					by = append(by, h)
+				if p := rangePos(h.DeclRange); !slices.Contains(by, p) {
+					by = append(by, p)
 				}
 			}
 			if privs&^got != 0 || opt&^gotOpt != 0 {
@@ -529,20 +547,24 @@ func redundantRules(r *policy.Role) hcl.Diagnostics {
 				break
 			}
 		}
-		if !redundant {
+		if redundant {
+			warn(g, "Redundant rule", fmt.Sprintf("Every object this rule names is also named exactly by the rule at %s, with at least the same privileges. Rules at the same rank add up, so this rule changes nothing; remove it, or merge the rules.", strings.Join(by, " and ")))
+		}
+	}
+	var diags hcl.Diagnostics
+	for _, g := range r.Grants {
+		d := flagged[g]
+		if d == nil {
 			continue
 		}
-		flagged[g] = true
-		where := make([]string, len(by))
-		for i, h := range by {
-			where[i] = rangePos(h.DeclRange)
+		all := true
+		for _, h := range r.Grants {
+			all = all && (h.DeclRange != g.DeclRange || flagged[h] != nil)
 		}
-		rng := g.DeclRange
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Redundant rule", Subject: &rng,
-			Detail: fmt.Sprintf("Every object this rule names is also named exactly by the rule at %s, with at least the same privileges. Rules at the same rank add up, so this rule changes nothing; remove it, or merge the rules.", strings.Join(where, " and "))})
+		if all || repeats[g] {
+			diags = append(diags, d)
+		}
 	}
-	// Report in policy order.
-	slices.Reverse(diags)
 	return diags
 }
 

@@ -32,17 +32,20 @@ func phase(c *Change) int {
 			// After table-level revokes, which wipe column grants.
 			return 10
 		}
-		base := 3
-		if c.Action == Revoke {
-			base = 7
-		}
+		// Grants go from the database down; revokes from the objects up,
+		// so that a grantor revoking as itself (SET ROLE) still has USAGE
+		// on the schema when it names the object.
+		depth := 2
 		switch c.Object.Kind {
 		case acl.KindDatabase, acl.KindTablespace, acl.KindParameter:
-			return base
+			depth = 0
 		case acl.KindSchema, acl.KindLanguage, acl.KindFDW, acl.KindServer:
-			return base + 1
+			depth = 1
 		}
-		return base + 2
+		if c.Action == Revoke {
+			return 7 + (2 - depth)
+		}
+		return 3 + depth
 	case TargetDefault:
 		if c.Action == Revoke {
 			return 11

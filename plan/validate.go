@@ -10,7 +10,8 @@ import (
 
 // Validate returns warnings about a policy that need no database: a rule's
 // exclusion that a default privilege would undo for objects created later
-// (default privileges cannot exclude names).
+// (default privileges cannot exclude names), and the dangerous grants and
+// reserved roles of policyWarnings (warnings.go).
 func Validate(p *policy.Policy) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	if p == nil {
@@ -36,5 +37,5 @@ func Validate(p *policy.Policy) hcl.Diagnostics {
 			}
 		}
 	}
-	return diags
+	return append(diags, policyWarnings(p)...)
 }

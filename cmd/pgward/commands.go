@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,6 +65,7 @@ type common struct {
 	format      string
 	strict      bool
 	noColor     bool
+	maxRevokes  int // apply: --max-revokes
 }
 
 func newRootCmd(e env) *cobra.Command {
@@ -78,6 +80,9 @@ func newRootCmd(e env) *cobra.Command {
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.AddCommand(newPlanCmd(e, false), newPlanCmd(e, true), newApplyCmd(e), newValidateCmd(e), newVersionCmd(e))
+	root.AddCommand(newImportCmd(e))
+	root.AddCommand(newFmtCmd(e))
+	root.AddCommand(newExplainCmd(e))
 	return root
 }
 
@@ -244,6 +249,8 @@ func newApplyCmd(e env) *cobra.Command {
 	f.DurationVar(&lockTimeout, "lock-timeout", apply.DefaultLockTimeout, "lock_timeout for the apply transaction")
 	f.DurationVar(&statementTimeout, "statement-timeout", apply.DefaultStatementTimeout, "statement_timeout for the apply transaction")
 	f.BoolVar(&verbose, "verbose", false, "log each executed statement to stderr")
+	c.maxRevokes = apply.DefaultMaxRevokes
+	f.Var(revokeLimit{&c.maxRevokes}, "max-revokes", "refuse a plan that revokes more than N privileges and memberships (-1: no limit)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		out := cmd.OutOrStdout()
 		pol, err := c.loadPolicy()
@@ -307,6 +314,7 @@ func (c *common) applyApproved(cmd *cobra.Command, cfg *pgx.ConnConfig, pol *pol
 		StatementTimeout: statementTimeout,
 		Approved:         approved,
 		Logger:           logger,
+		MaxRevokes:       c.maxRevokes,
 	})
 	if err != nil {
 		var pe *apply.PlanError
@@ -320,25 +328,6 @@ func (c *common) applyApproved(cmd *cobra.Command, cfg *pgx.ConnConfig, pol *pol
 	n := len(res.Plan.Statements)
 	fmt.Fprintf(out, "\nApply complete: %d granted, %d revoked, %d altered, in %d %s.\n", s.Grant, s.Revoke, s.Alter, n, plural(n, "statement", "statements"))
 	return nil
-}
-
-func newValidateCmd(e env) *cobra.Command {
-	c := &common{env: e}
-	cmd := &cobra.Command{
-		Use:   "validate",
-		Short: "Check the policy without connecting to a database",
-		Args:  cobra.NoArgs,
-	}
-	c.bind(cmd, false, false)
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		pol, err := c.loadPolicy()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(cmd.OutOrStdout(), "The policy is valid: %d roles.\n", len(pol.Roles))
-		return nil
-	}
-	return cmd
 }
 
 func newVersionCmd(e env) *cobra.Command {
@@ -355,6 +344,34 @@ func newVersionCmd(e env) *cobra.Command {
 		},
 	}
 }
+
+// revokeLimit is the value of --max-revokes: the most revokes apply may
+// make, or -1 for no limit. 0 is refused rather than guessed: some read it
+// as "no revokes", others as "no limit".
+type revokeLimit struct{ n *int }
+
+func (r revokeLimit) String() string {
+	if r.n == nil {
+		return ""
+	}
+	return strconv.Itoa(*r.n)
+}
+
+func (r revokeLimit) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	switch {
+	case err != nil:
+		return errors.New("want the most revokes to allow, or -1 for no limit")
+	case n == 0:
+		return errors.New("0 is ambiguous: give the most revokes to allow, or -1 for no limit (to revoke nothing, make the policy additive: scope { additive = true })")
+	case n < 0:
+		n = -1
+	}
+	*r.n = n
+	return nil
+}
+
+func (revokeLimit) Type() string { return "int" }
 
 func plural(n int, one, many string) string {
 	if n == 1 {

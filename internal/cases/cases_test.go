@@ -412,7 +412,7 @@ role "{dave}" {
     privileges = ["SELECT"]
   }
 }`,
-		want: []string{`GRANT SELECT ON TABLE "s"."t" TO "{dave}"`, `REVOKE USAGE ON SCHEMA "s" FROM "{carol}"`, `REVOKE SELECT ON TABLE "s"."t" FROM "{carol}" CASCADE`},
+		want: []string{`GRANT SELECT ON TABLE "s"."t" TO "{dave}"`, `REVOKE SELECT ON TABLE "s"."t" FROM "{carol}" CASCADE`, `REVOKE USAGE ON SCHEMA "s" FROM "{carol}"`},
 		after: []check{
 			{"SELECT has_table_privilege('{carol}', 's.t', 'SELECT')", false},
 			{"SELECT has_table_privilege('{dave}', 's.t', 'SELECT')", true},
@@ -680,8 +680,8 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA s GRANT SELECT ON TABLES TO {bob}; RESET ROLE
   ensure = "absent"
 }`,
 		want: []string{
-			`REVOKE CONNECT ON DATABASE "{db}" FROM "{bob}"`,
 			`REVOKE SELECT, INSERT ON TABLE "s"."t" FROM "{bob}"`,
+			`REVOKE CONNECT ON DATABASE "{db}" FROM "{bob}"`,
 			`ALTER DEFAULT PRIVILEGES FOR ROLE "{alice}" IN SCHEMA "s" REVOKE SELECT ON TABLES FROM "{bob}"`,
 		},
 		after: []check{{"SELECT has_table_privilege('{bob}', 's.t', 'SELECT')", false}},

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/spf13/cobra"
+
+	"github.com/pgward/pgward/importer"
+	"github.com/pgward/pgward/internal/connstr"
+)
+
+func newImportCmd(e env) *cobra.Command {
+	var (
+		databaseURL, output, format string
+		roles, schemas              []string
+		attributes, external        bool
+	)
+	cmd := &cobra.Command{
+		Use:   "import",
+		Short: "Write a policy that reproduces the database's privileges today (read-only)",
+		Long: "import reads the catalog in a read-only transaction and writes a policy that reproduces what the\n" +
+			"roles hold: against the same database, pgward plan shows no changes. Rules collapse to \"every\n" +
+			"object\", globs and exceptions where that grants nothing more than exists; what no policy can\n" +
+			"reproduce is listed as comments at the top. Exit status: 0 written, 1 error.",
+		Args: cobra.NoArgs,
+	}
+	f := cmd.Flags()
+	f.StringVar(&databaseURL, "database-url", "", "connection string (default $DATABASE_URL, else libpq PG* variables and .pgpass)")
+	f.StringSliceVar(&roles, "roles", nil, "roles to import, comma-separated (default every role but superusers, pg_* and cloud providers' roles)")
+	f.StringSliceVar(&schemas, "schemas", nil, "schemas to import, comma-separated; they become the scope (default every non-system schema)")
+	f.BoolVar(&attributes, "attributes", false, "also import role attributes (login, inherit, createdb, createrole, replication, bypassrls, connection_limit, valid_until)")
+	f.BoolVar(&external, "external", true, "declare the roles external = true: pgward reports but never changes their attributes and memberships")
+	f.StringVarP(&output, "output", "o", "", "write the policy to this file (default standard output)")
+	f.StringVar(&format, "format", "hcl", "output format: hcl")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if format != "hcl" {
+			return fmt.Errorf("--format %q: want hcl", format)
+		}
+		cfg, err := connstr.ParseConfig(connstr.Resolve(databaseURL, e.getenv))
+		if err != nil {
+			return err
+		}
+		im, err := readImport(cmd.Context(), cfg, importer.Options{
+			Roles:       roles,
+			Schemas:     schemas,
+			Attributes:  attributes,
+			ManageRoles: !external,
+			Time:        time.Now().UTC().Truncate(time.Second),
+			Origin:      origin(cfg),
+		})
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		if err := importer.WriteHCL(&buf, im); err != nil {
+			return err
+		}
+		if output == "" {
+			_, err = cmd.OutOrStdout().Write(buf.Bytes())
+		} else {
+			err = os.WriteFile(output, buf.Bytes(), 0o644)
+		}
+		if err != nil {
+			return fmt.Errorf("write policy: %w", err)
+		}
+		where := "standard output"
+		if output != "" {
+			where = output
+		}
+		fmt.Fprintf(e.stderr, "Imported %d %s from database %s to %s.\n", len(im.Roles), plural(len(im.Roles), "role", "roles"), im.Source.Database, where)
+		if n := len(im.Notes); n > 0 {
+			fmt.Fprintf(e.stderr, "%d %s at the top what the policy leaves out or cannot reproduce.\n", n, plural(n, "note says", "notes say"))
+		}
+		for _, n := range im.Notes {
+			if n.Reason == importer.ReasonResidual {
+				fmt.Fprintf(e.stderr, "warning: %s\n", n.Text)
+			}
+		}
+		return nil
+	}
+	return cmd
+}
+
+// readImport imports in a READ ONLY, REPEATABLE READ transaction.
+func readImport(ctx context.Context, cfg *pgx.ConnConfig, o importer.Options) (*importer.Import, error) {
+	conn, err := connstr.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, fmt.Errorf("begin read-only transaction: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	return importer.Read(ctx, tx, o)
+}
+
+// origin is where the database was reached, for the import's header: host
+// and port only, never the connection string.
+func origin(cfg *pgx.ConnConfig) string {
+	host := cfg.Host
+	if strings.HasPrefix(host, "/") {
+		host = "socket " + host
+	}
+	return host + ":" + strconv.Itoa(int(cfg.Port))
+}

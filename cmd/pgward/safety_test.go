@@ -1,0 +1,518 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgward/pgward/internal/pgtest"
+)
+
+// The guarantees of docs/safety.md that need the command line: secrets
+// never leave, TLS verification when the URL asks for it, --max-revokes.
+
+// runCtx runs pgward in-process with ctx, DATABASE_URL and the other
+// variables of vars; PG* variables come from the process environment, as
+// pgx reads them there.
+func runCtx(ctx context.Context, vars map[string]string, args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = run(ctx, args, env{
+		stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
+		getenv: func(k string) string { return vars[k] },
+		isTTY:  func(any) bool { return false },
+	})
+	return code, out.String(), errOut.String()
+}
+
+func randomSuffix(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// encodePassword percent-encodes what a URL's user info cannot hold as is:
+// '@', ':', '/', '?', '%' and anything outside the unreserved set.
+func encodePassword(pw string) string {
+	var b strings.Builder
+	for i := 0; i < len(pw); i++ {
+		c := pw[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
+}
+
+// pgpassEscape escapes ':' and '\' for a .pgpass field.
+func pgpassEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `:`, `\:`).Replace(s)
+}
+
+// secretForms lists what must never be printed for password pw: the
+// password as is and percent-encoded, and every 6-byte run of either, so
+// that a password cut short or re-encoded is caught too.
+func secretForms(pw string) []string {
+	forms := []string{pw, encodePassword(pw), url.QueryEscape(pw), url.PathEscape(pw)}
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range forms {
+		for i := 0; i+6 <= len(f); i++ {
+			if s := f[i : i+6]; !seen[s] {
+				seen[s] = true
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// noSecret fails the test if stdout or stderr holds any form of a secret.
+func noSecret(t *testing.T, what, stdout, stderr string, secrets []string) {
+	t.Helper()
+	for _, s := range secrets {
+		for name, out := range map[string]string{"stdout": stdout, "stderr": stderr} {
+			if strings.Contains(out, s) {
+				t.Errorf("%s: %s shows %q of a password:\n%s", what, name, s, out)
+			}
+		}
+	}
+}
+
+// lockKey is apply's advisory lock key ("pgward\x00\x01").
+const lockKey int64 = 0x7067776172640001
+
+// TestSecrets_neverPrinted runs every command, and every failure path
+// that can be reached here, with the password in the URL (percent-encoded
+// '@', ':', '/', '?', '%'), in --database-url, in PGPASSWORD and in a
+// .pgpass file (PGPASSFILE), and checks that no password byte sequence
+// appears in stdout or stderr (which carries the logs of apply --verbose).
+func TestSecrets_neverPrinted(t *testing.T) {
+	db := pgtest.NewDB(t)
+	right := "R1@ght:pw/" + randomSuffix(t) + "?%x"
+	wrong := "Wr0ng@:pw/" + randomSuffix(t) + "?%y"
+	user, roleURL := db.Server.PasswordRole(t, db, right)
+	u, err := url.Parse(roleURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := u.Host
+	reader := db.RoleName("reader")
+	db.CreateRole(t, reader, "NOLOGIN")
+	db.Exec(t, fmt.Sprintf(`CREATE SCHEMA s AUTHORIZATION %[1]q; CREATE TABLE s.t (id int); ALTER TABLE s.t OWNER TO %[1]q`, user))
+	policyPath := writePolicy(t, fmt.Sprintf(`scope { schemas = ["s"] }
+role %q {
+  grant "table" {
+    schema     = "s"
+    privileges = ["SELECT"]
+  }
+}
+`, reader))
+	badPolicy := writePolicy(t, "role \"x\" {\n  grant \"table\" {\n    privileges = [\"SELEKT\"]\n  }\n}\n")
+	secrets := append(secretForms(right), secretForms(wrong)...)
+	// Nothing a command writes lands in the package directory.
+	t.Chdir(t.TempDir())
+
+	mkURL := func(host, pw, sslmode string) string {
+		userinfo := user
+		if pw != "" {
+			userinfo += ":" + encodePassword(pw)
+		}
+		return fmt.Sprintf("postgres://%s@%s/%s?sslmode=%s&connect_timeout=5", userinfo, host, db.Name, sslmode)
+	}
+	pgpass := func(t *testing.T, pw string) string {
+		path := filepath.Join(t.TempDir(), "pgpass")
+		if err := os.WriteFile(path, []byte("*:*:*:"+pgpassEscape(user)+":"+pgpassEscape(pw)+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+
+	// A source puts the password where pgward reads it: in the URL
+	// (DATABASE_URL or --database-url), or in the environment for pgx.
+	type source struct {
+		name  string
+		flag  bool // pass the URL as --database-url rather than DATABASE_URL
+		setup func(t *testing.T, pw string)
+		inURL bool // the URL itself carries the password
+	}
+	sources := []source{
+		{name: "URL", inURL: true},
+		{name: "--database-url", inURL: true, flag: true},
+		{name: "PGPASSWORD", setup: func(t *testing.T, pw string) { t.Setenv("PGPASSWORD", pw) }},
+		{name: ".pgpass", setup: func(t *testing.T, pw string) { t.Setenv("PGPASSFILE", pgpass(t, pw)) }},
+	}
+	registered := map[string]bool{}
+	for _, c := range newRootCmd(env{}).Commands() {
+		registered[c.Name()] = true
+	}
+
+	for _, src := range sources {
+		for _, pw := range []string{right, wrong} {
+			name := src.name + "/right password"
+			if pw == wrong {
+				name = src.name + "/wrong password"
+			}
+			t.Run(name, func(t *testing.T) {
+				// Only this source's password is anywhere to be found.
+				t.Setenv("PGPASSWORD", "")
+				t.Setenv("PGPASSFILE", filepath.Join(t.TempDir(), "none"))
+				t.Setenv("PGSSLMODE", "")
+				if src.setup != nil {
+					src.setup(t, pw)
+				}
+				conn := func(host, sslmode string) string {
+					if src.inURL {
+						return mkURL(host, pw, sslmode)
+					}
+					return mkURL(host, "", sslmode)
+				}
+				exec := func(ctx context.Context, connURL string, args ...string) (int, string, string) {
+					vars := map[string]string{"DATABASE_URL": connURL}
+					if src.flag {
+						vars = map[string]string{}
+						if len(args) > 0 && args[0] != "version" {
+							args = append(args, "--database-url", connURL)
+						}
+					}
+					return runCtx(ctx, vars, args...)
+				}
+				check := func(connURL string, wantCode func(int) bool, wantErr string, args ...string) {
+					t.Helper()
+					code, stdout, stderr := exec(context.Background(), connURL, args...)
+					what := strings.Join(args, " ")
+					noSecret(t, what, stdout, stderr, secrets)
+					if wantCode != nil && !wantCode(code) {
+						t.Errorf("%s: exit %d\nstdout:\n%s\nstderr:\n%s", what, code, stdout, stderr)
+					}
+					if wantErr != "" && !strings.Contains(stderr, wantErr) {
+						t.Errorf("%s: stderr lacks %q:\n%s", what, wantErr, stderr)
+					}
+				}
+				is := func(codes ...int) func(int) bool { return func(c int) bool { return slices.Contains(codes, c) } }
+				good := conn(host, "disable")
+				db.Exec(t, fmt.Sprintf("REVOKE ALL ON s.t FROM %q", reader)) // give apply something to do
+
+				// Every command.
+				connects, fails := is(0, 2), is(1)
+				authFailed := ""
+				if pw == wrong {
+					connects, authFailed = fails, "password authentication failed"
+				}
+				applied := is(0)
+				if pw == wrong {
+					applied = fails
+				}
+				check(good, is(0), "", "version")
+				validated := is(0)
+				if src.flag && pw == wrong {
+					validated = fails // validate with --database-url also checks the database
+				}
+				check(good, validated, "", "validate", "--policy", policyPath)
+				check(good, connects, authFailed, "plan", "--policy", policyPath)
+				check(good, connects, authFailed, "plan", "--policy", policyPath, "--format", "json")
+				check(good, connects, authFailed, "plan", "--policy", policyPath, "--format", "sql")
+				check(good, connects, authFailed, "audit", "--policy", policyPath)
+				check(good, connects, authFailed, "audit", "--policy", policyPath, "--format", "json")
+				check(good, applied, authFailed, "apply", "--policy", policyPath, "--auto-approve", "--verbose")
+				for _, cmd := range slices.Sorted(func(yield func(string) bool) {
+					for n := range registered {
+						if !yield(n) {
+							return
+						}
+					}
+				}) {
+					switch cmd {
+					case "version", "validate", "plan", "audit", "apply", "help", "completion":
+						continue
+					}
+					// Commands added later (explain, import, …) run with
+					// the same inputs; whatever they answer, no secret.
+					check(good, nil, "", cmd, "--policy", policyPath)
+				}
+
+				// Failure paths.
+				check(conn("127.0.0.1:1", "disable"), fails, "connect to 127.0.0.1:1", "plan", "--policy", policyPath)
+				check(conn("127.0.0.1:1", "disable"), fails, "", "apply", "--policy", policyPath, "--auto-approve")
+				check(conn("127.0.0.1:1", "disable"), fails, "", "plan", "--policy", policyPath, "--format", "json")
+				check(conn(host, "require"), fails, "TLS", "plan", "--policy", policyPath)
+				check(conn(host, "verify-full"), fails, "TLS", "apply", "--policy", policyPath, "--auto-approve")
+				check(good, fails, "policy.hcl:3:19: error: Unknown privilege", "plan", "--policy", badPolicy)
+				check(good, fails, "", "apply", "--policy", badPolicy, "--auto-approve")
+				check(good, fails, "", "validate", "--policy", badPolicy)
+				check(good, fails, "", "apply", "--policy", policyPath, "--auto-approve", "--max-revokes", "0")
+				if src.inURL {
+					// Not percent-encoded: the password spills out of the
+					// user info and the URL cannot be read.
+					raw := fmt.Sprintf("postgres://%s:%s@%s/%s", user, pw, host, db.Name)
+					check(raw, fails, "", "plan", "--policy", policyPath)
+					check(raw, fails, "", "plan", "--policy", policyPath, "--format", "json")
+					check(strings.Replace(good, encodePassword(pw), encodePassword(pw)+"%zz", 1), fails, "", "apply", "--policy", policyPath, "--auto-approve")
+				}
+
+				if pw != right {
+					return
+				}
+				// An apply interrupted in its transaction, while it waits for
+				// the advisory lock that another session holds.
+				holder := db.Conn(t)
+				ctx := context.Background()
+				if _, err := holder.Exec(ctx, "SELECT pg_advisory_lock($1)", lockKey); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { _, _ = holder.Exec(ctx, "SELECT pg_advisory_unlock($1)", lockKey) })
+				db.Exec(t, fmt.Sprintf("REVOKE ALL ON s.t FROM %q", reader))
+				runCtx, cancel := context.WithCancel(ctx)
+				type result struct {
+					code           int
+					stdout, stderr string
+				}
+				done := make(chan result, 1)
+				go func() {
+					code, stdout, stderr := exec(runCtx, good, "apply", "--policy", policyPath, "--auto-approve", "--lock-timeout", "60s", "--verbose")
+					done <- result{code, stdout, stderr}
+				}()
+				waitForAdvisoryWait(t, holder, db.Name)
+				cancel()
+				select {
+				case r := <-done:
+					noSecret(t, "interrupted apply", r.stdout, r.stderr, secrets)
+					if r.code != 1 || !strings.Contains(r.stderr, "advisory lock") {
+						t.Errorf("interrupted apply: exit %d, want 1 with the lock named\nstderr:\n%s", r.code, r.stderr)
+					}
+				case <-time.After(30 * time.Second):
+					t.Fatal("apply did not return after its context was cancelled")
+				}
+				var granted bool
+				if err := holder.QueryRow(ctx, "SELECT has_table_privilege($1, 's.t', 'SELECT')", reader).Scan(&granted); err != nil {
+					t.Fatal(err)
+				}
+				if granted {
+					t.Error("the interrupted apply granted something")
+				}
+			})
+		}
+	}
+}
+
+// waitForAdvisoryWait waits until a session of database waits for an
+// advisory lock.
+func waitForAdvisoryWait(t *testing.T, conn *pgx.Conn, database string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		var n int
+		err := conn.QueryRow(context.Background(),
+			"SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock' AND wait_event = 'advisory'", database).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("no session waits for the advisory lock")
+}
+
+// TestTLS_verificationWhenTheURLAsksForIt: sslmode=verify-full (and
+// require) against the harness's server, which has no TLS, fails with one
+// clear line that names TLS and holds no password; pgx does not fall back
+// to a plain connection.
+func TestTLS_verificationWhenTheURLAsksForIt(t *testing.T) {
+	db := pgtest.NewDB(t)
+	pw := "tls@:/?" + randomSuffix(t)
+	user, roleURL := db.Server.PasswordRole(t, db, pw)
+	u, err := url.Parse(roleURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policyPath := writePolicy(t, "role \"nobody_declared\" {\n  if_missing = \"skip\"\n}\n")
+	for _, mode := range []string{"verify-full", "verify-ca", "require"} {
+		t.Run(mode, func(t *testing.T) {
+			c := cli{t: t, url: fmt.Sprintf("postgres://%s:%s@%s/%s?sslmode=%s", user, encodePassword(pw), u.Host, db.Name, mode)}
+			stdout, stderr := c.expect(1, "plan", "--policy", policyPath)
+			oneLineError(t, stderr, "server refused TLS connection", secretForms(pw)...)
+			noSecret(t, "plan", stdout, stderr, secretForms(pw))
+		})
+	}
+	// The same URL without TLS connects: the failure above is TLS's.
+	c := cli{t: t, url: fmt.Sprintf("postgres://%s:%s@%s/%s?sslmode=disable", user, encodePassword(pw), u.Host, db.Name)}
+	c.expect(0, "plan", "--policy", policyPath)
+}
+
+// fakeTLSServer accepts PostgreSQL connections that ask for TLS, completes
+// the handshake with a self-signed certificate for 127.0.0.1, and answers
+// the startup message with a FATAL error saying so. It returns its
+// address and the certificate in PEM, for sslrootcert.
+func fakeTLSServer(t *testing.T) (addr, certPEM string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "pgward test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+				req := make([]byte, 8) // SSLRequest: length 8, code 80877103
+				if _, err := io.ReadFull(c, req); err != nil || binary.BigEndian.Uint32(req[4:]) != 80877103 {
+					return
+				}
+				if _, err := c.Write([]byte{'S'}); err != nil {
+					return
+				}
+				tc := tls.Server(c, cfg)
+				if tc.Handshake() != nil {
+					return
+				}
+				head := make([]byte, 4) // the startup message
+				if _, err := io.ReadFull(tc, head); err != nil {
+					return
+				}
+				if _, err := io.CopyN(io.Discard, tc, int64(binary.BigEndian.Uint32(head))-4); err != nil {
+					return
+				}
+				var body []byte
+				for _, f := range []string{"SFATAL", "VFATAL", "C28000", "Mfake server: TLS handshake completed"} {
+					body = append(append(body, f...), 0)
+				}
+				body = append(body, 0)
+				msg := binary.BigEndian.AppendUint32([]byte{'E'}, uint32(len(body)+4))
+				_, _ = tc.Write(append(msg, body...))
+			}(c)
+		}
+	}()
+	return ln.Addr().String(), string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}
+
+// TestTLS_verifyFullChecksTheCertificate: with sslmode=verify-full pgward
+// (pgx) refuses a server whose certificate no trusted root signed, with one
+// line and no password; given the root (sslrootcert) it connects.
+// sslmode=require and Ecto's ssl=true encrypt without checking the
+// certificate, as libpq does.
+func TestTLS_verifyFullChecksTheCertificate(t *testing.T) {
+	addr, certPEM := fakeTLSServer(t)
+	root := filepath.Join(t.TempDir(), "root.crt")
+	if err := os.WriteFile(root, []byte(certPEM), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pw := "v3rify@:/?" + randomSuffix(t)
+	policyPath := writePolicy(t, "role \"nobody_declared\" {\n  if_missing = \"skip\"\n}\n")
+	base := fmt.Sprintf("postgres://app:%s@%s/app?connect_timeout=5&sslmode=", encodePassword(pw), addr)
+	for _, tt := range []struct {
+		name, url, want string
+	}{
+		{"verify-full without the root refuses the certificate", base + "verify-full", "certificate signed by unknown authority"},
+		{"verify-ca without the root refuses it too", base + "verify-ca", "certificate signed by unknown authority"},
+		{"verify-full with the root connects", base + "verify-full&sslrootcert=" + url.QueryEscape(root), "fake server: TLS handshake completed"},
+		{"require does not verify", base + "require", "fake server: TLS handshake completed"},
+		{"Ecto's ssl=true is require", fmt.Sprintf("ecto://app:%s@%s/app?ssl=true&pool_size=10", encodePassword(pw), addr), "fake server: TLS handshake completed"},
+		{"Ecto's ssl=true then sslmode=verify-full verifies", fmt.Sprintf("ecto://app:%s@%s/app?ssl=true&sslmode=verify-full", encodePassword(pw), addr), "certificate signed by unknown authority"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := cli{t: t, url: tt.url}
+			stdout, stderr := c.expect(1, "plan", "--policy", policyPath)
+			oneLineError(t, stderr, tt.want, secretForms(pw)...)
+			noSecret(t, "plan", stdout, stderr, secretForms(pw))
+		})
+	}
+}
+
+var revokeCount = regexp.MustCompile(`Plan: \d+ to grant, (\d+) to revoke`)
+
+// TestApply_maxRevokes: a plan that revokes more than --max-revokes is
+// refused before anything executes (exit 1, the count and the flag
+// named); raising the limit applies it. The default (100) is on.
+func TestApply_maxRevokes(t *testing.T) {
+	db, pg := tuistDB(t, true)
+	pg.expect(0, "apply", "--auto-approve", "--policy", pg.policy)
+
+	// Someone grants stray privileges by hand.
+	db.Exec(t, "GRANT TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public TO tuist_web")
+	db.Exec(t, "GRANT UPDATE ON ALL SEQUENCES IN SCHEMA public TO tuist_processor")
+	before := aclSnapshot(t, db)
+	stdout, _ := pg.expect(2, "plan", "--policy", pg.policy)
+	m := revokeCount.FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("no summary line:\n%s", stdout)
+	}
+	n, _ := strconv.Atoi(m[1])
+	if n <= 2 {
+		t.Fatalf("want more than 2 revokes, plan has %d", n)
+	}
+
+	_, stderr := pg.expect(1, "apply", "--auto-approve", "--policy", pg.policy, "--max-revokes", "2")
+	oneLineError(t, stderr, fmt.Sprintf("the plan revokes %d privileges or memberships, more than the limit of 2 (--max-revokes); nothing was changed", n))
+	if after := aclSnapshot(t, db); after != before {
+		t.Errorf("a refused apply changed privileges:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	_, stderr = pg.expect(1, "apply", "--auto-approve", "--policy", pg.policy, "--max-revokes", "0")
+	oneLineError(t, stderr, `invalid argument "0" for "--max-revokes" flag: 0 is ambiguous`)
+
+	pg.expect(0, "apply", "--auto-approve", "--policy", pg.policy, "--max-revokes", strconv.Itoa(n))
+	pg.expect(0, "plan", "--policy", pg.policy)
+
+	// The default: more than 100 revokes need the flag.
+	db.ExecAs(t, "tuist_app", `DO $$ BEGIN
+  FOR i IN 1..101 LOOP EXECUTE format('CREATE TABLE many_%s (id int)', i); END LOOP;
+END $$`)
+	pg.expect(0, "apply", "--auto-approve", "--policy", pg.policy) // grants only: no limit
+	db.Exec(t, "GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO tuist_web")
+	before = aclSnapshot(t, db)
+	_, stderr = pg.expect(1, "apply", "--auto-approve", "--policy", pg.policy)
+	oneLineError(t, stderr, "more than the limit of 100 (--max-revokes)")
+	if after := aclSnapshot(t, db); after != before {
+		t.Error("a refused apply changed privileges")
+	}
+	pg.expect(0, "apply", "--auto-approve", "--policy", pg.policy, "--max-revokes", "-1")
+	pg.expect(0, "plan", "--policy", pg.policy)
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/jackc/pgx/v5"
+	"github.com/spf13/cobra"
+
+	"github.com/pgward/pgward/internal/connstr"
+	"github.com/pgward/pgward/introspect"
+	"github.com/pgward/pgward/plan"
+	"github.com/pgward/pgward/policy"
+)
+
+func newValidateCmd(e env) *cobra.Command {
+	c := &common{env: e}
+	cmd := &cobra.Command{
+		Use:   "validate",
+		Short: "Check the policy; with --database-url, against a database's catalog too",
+		Long: "validate loads the policy without a database and reports every problem with file:line:col:\n" +
+			"syntax, types, unknown names, privileges a kind does not have, contradictory and redundant rules.\n" +
+			"With --database-url it also reads the catalog in a read-only transaction and reports declared\n" +
+			"roles that do not exist (following if_missing and --strict), exact names that match no object and\n" +
+			"privileges the server version lacks. validate never connects without --database-url: it does not\n" +
+			"read DATABASE_URL. Exit status: 0 valid (warnings allowed), 1 invalid or error.",
+		Args: cobra.NoArgs,
+	}
+	c.bind(cmd, false, false)
+	cmd.Flags().StringVar(&c.databaseURL, "database-url", "", "also check the policy against this database's catalog (read-only; DATABASE_URL is not read)")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		pol, err := c.loadPolicy()
+		if err != nil {
+			return err
+		}
+		diags := plan.CheckRules(pol)
+		against := ""
+		if c.databaseURL != "" {
+			cfg, err := c.connConfig()
+			if err != nil {
+				return err
+			}
+			cat, err := c.readCatalog(cmd.Context(), pol, cfg)
+			if err != nil {
+				return err
+			}
+			_, d := plan.Build(pol, cat, plan.Options{Strict: c.strict})
+			diags = append(diags, policyProblems(d)...)
+			against = fmt.Sprintf(" for database %s on PostgreSQL %s", cat.Database, plan.VersionString(cat.ServerVersion))
+		}
+		sortByPosition(diags)
+		c.printDiags(diags)
+		if diags.HasErrors() {
+			return exitCode(exitError)
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "The policy is valid%s: %d %s.\n", against, len(pol.Roles), plural(len(pol.Roles), "role", "roles"))
+		return nil
+	}
+	return cmd
+}
+
+// readCatalog reads the catalog in a READ ONLY, REPEATABLE READ
+// transaction, which it rolls back.
+func (c *common) readCatalog(ctx context.Context, pol *policy.Policy, cfg *pgx.ConnConfig) (*introspect.Catalog, error) {
+	conn, err := connstr.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, fmt.Errorf("begin read-only transaction: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	return introspect.Read(ctx, tx, introspect.Scope{Schemas: pol.Schemas})
+}
+
+// policyProblems keeps the plan's diagnostics that are about the policy
+// and the database, and drops those about the connecting role's authority
+// (a change it could not execute): validate may run as any role, apply
+// and plan report those.
+func policyProblems(diags hcl.Diagnostics) hcl.Diagnostics {
+	var out hcl.Diagnostics
+	for _, d := range diags {
+		if strings.HasPrefix(d.Summary, "Change cannot be executed by ") {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// sortByPosition puts diagnostics in reading order: those without a place
+// first, then by file and position.
+func sortByPosition(diags hcl.Diagnostics) {
+	sort.SliceStable(diags, func(i, j int) bool {
+		a, b := diags[i].Subject, diags[j].Subject
+		switch {
+		case a == nil || b == nil:
+			return a == nil && b != nil
+		case a.Filename != b.Filename:
+			return a.Filename < b.Filename
+		}
+		return a.Start.Byte < b.Start.Byte
+	})
+}

@@ -1,0 +1,384 @@
+package plan_test
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/pgward/pgward/internal/acl"
+	"github.com/pgward/pgward/internal/catalog"
+	"github.com/pgward/pgward/plan"
+	"github.com/pgward/pgward/policy"
+)
+
+// explainPolicy gives bob every table, a pattern and an exact name, with a
+// deny on writes; lines matter, the tests name them.
+const explainPolicy = `role "bob" {
+  grant "table" {
+    privileges = ["SELECT", "INSERT", "UPDATE"]
+  }
+  grant "table" {
+    names      = ["t*"]
+    privileges = ["SELECT", "INSERT"]
+  }
+  grant "table" {
+    names      = ["t"]
+    privileges = ["SELECT"]
+  }
+  grant "table" {
+    names      = ["accounts"]
+    columns    = ["email"]
+    privileges = ["SELECT"]
+  }
+  deny {
+    kinds      = ["table"]
+    names      = ["u"]
+    privileges = ["DELETE"]
+  }
+}
+
+public {
+  table = ["SELECT"]
+}
+`
+
+// ruleLines renders matches as "policy.hcl:10 exact name SELECT".
+func ruleLines(ms []plan.RuleMatch) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, fmt.Sprintf("%s:%d %s %s", m.Rule.DeclRange.Filename, m.Rule.DeclRange.Start.Line, m.Rank, m.Privileges))
+	}
+	return out
+}
+
+func routes(ps []plan.Path) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.String())
+	}
+	return out
+}
+
+func explainCatalog() *catalog.Catalog {
+	return fixture{
+		objects: []*catalog.Object{
+			table("t", item("bob", "alice", acl.Select|acl.Insert|acl.Delete, 0)),
+			table("u", item("", "alice", acl.Delete, 0)),
+			table("accounts"),
+			obj(acl.KindFunction, "app", "f", "alice"),
+			obj(acl.KindFunction, "app", "f", "alice"),
+		},
+		members: []catalog.Membership{{Role: "pg_read_all_data", Member: "bob", Grantor: "postgres", Inherit: true, Set: true}},
+	}.catalog()
+}
+
+func TestExplain_precedence(t *testing.T) {
+	pol := loadPolicy(t, explainPolicy)
+	c := explainCatalog()
+	x := plan.Explain(pol, c, "bob", acl.Object{Kind: acl.KindTable, Schema: "app", Name: "t"})
+	if !x.InCatalog || !x.RoleExists || x.Declared == nil || x.IsOwner {
+		t.Fatalf("InCatalog %v, RoleExists %v, Declared %v, IsOwner %v", x.InCatalog, x.RoleExists, x.Declared != nil, x.IsOwner)
+	}
+	if got, want := strings.Join(ruleLines(x.Deciding), "\n"), "policy.hcl:9 exact name SELECT"; got != want {
+		t.Errorf("deciding:\n%s\nwant:\n%s", got, want)
+	}
+	if got, want := strings.Join(ruleLines(x.Overridden), "\n"), "policy.hcl:5 pattern SELECT, INSERT\npolicy.hcl:2 no names SELECT, INSERT, UPDATE"; got != want {
+		t.Errorf("overridden:\n%s\nwant:\n%s", got, want)
+	}
+	if x.Want != (acl.Privileges{Privs: acl.Select}) {
+		t.Errorf("want %v", x.Want)
+	}
+	if len(x.Held) != 1 || x.Held[0].Grantor != "alice" || x.Held[0].Privs.Privs != acl.Select|acl.Insert|acl.Delete {
+		t.Errorf("held %v", x.Held)
+	}
+	if got, want := routes(x.Paths), []string{
+		"bob → SELECT, INSERT, DELETE on app.t",
+		"bob → member of pg_read_all_data → SELECT on app.t",
+	}; strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("paths:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if x.Access != acl.Select|acl.Insert|acl.Delete {
+		t.Errorf("access %s", x.Access)
+	}
+	if len(x.Denies) != 0 {
+		t.Errorf("the deny names u only, got %d deny matches", len(x.Denies))
+	}
+	var changes []string
+	for _, c := range x.Changes {
+		changes = append(changes, c.Action.String()+" "+c.Privs.Privs.String())
+	}
+	if got := strings.Join(changes, "; "); got != "revoke INSERT, DELETE" {
+		t.Errorf("changes %q", got)
+	}
+
+	// u: the pattern t* does not match it, so the rule without names
+	// decides; the deny names it, and PUBLIC's DELETE breaks it.
+	x = plan.Explain(pol, c, "bob", acl.Object{Kind: acl.KindTable, Schema: "app", Name: "u"})
+	if got, want := strings.Join(ruleLines(x.Deciding), "\n"), "policy.hcl:2 no names SELECT, INSERT, UPDATE"; got != want {
+		t.Errorf("u deciding:\n%s\nwant:\n%s", got, want)
+	}
+	if len(x.Overridden) != 0 {
+		t.Errorf("u overridden: %v", ruleLines(x.Overridden))
+	}
+	if len(x.Denies) != 1 || x.Denies[0].Denied != acl.Delete || x.Denies[0].Deny.DeclRange.Start.Line != 18 {
+		t.Fatalf("u denies: %+v", x.Denies)
+	}
+	if got := routes(x.Denies[0].Broken); strings.Join(got, "\n") != "PUBLIC → DELETE on app.u" {
+		t.Errorf("u broken by %q", got)
+	}
+}
+
+func TestExplain_ownerUndeclaredPublicColumn(t *testing.T) {
+	pol := loadPolicy(t, explainPolicy)
+	c := explainCatalog()
+	tbl := acl.Object{Kind: acl.KindTable, Schema: "app", Name: "t"}
+
+	x := plan.Explain(pol, c, "alice", tbl)
+	if x.Declared != nil || x.IsOwner != true || len(x.Deciding) != 0 {
+		t.Errorf("alice: declared %v, owner %v, deciding %v", x.Declared != nil, x.IsOwner, ruleLines(x.Deciding))
+	}
+
+	x = plan.Explain(pol, c, "nobody", tbl)
+	if x.RoleExists || x.Declared != nil || len(x.Paths) != 0 {
+		t.Errorf("nobody: exists %v, declared %v, paths %v", x.RoleExists, x.Declared != nil, routes(x.Paths))
+	}
+
+	x = plan.Explain(pol, c, "", acl.Object{Kind: acl.KindTable, Schema: "app", Name: "u"})
+	if !x.PublicManaged || x.PublicMayHold != acl.Select || x.PublicRange.Start.Line != 26 {
+		t.Errorf("PUBLIC: managed %v, may hold %s, at %d", x.PublicManaged, x.PublicMayHold, x.PublicRange.Start.Line)
+	}
+	if len(x.Changes) != 1 || x.Changes[0].Action != plan.Revoke || x.Changes[0].Privs.Privs != acl.Delete {
+		t.Errorf("PUBLIC changes: %v", x.Changes)
+	}
+
+	// A column without column privileges is not in the catalog: found
+	// through its table, owned by the table's owner.
+	cols := plan.LookupObjects(c, "app.accounts.email", acl.KindColumn)
+	if len(cols) != 1 {
+		t.Fatalf("column lookup: %v", cols)
+	}
+	x = plan.Explain(pol, c, "bob", cols[0].Object)
+	if x.InCatalog || x.Object.Owner != "alice" {
+		t.Errorf("column: in catalog %v, owner %q", x.InCatalog, x.Object.Owner)
+	}
+	if got := strings.Join(ruleLines(x.Deciding), "\n"); got != "policy.hcl:13 exact name SELECT" {
+		t.Errorf("column deciding: %s", got)
+	}
+	if len(x.Changes) != 1 || x.Changes[0].Action != plan.Grant {
+		t.Errorf("column changes: %v", x.Changes)
+	}
+}
+
+func TestLookupObjects(t *testing.T) {
+	c := explainCatalog()
+	c.Objects[len(c.Objects)-2].Args, c.Objects[len(c.Objects)-2].ArgTypes = "n integer", "integer"
+	c.Objects[len(c.Objects)-1].Args, c.Objects[len(c.Objects)-1].ArgTypes = "", ""
+	tests := []struct {
+		name string
+		kind acl.Kind
+		want []string
+	}{
+		{"app.t", acl.KindInvalid, []string{"table app.t"}},
+		{"app", acl.KindInvalid, []string{"schema app"}},
+		{"appdb", acl.KindInvalid, []string{"database appdb"}},
+		{"app.f", acl.KindInvalid, []string{"function app.f(n integer)", "function app.f()"}},
+		{"app.f(int4)", acl.KindInvalid, []string{"function app.f(n integer)"}},
+		{"app.f( )", acl.KindInvalid, []string{"function app.f()"}},
+		{"app.f(n integer)", acl.KindInvalid, []string{"function app.f(n integer)"}},
+		{"app.t", acl.KindSequence, nil},
+		{"t", acl.KindInvalid, nil},
+		{"app.nope.c", acl.KindColumn, nil},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, o := range plan.LookupObjects(c, tt.name, tt.kind) {
+			got = append(got, o.Kind.String()+" "+o.String())
+		}
+		if strings.Join(got, "; ") != strings.Join(tt.want, "; ") {
+			t.Errorf("LookupObjects(%q, %s) = %q, want %q", tt.name, tt.kind, got, tt.want)
+		}
+	}
+}
+
+func TestWriteExplanation(t *testing.T) {
+	pol := loadPolicy(t, explainPolicy)
+	c := explainCatalog()
+	var b bytes.Buffer
+	x := plan.Explain(pol, c, "bob", acl.Object{Kind: acl.KindTable, Schema: "app", Name: "t"})
+	if err := plan.WriteExplanation(&b, x, plan.TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"bob on table app.t, owned by alice",
+		"bob should hold: SELECT",
+		`Decided by the rules at rank "exact name"`,
+		`policy.hcl:9  grant "table" names ["t"]: SELECT`,
+		`Overridden, matched at rank "pattern":`,
+		`policy.hcl:5  grant "table" names ["t*"]: SELECT, INSERT`,
+		`Overridden, matched at rank "no names":`,
+		`policy.hcl:2  grant "table": SELECT, INSERT, UPDATE`,
+		"SELECT, INSERT, DELETE, granted by alice",
+		"Effective access: SELECT, INSERT, DELETE",
+		"bob → member of pg_read_all_data → SELECT on app.t",
+		"- revoke INSERT, DELETE from bob",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, b.String())
+		}
+	}
+	if strings.Contains(b.String(), "\x1b[") {
+		t.Error("colour without Color")
+	}
+
+	b.Reset()
+	x = plan.Explain(pol, c, "bob", acl.Object{Kind: acl.KindTable, Schema: "app", Name: "u"})
+	if err := plan.WriteExplanation(&b, x, plan.TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Deny blocks", "policy.hcl:18  deny DELETE: broken", "✗ PUBLIC → DELETE on app.u"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+func TestCheckRules(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want []string // "line|summary|part of the detail", in order
+	}{
+		{"identical rules: the later one", `role "bob" {
+  grant "table" {
+    names      = ["a*", "b"]
+    privileges = ["SELECT"]
+  }
+  grant "table" {
+    names      = ["b", "a*"]
+    privileges = ["select"]
+  }
+}
+`, []string{"6|Duplicate rule|identical to the rule at policy.hcl:2:3"}},
+		{"an exact name another rule names with more", `role "bob" {
+  grant "table" {
+    schema     = "app"
+    names      = ["accounts", "users"]
+    privileges = ["SELECT", "INSERT"]
+  }
+  grant "table" {
+    names      = ["users"]
+    privileges = ["ALL"]
+  }
+  grant "table" {
+    schema     = "app"
+    names      = ["users", "accounts"]
+    privileges = ["SELECT"]
+  }
+}
+`, []string{"11|Redundant rule|by the rule at policy.hcl:2:3 and policy.hcl:7:3,"}},
+		{"not redundant: more privileges, a narrower schema, a grant option, a pattern, an exclusion", `role "bob" {
+  grant "table" {
+    schema     = "app"
+    names      = ["accounts"]
+    privileges = ["SELECT", "INSERT"]
+  }
+  grant "table" {
+    names      = ["accounts"]
+    privileges = ["SELECT"]
+  }
+  grant "table" {
+    schema            = "app"
+    names             = ["accounts"]
+    privileges        = ["SELECT"]
+    with_grant_option = true
+  }
+  grant "table" {
+    schema     = "app"
+    names      = ["acc*"]
+    privileges = ["SELECT"]
+  }
+  grant "table" {
+    names      = ["orders"]
+    privileges = ["SELECT"]
+  }
+  grant "table" {
+    names      = ["orders", "items"]
+    except     = ["ord*"]
+    privileges = ["SELECT"]
+  }
+}
+`, nil},
+		{"blocks applied to several schemas: reported when every copy is redundant", `role "bob" {
+  grant "table" {
+    schemas    = ["a", "b"]
+    names      = ["x"]
+    privileges = ["SELECT"]
+  }
+  grant "table" {
+    schema     = "a"
+    names      = ["x"]
+    privileges = ["SELECT", "INSERT"]
+  }
+  grant "table" {
+    names      = ["y"]
+    privileges = ["SELECT"]
+  }
+  grant "table" {
+    schemas    = ["a", "b"]
+    names      = ["y"]
+    privileges = ["SELECT"]
+  }
+  grant "table" {
+    schemas    = ["c", "c"]
+    privileges = ["SELECT"]
+  }
+}
+`, []string{"16|Redundant rule|by the rule at policy.hcl:12:3,", "21|Duplicate rule|applies twice"}},
+		{"an exact name a deny with names forbids", `role "bob" {
+  grant "table" {
+    schema     = "app"
+    names      = ["accounts", "users"]
+    privileges = ["SELECT", "DELETE"]
+  }
+  grant "function" {
+    schema     = "app"
+    names      = ["purge(integer)", "lookup"]
+    privileges = ["EXECUTE"]
+  }
+  deny {
+    kinds      = ["table"]
+    schema     = "app"
+    names      = ["user?"]
+    privileges = ["DELETE"]
+  }
+  deny {
+    names      = ["purge"]
+    privileges = ["EXECUTE"]
+  }
+  deny {
+    kinds      = ["function"]
+    names      = ["lookup(integer)"]
+    privileges = ["EXECUTE"]
+  }
+}
+`, []string{"4|Rule contradicts a deny|grants DELETE on the table \"users\", which the deny block at policy.hcl:12:3 forbids", "9|Rule contradicts a deny|grants EXECUTE on the function \"purge(integer)\", which the deny block at policy.hcl:18:3"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			diags := plan.CheckRules(loadPolicy(t, tt.src))
+			if len(diags) != len(tt.want) {
+				t.Fatalf("got %d diagnostics, want %d:\n%s", len(diags), len(tt.want), policy.FormatDiagnostics(diags))
+			}
+			for i, d := range diags {
+				parts := strings.SplitN(tt.want[i], "|", 3)
+				if got := fmt.Sprint(d.Subject.Start.Line); got != parts[0] || d.Summary != parts[1] || !strings.Contains(d.Detail, parts[2]) {
+					t.Errorf("diagnostic %d: %s\nwant %s", i, policy.FormatDiagnostics(diags[i:i+1]), tt.want[i])
+				}
+			}
+		})
+	}
+	if plan.CheckRules(nil) != nil {
+		t.Error("CheckRules(nil) reports something")
+	}
+}
