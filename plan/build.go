@@ -68,8 +68,8 @@ type builder struct {
 	creating map[string]bool
 	// effective answers effective-access questions; built on first use.
 	effective *EffectiveAccess
-	plan     *Plan
-	diags    hcl.Diagnostics
+	plan      *Plan
+	diags     hcl.Diagnostics
 }
 
 func (b *builder) errorf(rng *hcl.Range, summary, detail string, args ...any) {
