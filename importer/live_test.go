@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgward/pgward/importer"
@@ -140,12 +139,13 @@ func loadStrict(t *testing.T, src []byte) *policy.Policy {
 	return pol
 }
 
-// checkFormatted fails unless src is a fixed point of hclwrite.Format, as
-// pgward fmt --check requires.
+// checkFormatted fails unless src is in canonical form, as pgward fmt
+// --check requires.
 func checkFormatted(t *testing.T, src []byte) {
 	t.Helper()
-	if got := hclwrite.Format(src); !bytes.Equal(got, src) {
-		t.Errorf("the imported policy is not formatted:\n%s", src)
+	got, diags := policy.Format(src)
+	if diags.HasErrors() || !bytes.Equal(got, src) {
+		t.Errorf("the imported policy is not formatted (%s):\n%s", diags, src)
 	}
 }
 

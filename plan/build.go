@@ -68,8 +68,10 @@ type builder struct {
 	creating map[string]bool
 	// effective answers effective-access questions; built on first use.
 	effective *EffectiveAccess
-	plan      *Plan
-	diags     hcl.Diagnostics
+	// byKey indexes catalog objects by identity; built on first use.
+	byKey map[string]*catalog.Object
+	plan  *Plan
+	diags hcl.Diagnostics
 }
 
 func (b *builder) errorf(rng *hcl.Range, summary, detail string, args ...any) {
@@ -697,7 +699,10 @@ func (b *builder) classify() {
 	for _, c := range b.plan.Changes {
 		switch c.Authority {
 		case AuthorityOwner:
-			if !b.access.canActAs(me, c.Owner) {
+			if holder := b.grantOptionHolder(me, c); holder != "" {
+				c.Blocked = fmt.Sprintf("%s is not %s itself, and has the privileges of %s, which holds the grant option: PostgreSQL may then act as %s instead of the owner, and the change would be recorded under %s or do nothing. Connect as %s itself, or take the grant option from %s first.",
+					me, c.Owner, holder, holder, holder, c.Owner, holder)
+			} else if !b.access.canActAs(me, c.Owner) {
 				c.Blocked = fmt.Sprintf("%s %s is owned by %s, and %s is neither that role, a member of it with INHERIT, nor a superuser. Run pgward as %s, or ALTER %s %s OWNER TO %s.",
 					c.Object.Kind, c.Object, c.Owner, me, c.Owner, keyword(c.Object), objectSQL(c.Object), me)
 			}
@@ -733,6 +738,46 @@ func (b *builder) classify() {
 			b.errorf(rng, "Change cannot be executed by "+me, "%s: %s", describe(c), c.Blocked)
 		}
 	}
+}
+
+// grantOptionHolder returns a role other than the owner whose privileges
+// the connecting role has and that holds a grant option the change uses.
+// PostgreSQL picks the grantor of a GRANT or REVOKE among all the roles
+// the current user has the privileges of, and may pick such a role over
+// the owner (found by the oracle test): the change is then not the one
+// planned. A connecting role that is the owner or a superuser is exempt.
+func (b *builder) grantOptionHolder(me string, c *Change) string {
+	if me == c.Owner || b.access.isSuperuser(me) || c.Target != TargetObject {
+		return ""
+	}
+	obj := b.object(c.Object)
+	if obj == nil {
+		return ""
+	}
+	if b.effective == nil {
+		b.effective = NewEffectiveAccess(b.cat)
+	}
+	for _, it := range obj.ACL {
+		g := string(it.Grantee)
+		if it.Grantee.IsPublic() || g == c.Owner || it.Privs.GrantOption&c.Privs.Privs == 0 {
+			continue
+		}
+		if b.effective.HasPrivilegesOf(me, g) {
+			return g
+		}
+	}
+	return ""
+}
+
+// object finds a catalog object by identity.
+func (b *builder) object(o acl.Object) *catalog.Object {
+	if b.byKey == nil {
+		b.byKey = make(map[string]*catalog.Object, len(b.cat.Objects))
+		for _, obj := range b.cat.Objects {
+			b.byKey[obj.Key()] = obj
+		}
+	}
+	return b.byKey[o.Key()]
 }
 
 // schemaOf returns the schema an object lives in, or nil.

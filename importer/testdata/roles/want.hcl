@@ -4,7 +4,7 @@
 # Against the database it was imported from, pgward plan shows no changes.
 # Review it, then tighten it.
 #
-# What this policy cannot reproduce:
+# What this policy leaves out or cannot reproduce:
 # - app owns 1 schema, 3 tables in scope. An owner's privileges on its own
 #   objects are never managed, so they are not in this policy.
 
