@@ -349,7 +349,7 @@ func uniq(xs ...string) []string {
 }
 
 // PasswordRoleName is the one role a local cluster authenticates with a
-// password (scram-sha-256) instead of trust, so that tests can check what a
+// password (md5 auth: SCRAM or md5 hashes) instead of trust, so that tests can check what a
 // wrong password does. See [Server.PasswordRole].
 const PasswordRoleName = "pgward_password_check"
 
@@ -359,7 +359,9 @@ func requirePasswordFor(hba, role string) error {
 	if err != nil {
 		return fmt.Errorf("read %s: %w", hba, err)
 	}
-	lines := fmt.Sprintf("host all %[1]s 127.0.0.1/32 scram-sha-256\nhost all %[1]s ::1/128 scram-sha-256\nlocal all %[1]s scram-sha-256\n", role)
+	// md5 accepts both md5 and SCRAM password hashes: 13 still stores md5
+	// by default.
+	lines := fmt.Sprintf("host all %[1]s 127.0.0.1/32 md5\nhost all %[1]s ::1/128 md5\nlocal all %[1]s md5\n", role)
 	// WriteFile keeps the file's owner, the user the server runs as.
 	if err := os.WriteFile(hba, append([]byte(lines), old...), 0o600); err != nil {
 		return fmt.Errorf("write %s: %w", hba, err)
