@@ -39,6 +39,15 @@ pgbin:
 test-short:
 	$(GO) test -short ./...
 
+# The benchmark of docs/performance.md: synthetic databases of BENCH_SIZES
+# tables (default "1000 10000 50000"; 100000 works too, slowly), BENCH_RUNS
+# runs each (default 3), on a throwaway PostgreSQL (or
+# PGWARD_BENCH_DATABASE_URL), beside the read and write floors.
+bench: build
+	$(GO) build -o bin/readfloor ./bench/readfloor
+	$(GO) build -o bin/rusage ./bench/rusage
+	$(GO) run ./bench -pgward $(BIN) -readfloor bin/readfloor -rusage bin/rusage
+
 # The oracle test (internal/oracle, build tag "oracle"): ORACLE_CASES random
 # databases and policies (default 200), applied and checked against
 # PostgreSQL's own has_*_privilege; ORACLE_SEED picks the first seed to

@@ -1,0 +1,152 @@
+// Command readfloor is the read floor of `make bench`: the least a program
+// must do to know what pgward needs to plan. It connects with bare pgx,
+// runs one query (synth.ReadFloorQuery: names, owners, signatures and ACL
+// arrays, one row per object, extension members left out), parses every
+// ACL item and keeps every row in memory, then prints how many it read.
+// The bench times it as a whole process, start and connection included,
+// and reads its peak RSS.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgward/pgward/internal/synth"
+)
+
+// row is one object as read.
+type row struct {
+	class   int32
+	subkind string
+	schema  string
+	name    string
+	args    string
+	owner   uint32
+	acl     []item
+}
+
+// item is one parsed ACL item: privileges and grant options as bits in
+// the order of privLetters.
+type item struct {
+	grantee, grantor string
+	privs, options   uint16
+}
+
+// privLetters are the aclitem letters, one bit each.
+const privLetters = "rawdDxtmXUCcTsA"
+
+func main() {
+	url := flag.String("database-url", os.Getenv("DATABASE_URL"), "connection string")
+	flag.Parse()
+	rows, items, err := read(context.Background(), *url)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "readfloor: %v\n", err)
+		os.Exit(1)
+	}
+	fmt.Printf("%d rows, %d ACL items\n", len(rows), items)
+}
+
+func read(ctx context.Context, url string) ([]row, int, error) {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer conn.Close(ctx)
+	res, err := conn.Query(ctx, synth.ReadFloorQuery)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer res.Close()
+	var (
+		out   []row
+		items int
+		acl   []string
+	)
+	for res.Next() {
+		var r row
+		acl = acl[:0]
+		if err := res.Scan(&r.class, &r.subkind, &r.schema, &r.name, &r.args, &r.owner, &acl); err != nil {
+			return nil, 0, err
+		}
+		if len(acl) > 0 {
+			r.acl = make([]item, len(acl))
+			for i, s := range acl {
+				if r.acl[i], err = parseItem(s); err != nil {
+					return nil, 0, fmt.Errorf("ACL of %s.%s: %w", r.schema, r.name, err)
+				}
+			}
+			items += len(acl)
+		}
+		out = append(out, r)
+	}
+	return out, items, res.Err()
+}
+
+// parseItem parses the text form of an aclitem: grantee=privs/grantor,
+// grantee empty for PUBLIC, names double-quoted when needed.
+func parseItem(s string) (item, error) {
+	var it item
+	grantee, rest, err := parseName(s)
+	if err != nil {
+		return it, err
+	}
+	if !strings.HasPrefix(rest, "=") {
+		return it, fmt.Errorf("aclitem %q: no '='", s)
+	}
+	rest = rest[1:]
+	slash := strings.IndexByte(rest, '/')
+	if slash < 0 {
+		return it, fmt.Errorf("aclitem %q: no grantor", s)
+	}
+	for i := 0; i < slash; i++ {
+		bit := strings.IndexByte(privLetters, rest[i])
+		if bit < 0 {
+			return it, fmt.Errorf("aclitem %q: unknown privilege %q", s, rest[i])
+		}
+		it.privs |= 1 << bit
+		if i+1 < slash && rest[i+1] == '*' {
+			it.options |= 1 << bit
+			i++
+		}
+	}
+	grantor, tail, err := parseName(rest[slash+1:])
+	if err != nil {
+		return it, err
+	}
+	if tail != "" {
+		return it, fmt.Errorf("aclitem %q: trailing %q", s, tail)
+	}
+	it.grantee, it.grantor = grantee, grantor
+	return it, nil
+}
+
+// parseName reads a role name, quoted or not, up to '=', '/' or the end.
+func parseName(s string) (name, rest string, err error) {
+	if !strings.HasPrefix(s, `"`) {
+		end := strings.IndexAny(s, "=/")
+		if end < 0 {
+			return s, "", nil
+		}
+		return s[:end], s[end:], nil
+	}
+	var b strings.Builder
+	for i := 1; i < len(s); i++ {
+		if s[i] != '"' {
+			b.WriteByte(s[i])
+			continue
+		}
+		if i+1 < len(s) && s[i+1] == '"' {
+			b.WriteByte('"')
+			i++
+			continue
+		}
+		return b.String(), s[i+1:], nil
+	}
+	return "", "", errors.New("unterminated quoted name")
+}
