@@ -1,6 +1,9 @@
 package plan
 
 import (
+	"math/bits"
+	"slices"
+
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
 )
@@ -60,10 +63,21 @@ func (a *access) reaches(from, to string, edge func(catalog.Membership) bool, vi
 	return false
 }
 
-// canActAs: GRANT on owner's objects and ALTER DEFAULT PRIVILEGES FOR ROLE
-// need the privileges of the owner (a membership with INHERIT).
+// canActAs: GRANT and REVOKE on the owner's objects (and, on 16+, ALTER
+// DEFAULT PRIVILEGES FOR ROLE) need the privileges of the owner (a
+// membership with INHERIT).
 func (a *access) canActAs(me, owner string) bool {
 	return a.isSuperuser(me) || a.reaches(me, owner, func(m catalog.Membership) bool { return m.Inherit }, a.dbOwnerInherits())
+}
+
+// canAlterDefaultsFor: ALTER DEFAULT PRIVILEGES FOR ROLE needs the
+// privileges of the role on 16+, and before 16 only membership in it,
+// INHERIT or not (found by the oracle test).
+func (a *access) canAlterDefaultsFor(me, role string) bool {
+	if a.c.ServerVersion >= 160000 {
+		return a.canActAs(me, role)
+	}
+	return a.isSuperuser(me) || a.reaches(me, role, func(catalog.Membership) bool { return true }, true)
 }
 
 // dbOwnerInherits: the database owner's implicit membership in
@@ -137,4 +151,69 @@ func (a *access) closure(from string, edge func(catalog.Membership) bool) map[st
 		}
 	}
 	return prev
+}
+
+// grantorFor returns the role PostgreSQL records as the grantor when me
+// grants or revokes privs on an object of owner whose ACL is items, as
+// select_best_grantor picks it: the owner for the owner itself or a
+// superuser; else the first role, in roles_is_member_of order, that holds
+// every grant option needed (the owner holds them all), else the one
+// holding most of them. ok is false when no role holds any.
+func (a *access) grantorFor(me, owner string, items []acl.Item, privs acl.Priv) (grantor string, ok bool) {
+	if me == owner || a.isSuperuser(me) {
+		return owner, true
+	}
+	best, most := me, 0
+	for _, r := range a.privilegesOrder(me) {
+		var have acl.Priv
+		if r == owner {
+			have = privs
+		}
+		for _, it := range items {
+			if !it.Grantee.IsPublic() && string(it.Grantee) == r {
+				have |= it.Privs.GrantOption & privs
+			}
+		}
+		if have == privs {
+			return r, true
+		}
+		if n := bits.OnesCount16(uint16(have)); n > most {
+			best, most = r, n
+		}
+	}
+	return best, most > 0
+}
+
+// privilegesOrder lists the roles whose privileges me has, in the order of
+// PostgreSQL's roles_is_member_of: breadth first, each role's memberships
+// by role OID, then the implicit pg_database_owner of the database owner.
+func (a *access) privilegesOrder(me string) []string {
+	list := []string{me}
+	seen := map[string]bool{me: true}
+	add := func(r string) {
+		if !seen[r] {
+			seen[r] = true
+			list = append(list, r)
+		}
+	}
+	oid := func(name string) uint32 {
+		if r := a.c.Role(name); r != nil {
+			return r.OID
+		}
+		return 0
+	}
+	for i := 0; i < len(list); i++ {
+		cur := list[i]
+		rows := slices.Clone(a.rows[cur])
+		slices.SortStableFunc(rows, func(x, y catalog.Membership) int { return int(int64(oid(x.Role)) - int64(oid(y.Role))) })
+		for _, m := range rows {
+			if m.Inherit {
+				add(m.Role)
+			}
+		}
+		if cur == a.dbOwner && a.c.ServerVersion >= 140000 && a.dbOwnerInherits() {
+			add("pg_database_owner")
+		}
+	}
+	return list
 }

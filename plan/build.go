@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -46,6 +47,7 @@ func Build(p *policy.Policy, c *catalog.Catalog, o Options) (*Plan, hcl.Diagnost
 	b.checkVersion()
 	b.roleAttributes()
 	b.memberships()
+	b.membershipCycles()
 	b.objectPrivileges()
 	b.defaultPrivileges()
 	b.classify()
@@ -68,6 +70,14 @@ type builder struct {
 	creating map[string]bool
 	// effective answers effective-access questions; built on first use.
 	effective *EffectiveAccess
+	// atRevoke answers has_privs_of_role as it stands when the object
+	// revokes run (after the plan's role and membership grants); built on
+	// first use.
+	atRevoke *EffectiveAccess
+	// holderGrants indexes by object key the plan's grants of a grant
+	// option to a role the connecting role has the privileges of; built on
+	// first use.
+	holderGrants map[string][]*Change
 	// byKey indexes catalog objects by identity; built on first use.
 	byKey map[string]*catalog.Object
 	plan  *Plan
@@ -392,6 +402,55 @@ func (b *builder) memberships() {
 
 func boolPtr(v bool) *bool { return &v }
 
+// membershipCycles refuses membership grants that would make a role a
+// member of itself: PostgreSQL rejects them ("role … is a member of role
+// …"), and apply would fail halfway. Grants run before revokes, so a
+// membership the plan revokes still counts.
+func (b *builder) membershipCycles() {
+	edges := map[string][]string{} // member → roles
+	for _, m := range b.cat.Memberships {
+		edges[m.Member] = append(edges[m.Member], m.Role)
+	}
+	for _, c := range b.plan.Changes {
+		if c.Target != TargetMembership || c.Action != Grant {
+			continue
+		}
+		member, role := string(c.Grantee), c.Membership.Role
+		if chain := membershipChain(edges, role, member); chain != nil {
+			b.errorf(c.Reason.Rule, "Membership cycle",
+				"%s cannot be a member of %s: %s is already a member of %s (%s), and PostgreSQL refuses a role that is a member of itself. Remove one of the member_of entries, or the membership in the database.",
+				member, role, role, member, strings.Join(chain, " → "))
+			continue
+		}
+		edges[member] = append(edges[member], role)
+	}
+}
+
+// membershipChain returns a chain of memberships from one role to another
+// (both included), or nil.
+func membershipChain(edges map[string][]string, from, to string) []string {
+	prev := map[string]string{from: ""}
+	queue := []string{from}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		if cur == to {
+			var chain []string
+			for r := cur; r != ""; r = prev[r] {
+				chain = append([]string{r}, chain...)
+			}
+			return chain
+		}
+		for _, next := range edges[cur] {
+			if _, seen := prev[next]; !seen {
+				prev[next] = cur
+				queue = append(queue, next)
+			}
+		}
+	}
+	return nil
+}
+
 // objectPrivileges diffs the ACL of every object in scope for each managed
 // grantee, and for PUBLIC where the policy manages it.
 func (b *builder) objectPrivileges() {
@@ -406,6 +465,7 @@ func (b *builder) objectPrivileges() {
 			}
 		}
 	}
+	b.cascadeThroughColumns()
 	b.regrantWipedColumns(columns)
 	rules.warnUnmatched(b)
 }
@@ -415,6 +475,34 @@ type columnWant struct {
 	obj     *catalog.Object
 	grantee acl.Grantee
 	want    want
+}
+
+// cascadeThroughColumns: PostgreSQL runs a table-level REVOKE on every
+// column's ACL too, so it needs CASCADE when a column grant option it takes
+// was passed on (found by the oracle test).
+func (b *builder) cascadeThroughColumns() {
+	var columns map[string][]*catalog.Object // by table key, built on first use
+	for _, c := range b.plan.Changes {
+		if c.Target != TargetObject || c.Action != Revoke || c.Object.Kind != acl.KindTable || c.Cascade {
+			continue
+		}
+		if columns == nil {
+			columns = map[string][]*catalog.Object{}
+			for _, o := range b.cat.Objects {
+				if o.Kind == acl.KindColumn {
+					columns[o.Table().Key()] = append(columns[o.Table().Key()], o)
+				}
+			}
+		}
+		for _, col := range columns[c.Object.Key()] {
+			r := &aclRevoker{owner: col.Owner, holds: b.holdsAtRevoke}
+			r.revoke(col.ACL, c.Grantee, c.Grantor, c.Privs.Privs, c.GrantOptionOnly)
+			if r.cascaded {
+				c.Cascade = true
+				break
+			}
+		}
+	}
 }
 
 // regrantWipedColumns re-grants column privileges that a table-level REVOKE
@@ -463,64 +551,24 @@ func (b *builder) diffObject(rules *ruleSet, obj *catalog.Object) map[acl.Grante
 			orig[acl.Grantee(name)] = w
 		}
 	}
-	// passedOn: what each grantee has granted to others on this object;
-	// revoking its grant option must CASCADE to those grants.
-	passedOn := map[string]acl.Priv{}
-	for _, it := range obj.ACL {
-		if it.Grantor != obj.Owner {
-			passedOn[it.Grantor] |= it.Privs.Privs
-		}
-	}
+	// What is missing is judged on the items the owner granted: pgward's
+	// own GRANT records the owner, so an item of another grantor never
+	// counts as held.
 	missing := map[acl.Grantee]want{}
 	for g, w := range orig {
 		missing[g] = w
 	}
-	cascaded := map[string]acl.Priv{} // grantor → privileges whose grants go with a CASCADE
 	for _, it := range obj.ACL {
-		g := it.Grantee
-		if it.Grantor != obj.Owner || g.IsPublic() || string(g) == obj.Owner || b.roles[string(g)] == nil {
-			continue
-		}
-		w := orig[g]
-		if extra := it.Privs.Privs &^ w.privs; extra != 0 {
-			c := b.objectChange(Revoke, obj, g, acl.Privileges{Privs: extra, GrantOption: it.Privs.GrantOption & extra}, it.Grantor, notDeclared)
-			if dep := passedOn[string(g)] & extra & it.Privs.GrantOption; dep != 0 {
-				c.Cascade, cascaded[string(g)] = true, cascaded[string(g)]|dep
-			}
-			b.add(c)
-		}
-		if opt := it.Privs.GrantOption & w.privs &^ w.grantOpt; opt != 0 {
-			c := b.objectChange(Revoke, obj, g, acl.Privileges{Privs: opt, GrantOption: opt}, it.Grantor, Reason{Rule: w.rule, Text: "grant option not declared"})
-			c.GrantOptionOnly = true
-			if dep := passedOn[string(g)] & opt; dep != 0 {
-				c.Cascade, cascaded[string(g)] = true, cascaded[string(g)]|dep
-			}
-			b.add(c)
-		}
-		m := missing[g]
-		m.privs &^= it.Privs.Privs
-		m.grantOpt &^= it.Privs.GrantOption
-		missing[g] = m
-	}
-	for _, it := range obj.ACL {
-		g := it.Grantee
-		switch {
-		case it.Grantor == obj.Owner && !g.IsPublic():
-			continue // handled above
-		case g.IsPublic():
-			b.publicItem(obj, it)
-			continue
-		case string(g) == obj.Owner || b.roles[string(g)] == nil:
-			continue // undeclared roles are never touched
-		}
-		// Granted by someone other than the owner: pgward's own GRANT
-		// would record the owner, so it never counts as held. What the
-		// grantor's CASCADE revoke removes needs no revoke of its own.
-		extra := it.Privs.Privs &^ orig[g].privs &^ cascaded[it.Grantor]
-		if extra != 0 {
-			b.add(b.objectChange(Revoke, obj, g, acl.Privileges{Privs: extra, GrantOption: it.Privs.GrantOption & extra}, it.Grantor, Reason{Text: "not declared (granted by " + it.Grantor + ")"}))
+		if w, ok := missing[it.Grantee]; ok && it.Grantor == obj.Owner {
+			w.privs &^= it.Privs.Privs
+			w.grantOpt &^= it.Privs.GrantOption
+			missing[it.Grantee] = w
 		}
 	}
+	// Grants run before revokes (see phase), so the revokes are planned on
+	// the ACL the grants leave: a grant option granted to a role the
+	// grantee inherits from stops a CASCADE.
+	items := obj.ACL
 	for _, g := range sortedKeys(missing) {
 		m := missing[g]
 		// A missing grant option needs the privilege granted again WITH
@@ -529,9 +577,21 @@ func (b *builder) diffObject(rules *ruleSet, obj *catalog.Object) map[acl.Grante
 			b.add(b.objectChange(Grant, obj, g, acl.Privileges{Privs: plain}, obj.Owner, Reason{Rule: m.rule}))
 		}
 		if m.grantOpt != 0 {
-			b.add(b.objectChange(Grant, obj, g, acl.Privileges{Privs: m.grantOpt, GrantOption: m.grantOpt}, obj.Owner, Reason{Rule: m.rule}))
+			c := b.objectChange(Grant, obj, g, acl.Privileges{Privs: m.grantOpt, GrantOption: m.grantOpt}, obj.Owner, Reason{Rule: m.rule})
+			if b.actsAsHolder(string(g), obj.Owner) {
+				// Once g holds the grant option, PostgreSQL may pick g as
+				// the grantor of the connecting role's later statements on
+				// the object (see grantOptionHolder): this grant goes last.
+				c.rank = 1
+			}
+			b.add(c)
+		}
+		if m.privs != 0 {
+			items = grantItem(slices.Clone(items), g, obj.Owner, acl.Privileges{Privs: m.privs, GrantOption: m.grantOpt})
 		}
 	}
+	d := &objectRevokes{b: b, obj: obj, want: orig, items: items, busy: map[acl.Grantee]bool{}, kept: map[acl.Item]bool{}}
+	d.plan()
 	return orig
 }
 
@@ -599,23 +659,6 @@ func (b *builder) bootstrapSuperuser() string {
 		}
 	}
 	return ""
-}
-
-// publicItem revokes what PUBLIC holds beyond the policy's ceiling.
-func (b *builder) publicItem(obj *catalog.Object, it acl.Item) {
-	if b.pol.Public == nil {
-		return
-	}
-	may, managed := b.pol.Public.MayHold[obj.Kind]
-	if !managed {
-		return
-	}
-	extra := it.Privs.Privs &^ may
-	if extra == 0 {
-		return
-	}
-	rng := b.pol.Public.Ranges[obj.Kind]
-	b.add(b.objectChange(Revoke, obj, acl.Public, acl.Privileges{Privs: extra}, it.Grantor, Reason{Rule: &rng, Text: "exceeds what PUBLIC may hold"}))
 }
 
 func (b *builder) objectChange(a Action, obj *catalog.Object, g acl.Grantee, p acl.Privileges, grantor string, why Reason) *Change {
@@ -700,7 +743,7 @@ func (b *builder) classify() {
 		switch c.Authority {
 		case AuthorityOwner:
 			if holder := b.grantOptionHolder(me, c); holder != "" {
-				c.Blocked = fmt.Sprintf("%s is not %s itself, and has the privileges of %s, which holds the grant option: PostgreSQL may then act as %s instead of the owner, and the change would be recorded under %s or do nothing. Connect as %s itself, or take the grant option from %s first.",
+				c.Blocked = fmt.Sprintf("%s is not %s itself, and has the privileges of %s, which holds the grant option (or receives it earlier in this plan): PostgreSQL may then act as %s instead of the owner, and the change would be recorded under %s or do nothing. Connect as %s itself, or take the grant option from %s first.",
 					me, c.Owner, holder, holder, holder, c.Owner, holder)
 			} else if !b.access.canActAs(me, c.Owner) {
 				c.Blocked = fmt.Sprintf("%s %s is owned by %s, and %s is neither that role, a member of it with INHERIT, nor a superuser. Run pgward as %s, or ALTER %s %s OWNER TO %s.",
@@ -715,9 +758,13 @@ func (b *builder) classify() {
 					c.AsRole, c.AsRole, c.AsRole, renderOne(c, b.cat.ServerVersion))
 			}
 		case AuthorityForRole:
-			if !b.access.canActAs(me, c.Default.ForRole) {
-				c.Blocked = fmt.Sprintf("only %s, a member of it with INHERIT, or a superuser may change its default privileges; %s is none of them. Run pgward as %s, or GRANT %s TO %s.",
-					c.Default.ForRole, me, c.Default.ForRole, c.Default.ForRole, me)
+			if !b.access.canAlterDefaultsFor(me, c.Default.ForRole) {
+				with := " with INHERIT"
+				if b.cat.ServerVersion < 160000 {
+					with = ""
+				}
+				c.Blocked = fmt.Sprintf("only %s, a member of it%s, or a superuser may change its default privileges; %s is none of them. Run pgward as %s, or GRANT %s TO %s.",
+					c.Default.ForRole, with, me, c.Default.ForRole, c.Default.ForRole, me)
 			}
 		case AuthorityAdmin:
 			if !b.access.canAdmin(me, c) {
@@ -740,33 +787,71 @@ func (b *builder) classify() {
 	}
 }
 
-// grantOptionHolder returns a role other than the owner whose privileges
-// the connecting role has and that holds a grant option the change uses.
-// PostgreSQL picks the grantor of a GRANT or REVOKE among all the roles
-// the current user has the privileges of, and may pick such a role over
-// the owner (found by the oracle test): the change is then not the one
+// grantOptionHolder returns the role other than the owner that PostgreSQL
+// would record as the grantor of the change (see access.grantorFor), or
+// "". PostgreSQL picks the grantor among all the roles the connecting role
+// has the privileges of, and may pick one holding the grant option over
+// the owner (found by the oracle test): the change would not be the one
 // planned. A connecting role that is the owner or a superuser is exempt.
 func (b *builder) grantOptionHolder(me string, c *Change) string {
 	if me == c.Owner || b.access.isSuperuser(me) || c.Target != TargetObject {
 		return ""
 	}
-	obj := b.object(c.Object)
-	if obj == nil {
-		return ""
+	var items []acl.Item
+	if obj := b.object(c.Object); obj != nil {
+		items = obj.ACL
+	}
+	// The plan's own grants of a grant option to such a role run last
+	// among the grants (rank 1), but before the revokes, and before each
+	// other.
+	if b.holderGrants == nil {
+		b.holderGrants = map[string][]*Change{}
+		for _, p := range b.plan.Changes {
+			if p.Target == TargetObject && p.Action == Grant && p.rank == 1 {
+				b.holderGrants[p.Object.Key()] = append(b.holderGrants[p.Object.Key()], p)
+			}
+		}
+	}
+	for _, p := range b.holderGrants[c.Object.Key()] {
+		if p != c && (c.Action == Revoke || c.rank == 1 && lessChange(p, c)) {
+			items = append(items[:len(items):len(items)], acl.Item{Grantee: p.Grantee, Grantor: p.Owner, Privs: p.Privs})
+		}
+	}
+	if g, ok := b.access.grantorFor(me, c.Owner, items, c.Privs.Privs); ok && g != c.Owner {
+		return g
+	}
+	return ""
+}
+
+// actsAsHolder reports whether a grant option granted to g would make
+// PostgreSQL pick g as the grantor of the connecting role's statements on
+// an object of owner: the connecting role is neither the owner nor a
+// superuser, and has the privileges of g (as of the catalog).
+func (b *builder) actsAsHolder(g, owner string) bool {
+	me := b.cat.CurrentUser
+	if me == owner || g == owner || b.access.isSuperuser(me) {
+		return false
 	}
 	if b.effective == nil {
 		b.effective = NewEffectiveAccess(b.cat)
 	}
-	for _, it := range obj.ACL {
-		g := string(it.Grantee)
-		if it.Grantee.IsPublic() || g == c.Owner || it.Privs.GrantOption&c.Privs.Privs == 0 {
-			continue
+	return b.effective.HasPrivilegesOf(me, g)
+}
+
+// holdsAtRevoke reports whether role has the privileges of other when the
+// object revokes run: roles are created and memberships granted before
+// them, and memberships revoked after them (see phase).
+func (b *builder) holdsAtRevoke(role, other string) bool {
+	if b.atRevoke == nil {
+		var before []*Change
+		for _, c := range b.plan.Changes {
+			if c.Target == TargetRole || c.Target == TargetMembership && c.Action != Revoke {
+				before = append(before, c)
+			}
 		}
-		if b.effective.HasPrivilegesOf(me, g) {
-			return g
-		}
+		b.atRevoke = NewEffectiveAccess(project(b.cat, before))
 	}
-	return ""
+	return b.atRevoke.HasPrivilegesOf(role, other)
 }
 
 // object finds a catalog object by identity.

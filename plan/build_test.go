@@ -383,6 +383,22 @@ role "bob" {
 			want:   []string{"~ member bob in carol"},
 		},
 		{
+			name: "a member_of that closes a cycle through the database is refused",
+			policy: `role "bob" {
+  member_of "carol" {}
+}
+role "carol" {
+  member_of "dave" {}
+}`,
+			db: fixture{me: "postgres", extra: []*catalog.Role{role("dave", 16387)},
+				members: []catalog.Membership{{Role: "bob", Member: "dave", Grantor: "postgres", Inherit: true, Set: true}}},
+			want: []string{
+				"+ member bob in carol",
+				"+ member carol in dave",
+			},
+			wantDiags: []string{"carol cannot be a member of dave: dave is already a member of carol (dave → bob → carol)"},
+		},
+		{
 			name:      "managed role: membership changes need CREATEROLE or ADMIN",
 			policy:    "role \"bob\" {\n  member_of \"carol\" {}\n}",
 			db:        fixture{},

@@ -189,7 +189,14 @@ func project(c *catalog.Catalog, changes []*Change) *catalog.Catalog {
 		return out.Objects[i]
 	}
 	v16 := c.ServerVersion >= 160000
+	// access answers has_privs_of_role for revokes (what a grantee still
+	// holds decides how far a CASCADE goes); rebuilt after a role or
+	// membership change.
+	var access *EffectiveAccess
 	for _, ch := range changes {
+		if ch.Target != TargetObject {
+			access = nil
+		}
 		switch ch.Target {
 		case TargetObject:
 			key := ch.Object.Key()
@@ -218,10 +225,11 @@ func project(c *catalog.Catalog, changes []*Change) *catalog.Catalog {
 				o.NullACL = false
 			case Revoke:
 				o := mutable(i)
-				o.ACL = revokeItem(o.ACL, ch.Grantee, ch.Grantor, ch.Privs.Privs, ch.GrantOptionOnly)
-				if ch.Cascade {
-					o.ACL = revokeDependent(o.ACL, string(ch.Grantee), ch.Privs.Privs)
+				if access == nil {
+					access = NewEffectiveAccess(&out)
 				}
+				r := &aclRevoker{owner: o.Owner, holds: access.HasPrivilegesOf}
+				o.ACL = r.revoke(o.ACL, ch.Grantee, ch.Grantor, ch.Privs.Privs, ch.GrantOptionOnly)
 				o.NullACL = false
 				if ch.Object.Kind != acl.KindTable {
 					continue
@@ -236,7 +244,7 @@ func project(c *catalog.Catalog, changes []*Change) *catalog.Catalog {
 				}
 				for _, j := range columns[key] {
 					col := mutable(j)
-					col.ACL = revokeItem(col.ACL, ch.Grantee, ch.Grantor, ch.Privs.Privs, ch.GrantOptionOnly)
+					col.ACL = r.revoke(col.ACL, ch.Grantee, ch.Grantor, ch.Privs.Privs, ch.GrantOptionOnly)
 				}
 			}
 		case TargetMembership:
@@ -279,60 +287,6 @@ func grantItem(items []acl.Item, g acl.Grantee, grantor string, p acl.Privileges
 		}
 	}
 	return append(items, acl.Item{Grantee: g, Grantor: grantor, Privs: p})
-}
-
-func revokeItem(items []acl.Item, g acl.Grantee, grantor string, p acl.Priv, optionOnly bool) []acl.Item {
-	out := items[:0]
-	for _, it := range items {
-		if it.Grantee == g && it.Grantor == grantor {
-			it.Privs.GrantOption &^= p
-			if !optionOnly {
-				it.Privs.Privs &^= p
-			}
-			if it.Privs.IsZero() {
-				continue
-			}
-		}
-		out = append(out, it)
-	}
-	return out
-}
-
-// revokeDependent removes what grantor passed on of privs, and what the
-// grantees passed on in turn (REVOKE … CASCADE).
-func revokeDependent(items []acl.Item, grantor string, privs acl.Priv) []acl.Item {
-	seen := map[string]bool{}
-	queue := []string{grantor}
-	for len(queue) > 0 {
-		g := queue[0]
-		queue = queue[1:]
-		if seen[g] {
-			continue
-		}
-		seen[g] = true
-		for _, it := range items {
-			if it.Grantor == g && it.Privs.Privs&privs != 0 && !it.Grantee.IsPublic() {
-				queue = append(queue, string(it.Grantee))
-			}
-		}
-		items = revokeItemsBy(items, g, privs)
-	}
-	return items
-}
-
-func revokeItemsBy(items []acl.Item, grantor string, p acl.Priv) []acl.Item {
-	out := items[:0]
-	for _, it := range items {
-		if it.Grantor == grantor {
-			it.Privs.Privs &^= p
-			it.Privs.GrantOption &^= p
-			if it.Privs.IsZero() {
-				continue
-			}
-		}
-		out = append(out, it)
-	}
-	return out
 }
 
 func projectMembership(c *catalog.Catalog, rows []catalog.Membership, ch *Change, v16 bool) []catalog.Membership {

@@ -171,6 +171,11 @@ type Change struct {
 	Blocked string
 
 	Reason Reason
+
+	// rank orders the revokes of one object that must run before others:
+	// a grant whose grantor is about to lose the grant option, and that a
+	// CASCADE would not reach, is revoked first (rank 0 before 1 …).
+	rank int
 }
 
 // Statement is one SQL statement of the plan, with the changes it carries.

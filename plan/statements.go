@@ -59,6 +59,9 @@ func lessChange(a, b *Change) bool {
 	if pa, pb := phase(a), phase(b); pa != pb {
 		return pa < pb
 	}
+	if a.rank != b.rank {
+		return a.rank < b.rank
+	}
 	if ka, kb := sortKey(a), sortKey(b); ka != kb {
 		return ka < kb
 	}
@@ -202,7 +205,11 @@ func statementsFor(c *Change, version int) []string {
 			}
 			return []string{fmt.Sprintf("%s GRANT %s ON %s TO %s%s", s, privs, d.Kind.DefaultACLKeyword(), granteeSQL(c.Grantee), opt)}
 		}
-		return []string{fmt.Sprintf("%s REVOKE %s ON %s FROM %s", s, privs, d.Kind.DefaultACLKeyword(), granteeSQL(c.Grantee))}
+		verb := "REVOKE"
+		if c.GrantOptionOnly {
+			verb = "REVOKE GRANT OPTION FOR"
+		}
+		return []string{fmt.Sprintf("%s %s %s ON %s FROM %s", s, verb, privs, d.Kind.DefaultACLKeyword(), granteeSQL(c.Grantee))}
 	case TargetMembership:
 		return membershipSQL(c, version)
 	case TargetRole:
@@ -305,11 +312,14 @@ func batch(changes []*Change, version int) []Statement {
 		}
 		groups, index = nil, map[string]*group{}
 	}
-	lastPhase := -1
+	type step struct{ phase, rank int }
+	last := step{-1, -1}
 	for _, c := range changes {
-		if p := phase(c); p != lastPhase {
+		// A statement never spans phases or ranks: its items would run
+		// together, before what must precede some of them.
+		if s := (step{phase(c), c.rank}); s != last {
 			flush()
-			lastPhase = p
+			last = s
 		}
 		if c.Target != TargetObject {
 			for _, sql := range statementsFor(c, version) {

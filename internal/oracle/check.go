@@ -310,7 +310,7 @@ func (k *checker) checkBlocked(ctx context.Context, pe *apply.PlanError) bool {
 		k.r.fail("plan-error", "the plan was refused but lists no blocked change: %v", pe)
 		return false
 	}
-	for _, st := range pe.Plan.Statements {
+	for i, st := range pe.Plan.Statements {
 		var why []*plan.Change
 		for _, c := range st.Changes {
 			if c.Blocked != "" {
@@ -320,20 +320,22 @@ func (k *checker) checkBlocked(ctx context.Context, pe *apply.PlanError) bool {
 		if len(why) == 0 {
 			continue
 		}
-		if err := k.tryAsOwner(ctx, st, why); err == nil {
+		if err := k.tryAsOwner(ctx, pe.Plan.Statements[:i], st, why); err == nil {
 			k.r.fail("blocked-false", "plan says the owner cannot run %q (as %q): %s; the owner ran it, to the intended effect", st.SQL, st.AsRole, why[0].Blocked)
 		}
 	}
 	return ok
 }
 
-// tryAsOwner runs a statement as the owner and rolls it back. It returns
+// tryAsOwner runs a statement as the owner, after the statements of the
+// plan before it (each as far as the owner can: a blocked one is skipped),
+// since a statement's effect may depend on them, and rolls back. It returns
 // the error, the warning that means nothing happened, or what the changes
 // did not do (a GRANT recorded under another grantor than the object's
 // owner, a REVOKE that left the item); nil when the changes took effect.
 // It logs in as the owner: SET ROLE from the superuser's session would let
 // the statement's own SET ROLE through.
-func (k *checker) tryAsOwner(ctx context.Context, st plan.Statement, changes []*plan.Change) error {
+func (k *checker) tryAsOwner(ctx context.Context, before []plan.Statement, st plan.Statement, changes []*plan.Change) error {
 	if k.owner == nil {
 		ocfg := k.env.Owner.Copy()
 		ocfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
@@ -351,6 +353,20 @@ func (k *checker) tryAsOwner(ctx context.Context, st plan.Statement, changes []*
 		return err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
+	for _, prev := range before {
+		sql := prev.SQL
+		if prev.AsRole != "" {
+			sql = "SET ROLE " + ident.Quote(prev.AsRole) + "; " + sql + "; RESET ROLE"
+		}
+		if _, err := tx.Exec(ctx, "SAVEPOINT before_blocked"); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, sql); err != nil {
+			if _, err := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT before_blocked"); err != nil {
+				return err
+			}
+		}
+	}
 	if st.AsRole != "" {
 		if _, err := tx.Exec(ctx, "SET ROLE "+ident.Quote(st.AsRole)); err != nil {
 			return err

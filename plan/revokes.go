@@ -1,0 +1,152 @@
+package plan
+
+import (
+	"github.com/pgward/pgward/internal/acl"
+	"github.com/pgward/pgward/internal/catalog"
+)
+
+// objectRevokes plans the revokes of one object. It runs each revoke on a
+// copy of the object's ACL as PostgreSQL would, so that every later
+// decision sees what earlier revokes (and their cascades) left: a grant
+// that a CASCADE already took needs no revoke of its own, and one that a
+// CASCADE cannot take (its grantor keeps the grant option through a
+// membership) must be revoked first, while its grantor can still do it.
+type objectRevokes struct {
+	b     *builder
+	obj   *catalog.Object
+	want  map[acl.Grantee]want
+	items []acl.Item // the ACL once the revokes planned so far have run
+	// busy holds the grantees whose revoke is being planned, so that a
+	// cycle of grant options ends in a CASCADE instead of recursing.
+	busy map[acl.Grantee]bool
+	// kept holds the items whose revokes an additive role keeps: they are
+	// reported once and never run.
+	kept map[acl.Item]bool
+}
+
+func (d *objectRevokes) plan() {
+	// The owner's items first: revoking a grant option there may cascade
+	// to the items of other grantors.
+	for {
+		c := d.next(true)
+		if c == nil {
+			c = d.next(false)
+		}
+		if c == nil {
+			return
+		}
+		d.emit(c)
+	}
+}
+
+// next returns the revoke of the first item that needs one, among the
+// owner's items (byOwner) or the others'.
+func (d *objectRevokes) next(byOwner bool) *Change {
+	for _, it := range d.items {
+		if (it.Grantor == d.obj.Owner) != byOwner {
+			continue
+		}
+		if c := d.needed(it); c != nil {
+			return c
+		}
+	}
+	return nil
+}
+
+// needed returns the revoke to run for an item, or nil. The revokes of an
+// additive role go to the plan's kept list instead, once.
+func (d *objectRevokes) needed(it acl.Item) *Change {
+	c := d.revokeFor(it, false)
+	if c == nil || !d.b.additive(c.Grantee) {
+		return c
+	}
+	if !d.kept[it] {
+		d.kept[it] = true
+		d.b.add(c)
+		if opt := d.revokeFor(it, true); opt != nil && !c.GrantOptionOnly {
+			d.b.add(opt)
+		}
+	}
+	return nil
+}
+
+// revokeFor returns the revoke one item needs, or nil: privileges the
+// grantee should not hold, then grant options it should not hold, or what
+// PUBLIC holds beyond the policy's ceiling. Undeclared roles and the
+// owner's own item are never touched. optionOnly asks only for the
+// grant-option revoke.
+func (d *objectRevokes) revokeFor(it acl.Item, optionOnly bool) *Change {
+	b, obj, g := d.b, d.obj, it.Grantee
+	if g.IsPublic() {
+		if b.pol.Public == nil || optionOnly {
+			return nil
+		}
+		may, managed := b.pol.Public.MayHold[obj.Kind]
+		extra := it.Privs.Privs &^ may
+		if !managed || extra == 0 {
+			return nil
+		}
+		rng := b.pol.Public.Ranges[obj.Kind]
+		return b.objectChange(Revoke, obj, acl.Public, acl.Privileges{Privs: extra}, it.Grantor, Reason{Rule: &rng, Text: "exceeds what PUBLIC may hold"})
+	}
+	if string(g) == obj.Owner || b.roles[string(g)] == nil {
+		return nil
+	}
+	w := d.want[g]
+	byOther := ""
+	if it.Grantor != obj.Owner {
+		byOther = " (granted by " + it.Grantor + ")"
+	}
+	if extra := it.Privs.Privs &^ w.privs; extra != 0 && !optionOnly {
+		why := notDeclared
+		if byOther != "" {
+			why = Reason{Text: "not declared" + byOther}
+		}
+		return b.objectChange(Revoke, obj, g, acl.Privileges{Privs: extra, GrantOption: it.Privs.GrantOption & extra}, it.Grantor, why)
+	}
+	if opt := it.Privs.GrantOption & w.privs &^ w.grantOpt; opt != 0 {
+		c := b.objectChange(Revoke, obj, g, acl.Privileges{Privs: opt, GrantOption: opt}, it.Grantor, Reason{Rule: w.rule, Text: "grant option not declared" + byOther})
+		c.GrantOptionOnly = true
+		return c
+	}
+	return nil
+}
+
+// emit adds c to the plan and runs it on the ACL. When c takes grant
+// options its grantee passed on, the grants a CASCADE would not reach are
+// revoked before c (they rank lower), and c cascades to the rest.
+func (d *objectRevokes) emit(c *Change) {
+	g := c.Grantee
+	if lost := c.Privs.GrantOption; lost != 0 && !d.busy[g] && dependentOf(d.items, string(g), lost) >= 0 {
+		d.busy[g] = true
+		after := d.revoker().revoke(d.items, g, c.Grantor, c.Privs.Privs, c.GrantOptionOnly)
+		for dep := d.residual(after, string(g), lost); dep != nil; dep = d.residual(after, string(g), lost) {
+			d.emit(dep)
+			c.rank = max(c.rank, dep.rank+1)
+			after = d.revoker().revoke(d.items, g, c.Grantor, c.Privs.Privs, c.GrantOptionOnly)
+		}
+		d.busy[g] = false
+	}
+	r := d.revoker()
+	d.items = r.revoke(d.items, g, c.Grantor, c.Privs.Privs, c.GrantOptionOnly)
+	c.Cascade = r.cascaded
+	d.b.add(c)
+}
+
+// residual returns the revoke needed by a grant of grantor that items
+// still hold with any of privs, or nil: those a CASCADE does not reach.
+// Grants to undeclared roles are not pgward's to revoke.
+func (d *objectRevokes) residual(items []acl.Item, grantor string, privs acl.Priv) *Change {
+	for _, it := range items {
+		if it.Grantor == grantor && it.Privs.Privs&privs != 0 {
+			if c := d.needed(it); c != nil {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+func (d *objectRevokes) revoker() *aclRevoker {
+	return &aclRevoker{owner: d.obj.Owner, holds: d.b.holdsAtRevoke}
+}
