@@ -70,7 +70,8 @@ const dml = acl.Select | acl.Insert | acl.Update | acl.Delete
 
 // build imports the catalog, writes the HCL, loads it back and checks that
 // plan against the same catalog changes only what third-grantor notes
-// announce. It returns the import and the HCL.
+// announce, and that the YAML import loads as the same policy. It returns
+// the import and the HCL.
 func build(t *testing.T, c *catalog.Catalog, o importer.Options) (*importer.Import, string) {
 	t.Helper()
 	o.Time = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -102,6 +103,7 @@ func build(t *testing.T, c *catalog.Catalog, o importer.Options) (*importer.Impo
 		_ = plan.WriteText(&out, pl, plan.TextOptions{})
 		t.Fatalf("plan is not empty:\n%s\npolicy:\n%s", out.String(), src)
 	}
+	yamlTwin(t, im, buf.Bytes(), p)
 	return im, src
 }
 

@@ -9,8 +9,9 @@
 // into an [Import], a neutral value that holds a [policy.Policy] with the
 // layout a person would write (the order of blocks, comments, shared
 // privilege lists) and the [Note]s on what no policy can reproduce.
-// Writers render an Import and decide nothing: [WriteHCL] writes HCL;
-// another format (YAML) is another writer of the same value.
+// Writers render an Import and decide nothing: [WriteHCL] writes HCL,
+// [WriteYAML] the same policy in YAML, with the same header, notes,
+// comments and locals; both load as the same [policy.Policy].
 //
 // # What is imported
 //
@@ -47,8 +48,8 @@
 // PostgreSQL's defaults or lost on some objects only (the public block is
 // a ceiling per kind), default privileges of a creating role for itself or
 // for PUBLIC, memberships granted several times with different options,
-// and VALID UNTIL '-infinity'. Each is a [Note]; WriteHCL lists them at the
-// top of the file. docs/cli.md lists them too.
+// and VALID UNTIL '-infinity'. Each is a [Note]; the writers list them at
+// the top of the file. docs/cli.md lists them too.
 //
 // The package connects to nothing and writes nothing to a database.
 package importer

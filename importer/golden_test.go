@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/sergi/go-diff/diffmatchpatch"
 
@@ -16,12 +17,14 @@ import (
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
 	"github.com/pgward/pgward/internal/pgtest"
+	"github.com/pgward/pgward/policy"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestGolden imports each database of testdata/<case>/setup.sql and
-// compares the HCL with want.hcl. The roles of a case are renamed back to
+// compares the HCL with want.hcl and the YAML with want.yaml, which must
+// load as the same policy. The roles of a case are renamed back to
 // their bases ({web} → web) and the database to "golden" before the import
 // is built, so that the output is the same on every run; cluster-wide
 // objects (tablespaces, parameters) are left out, since other tests share
@@ -65,6 +68,12 @@ func TestGolden(t *testing.T) {
 			}
 			got := versionLine.ReplaceAll(buf.Bytes(), []byte("on PostgreSQL <version>"))
 			golden(t, filepath.Join(dir, "want.hcl"), got)
+			pol, diags := policy.Load(fstest.MapFS{"want.hcl": {Data: buf.Bytes()}}, ".", policy.LoadOptions{})
+			if diags.HasErrors() {
+				t.Fatal(policy.FormatDiagnostics(diags))
+			}
+			yamlSrc, _ := yamlTwin(t, im, buf.Bytes(), pol)
+			golden(t, filepath.Join(dir, "want.yaml"), versionLine.ReplaceAll(yamlSrc, []byte("on PostgreSQL <version>")))
 
 			// The same import, under the real names, round-trips.
 			opts.Roles = roles

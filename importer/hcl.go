@@ -2,11 +2,8 @@ package importer
 
 import (
 	"bytes"
-	"fmt"
 	"io"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -14,7 +11,6 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pgward/pgward/internal/acl"
-	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
 )
 
@@ -59,39 +55,11 @@ func WriteHCL(w io.Writer, im *Import) error {
 	return err
 }
 
+// header writes the comment at the top of the file.
 func header(body *hclwrite.Body, im *Import) {
-	s := im.Source
-	line := fmt.Sprintf("Imported by pgward import from database %s on PostgreSQL %s", strconv.Quote(s.Database), plan.VersionString(s.ServerVersion))
-	if s.ConnectedAs != "" {
-		line += ", connected as " + display(s.ConnectedAs)
+	for _, l := range headerLines(im) {
+		commentLine(body, l)
 	}
-	if s.Origin != "" {
-		line += " to " + s.Origin
-	}
-	if !s.Time.IsZero() {
-		line += ", at " + s.Time.UTC().Format(time.RFC3339)
-	}
-	comment(body, line+".")
-	commentLine(body, "")
-	comment(body, "Against the database it was imported from, pgward plan shows no changes"+
-		unlessNotes(im)+". Review it, then tighten it.")
-	if len(im.Notes) == 0 {
-		return
-	}
-	commentLine(body, "")
-	comment(body, "What this policy leaves out or cannot reproduce:")
-	for _, n := range im.Notes {
-		wrapped(body, "- ", "  ", n.Text)
-	}
-}
-
-func unlessNotes(im *Import) string {
-	for _, n := range im.Notes {
-		if n.Reason == ReasonThirdGrantor || n.Reason == ReasonResidual {
-			return " but those the notes below announce"
-		}
-	}
-	return ""
 }
 
 func writeRole(body *hclwrite.Body, r *RoleLayout) {
@@ -242,29 +210,11 @@ func newlineToken() *hclwrite.Token {
 	return &hclwrite.Token{Type: hclsyntax.TokenNewline, Bytes: []byte("\n")}
 }
 
-// commentWidth is where comment text is wrapped.
-const commentWidth = 76
-
 // comment writes text as # lines, wrapped.
-func comment(b *hclwrite.Body, text string) { wrapped(b, "", "", text) }
-
-// wrapped writes text as # lines wrapped at commentWidth, the first line
-// starting with first and the others with rest.
-func wrapped(b *hclwrite.Body, first, rest, text string) {
-	line := first
-	empty := true
-	for _, w := range strings.Fields(commentSafe(text)) {
-		if !empty && len(line)+1+len(w) > commentWidth {
-			commentLine(b, line)
-			line, empty = rest, true
-		}
-		if !empty {
-			line += " "
-		}
-		line += w
-		empty = false
+func comment(b *hclwrite.Body, text string) {
+	for _, l := range wrapText("", "", commentWidth, text) {
+		commentLine(b, l)
 	}
-	commentLine(b, line)
 }
 
 func commentLine(b *hclwrite.Body, text string) {
@@ -273,25 +223,6 @@ func commentLine(b *hclwrite.Body, text string) {
 		s += " " + text
 	}
 	b.AppendUnstructuredTokens(hclwrite.Tokens{{Type: hclsyntax.TokenComment, Bytes: []byte(s + "\n")}})
-}
-
-// commentSafe escapes the characters that would end a comment line or
-// hide text: names may hold any of them.
-func commentSafe(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r < 0x20 || r == 0x7f || r == 0x2028 || r == 0x2029:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // format runs hclwrite's formatter to its fixed point, as pgward fmt does,

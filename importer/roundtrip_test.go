@@ -39,7 +39,9 @@ func applyPolicy(t *testing.T, url string, pol *policy.Policy) {
 
 // TestRoundTrip_tuist sets up the Tuist example (its roles made unique),
 // applies the example policy, imports the database and checks that plan
-// against it is empty, and that the import reads as the example does.
+// against it is empty, in HCL and in YAML, that applying the import to a
+// fresh database with the same schema gives the same privileges, and that
+// the import reads as the example does.
 func TestRoundTrip_tuist(t *testing.T) {
 	db := pgtest.NewDB(t)
 	v := db.Server.Version()
@@ -83,8 +85,16 @@ func TestRoundTrip_tuist(t *testing.T) {
 	applyPolicy(t, db.RoleURL(names["tuist_app"]), pol)
 
 	roles := []string{names["tuist_app"], names["tuist_web"], names["tuist_processor"], names["tuist_ops_ro"]}
-	_, out, _ := roundTrip(t, db, importer.Options{Roles: roles})
-	got := string(out)
+	out := roundTrip(t, db, importer.Options{Roles: roles})
+	reproduce(t, db, roles, out, func(t *testing.T, b *pgtest.DB) {
+		owner := ident.Quote(names["tuist_app"])
+		b.Exec(t, fmt.Sprintf("ALTER DATABASE %s OWNER TO %s", ident.Quote(b.Name), owner))
+		b.Exec(t, "SET ROLE "+owner+";\n"+string(schema)+"\nRESET ROLE;")
+		if v < 150000 {
+			b.Exec(t, "ALTER SCHEMA public OWNER TO "+owner)
+		}
+	}, nil)
+	got, gotYAML := string(out.hcl), string(out.yaml)
 	for _, want := range []string{
 		`names      = ["schema_migrations"]`, // web: every table, SELECT only on schema_migrations
 		`privileges = local.dml`,
@@ -95,19 +105,39 @@ func TestRoundTrip_tuist(t *testing.T) {
 			t.Errorf("the import lacks %q:\n%s", want, got)
 		}
 	}
+	for _, want := range []string{
+		"          names: [schema_migrations]\n          privileges: [SELECT]\n",
+		"privileges: ${local.dml}",
+		"    default_privileges:\n      - table:\n",
+		"\npublic:\n",
+	} {
+		if !strings.Contains(gotYAML, want) {
+			t.Errorf("the YAML import lacks %q:\n%s", want, gotYAML)
+		}
+	}
 	if v >= 160000 && !strings.Contains(got, "inherit = false") {
 		t.Errorf("the import lacks web's NOINHERIT membership:\n%s", got)
+	}
+	if v >= 160000 && !strings.Contains(gotYAML, "inherit: false") {
+		t.Errorf("the YAML import lacks web's NOINHERIT membership:\n%s", gotYAML)
 	}
 }
 
 // quotingSQL uses names that need quoting everywhere: upper case, spaces,
 // quotes, HCL template sequences, keywords and characters outside ASCII.
-const quotingSQL = `
+// quotingRoles, quotingDDL and quotingGrants use names that need quoting
+// everywhere: upper case, spaces, quotes, HCL template sequences, keywords
+// and characters outside ASCII.
+const quotingRoles = `
 CREATE ROLE @owner NOLOGIN;
 CREATE ROLE @web NOLOGIN;
 CREATE ROLE @weird NOLOGIN;
 CREATE ROLE @uni NOLOGIN;
 GRANT @web TO @weird;
+`
+
+// quotingDDL creates the objects, as @owner, without grants.
+const quotingDDL = `
 CREATE SCHEMA "My Schema" AUTHORIZATION @owner;
 CREATE SCHEMA "s""q ${x}" AUTHORIZATION @owner;
 SET ROLE @owner;
@@ -123,6 +153,11 @@ CREATE TABLE "s""q ${x}"."t" (id int);
 CREATE TYPE "My Schema"."Mood" AS ENUM ('ok');
 CREATE FUNCTION "My Schema"."Do Thing"(integer) RETURNS int LANGUAGE sql AS 'SELECT 1';
 CREATE FUNCTION "My Schema"."Do Thing"("My Schema"."Mood") RETURNS int LANGUAGE sql AS 'SELECT 2';
+RESET ROLE;
+`
+
+const quotingGrants = `
+SET ROLE @owner;
 GRANT USAGE ON SCHEMA "My Schema", "s""q ${x}" TO @web, @weird, @uni;
 GRANT SELECT ON ALL TABLES IN SCHEMA "My Schema" TO @web;
 GRANT INSERT ON "My Schema"."Order", "My Schema"."quote""d" TO @web;
@@ -136,7 +171,12 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA "My Schema" GRANT SELECT ON TABLES TO @web;
 RESET ROLE;
 `
 
-// TestRoundTrip_quoting imports a database whose names all need quoting.
+// TestRoundTrip_quoting imports a database whose names all need quoting,
+// in HCL and in YAML. YAML cannot name a role whose name holds "${" (a
+// label is never a template): WriteYAML refuses it, and once that role is
+// renamed to a name YAML needs quoted, the YAML import round-trips too.
+// Applying either import to a fresh database with the same schema gives
+// the same privileges.
 func TestRoundTrip_quoting(t *testing.T) {
 	db := pgtest.NewDB(t)
 	names := map[string]string{
@@ -149,19 +189,51 @@ func TestRoundTrip_quoting(t *testing.T) {
 	for k, n := range names {
 		pairs = append(pairs, "@"+k, ident.Quote(n))
 	}
-	sql := strings.NewReplacer(pairs...).Replace(quotingSQL)
+	replacer := strings.NewReplacer(pairs...)
+	ddl := replacer.Replace(quotingDDL)
 	var roles []string
 	for _, n := range names {
 		db.DropRoleOnCleanup(n)
 		roles = append(roles, n)
 	}
-	db.Exec(t, sql)
-	_, out, _ := roundTrip(t, db, importer.Options{Roles: roles, Schemas: []string{"My Schema", `s"q ${x}`}})
+	db.Exec(t, replacer.Replace(quotingRoles)+ddl+replacer.Replace(quotingGrants))
+	schemas := []string{"My Schema", `s"q ${x}`}
+	out := roundTrip(t, db, importer.Options{Roles: roles, Schemas: schemas})
 	for _, want := range []string{`role "Web Role_`, `$${x}`, `%%{if x}`, `"Do Thing(integer)"`, `"Camel_*"`} {
-		if !strings.Contains(string(out), want) {
-			t.Errorf("the import lacks %s:\n%s", want, out)
+		if !strings.Contains(string(out.hcl), want) {
+			t.Errorf("the import lacks %s:\n%s", want, out.hcl)
 		}
 	}
+	if out.yaml != nil {
+		t.Fatalf("WriteYAML named the role %q", names["weird"])
+	}
+
+	renamed := db.RoleName(`we"ird: #x [y] - &a *b <<`)
+	db.DropRoleOnCleanup(renamed)
+	db.Exec(t, fmt.Sprintf("ALTER ROLE %s RENAME TO %s", ident.Quote(names["weird"]), ident.Quote(renamed)))
+	for i, r := range roles {
+		if r == names["weird"] {
+			roles[i] = renamed
+		}
+	}
+	out = roundTrip(t, db, importer.Options{Roles: roles, Schemas: schemas})
+	if out.yaml == nil {
+		t.Fatal("no YAML import")
+	}
+	for _, want := range []string{
+		`'we"ird: #x [y] - &a *b <<_`, // a role key YAML reads otherwise
+		`  Web Role_`,
+		`schemas: [My Schema, 's"q $${x}']`,
+		`'%%{if x}'`,
+		`names: [Do Thing(integer)]`,
+		`Camel_*`,
+		`ünïcødé`,
+	} {
+		if !strings.Contains(string(out.yaml), want) {
+			t.Errorf("the YAML import lacks %s:\n%s", want, out.yaml)
+		}
+	}
+	reproduce(t, db, roles, out, func(t *testing.T, b *pgtest.DB) { b.Exec(t, ddl) }, nil)
 }
 
 // freshSQL is a database with privileges of every kind that a policy
@@ -238,7 +310,8 @@ RESET ROLE;
 // (memberships, attributes, tablespace and parameter grants), applies the
 // import there and compares: the same privileges as (object, grantee,
 // privilege, grant option), the same default privileges, memberships and
-// attributes.
+// attributes. It does so once with the HCL import and once with the YAML
+// one, each on a fresh database of its own.
 func TestRoundTrip_freshDatabase(t *testing.T) {
 	a := pgtest.NewDB(t)
 	v := a.Server.Version()
@@ -254,40 +327,67 @@ func TestRoundTrip_freshDatabase(t *testing.T) {
 	}
 	a.Exec(t, grants)
 
-	im, src, pol := roundTrip(t, a, importer.Options{Roles: roles, ManageRoles: true, Attributes: true})
-	for _, n := range im.Notes {
+	out := roundTrip(t, a, importer.Options{Roles: roles, ManageRoles: true, Attributes: true})
+	for _, n := range out.im.Notes {
 		if n.Reason != importer.ReasonOwnerPrivileges {
 			t.Errorf("unexpected note: %s", n.Text)
 		}
 	}
+	reproduce(t, a, roles, out, func(t *testing.T, b *pgtest.DB) {
+		b.Exec(t, fmt.Sprintf("ALTER DATABASE %s OWNER TO %s", ident.Quote(b.Name), ident.Quote(owner)))
+		b.Exec(t, ddl)
+	}, func(t *testing.T) {
+		// What the roles carry across the cluster goes; the policy brings it back.
+		for _, r := range roles {
+			a.Exec(t, "ALTER ROLE "+ident.Quote(r)+" NOCREATEDB INHERIT CONNECTION LIMIT -1 VALID UNTIL 'infinity'")
+		}
+		a.Exec(t, expandSQL(a, `REVOKE {reader} FROM {writer}; REVOKE {ops} FROM {reader}; REVOKE CREATE ON TABLESPACE pg_default FROM {ops};`))
+		if v >= 150000 {
+			a.Exec(t, "REVOKE SET ON PARAMETER log_statement_stats FROM "+ident.Quote(a.RoleName("ops")))
+		}
+	})
+}
+
+// reproduce applies the import of database a, once as HCL and once as
+// YAML, each time to a fresh database that setup gives a's schema (its
+// objects, without their grants), after reset (if any) has undone what
+// the roles carry across the cluster. Then plan against the fresh
+// database is empty, and it holds what a holds: the same privileges as
+// (object, grantee, privilege, grant option), the same default
+// privileges, memberships and attributes of the roles.
+func reproduce(t *testing.T, a *pgtest.DB, roles []string, out imported, setup func(*testing.T, *pgtest.DB), reset func(*testing.T)) {
+	t.Helper()
 	before := readCatalog(t, a, nil)
-
-	// What the roles carry across the cluster goes; the policy brings it back.
-	for _, r := range roles {
-		a.Exec(t, "ALTER ROLE "+ident.Quote(r)+" NOCREATEDB INHERIT CONNECTION LIMIT -1 VALID UNTIL 'infinity'")
+	if out.yaml == nil {
+		t.Fatal("no YAML import")
 	}
-	a.Exec(t, expandSQL(a, `REVOKE {reader} FROM {writer}; REVOKE {ops} FROM {reader}; REVOKE CREATE ON TABLESPACE pg_default FROM {ops};`))
-	if v >= 150000 {
-		a.Exec(t, "REVOKE SET ON PARAMETER log_statement_stats FROM "+ident.Quote(a.RoleName("ops")))
-	}
+	for _, f := range []struct {
+		name string
+		src  []byte
+		pol  *policy.Policy
+	}{{"hcl", out.hcl, out.pol}, {"yaml", out.yaml, loadYAML(t, out.yaml)}} {
+		t.Run("fresh database, "+f.name, func(t *testing.T) {
+			if reset != nil {
+				reset(t)
+			}
+			b := a.Server.NewDB(t)
+			setup(t, b)
+			// The database name is part of the grants on it: point the policy at b.
+			applyPolicy(t, b.URL, f.pol)
+			if p := livePlan(t, b, f.pol); !p.Empty() {
+				t.Errorf("plan after apply is not empty:\n%s", planText(p))
+			}
+			after := readCatalog(t, b, nil)
 
-	b := pgtest.NewDB(t)
-	b.Exec(t, fmt.Sprintf("ALTER DATABASE %s OWNER TO %s", ident.Quote(b.Name), ident.Quote(owner)))
-	b.Exec(t, ddl)
-	// The database name is part of the grants on it: point the policy at b.
-	applyPolicy(t, b.URL, pol)
-	if p := livePlan(t, b, pol); !p.Empty() {
-		t.Errorf("plan after apply is not empty:\n%s", planText(p))
-	}
-	after := readCatalog(t, b, nil)
-
-	diffLists(t, "privileges", objectFacts(before, roles), objectFacts(after, roles))
-	diffLists(t, "cluster-wide privileges", clusterFacts(before, roles), clusterFacts(after, roles))
-	diffLists(t, "default privileges", defaultFacts(before, roles), defaultFacts(after, roles))
-	diffLists(t, "memberships", membershipFacts(before, roles), membershipFacts(after, roles))
-	diffLists(t, "attributes", attributeFacts(before, roles), attributeFacts(after, roles))
-	if t.Failed() {
-		t.Logf("policy:\n%s", src)
+			diffLists(t, "privileges", objectFacts(before, roles), objectFacts(after, roles))
+			diffLists(t, "cluster-wide privileges", clusterFacts(before, roles), clusterFacts(after, roles))
+			diffLists(t, "default privileges", defaultFacts(before, roles), defaultFacts(after, roles))
+			diffLists(t, "memberships", membershipFacts(before, roles), membershipFacts(after, roles))
+			diffLists(t, "attributes", attributeFacts(before, roles), attributeFacts(after, roles))
+			if t.Failed() {
+				t.Logf("policy:\n%s", f.src)
+			}
+		})
 	}
 }
 

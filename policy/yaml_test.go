@@ -604,15 +604,23 @@ var yamlDocsBlock = regexp.MustCompile("(?s)```(hcl|yaml)\n(.*?)```")
 
 // TestDocs_yaml loads every ```yaml example of docs/policy.md. An example
 // that follows an ```hcl one says the same thing, and must give the same
-// policy. Snippets of blocks that live in a role are wrapped in one, and
-// the variables and locals the snippets use are declared in a separate
-// file when the HCL snippet does not declare them (as TestDocs_snippets
-// does).
+// policy. Every ```hcl example has such a YAML twin right after it (the
+// page shows every example in both forms). Snippets of blocks that live in
+// a role are wrapped in one, and the variables and locals the snippets use
+// are declared in a separate file when the HCL snippet does not declare
+// them (as TestDocs_snippets does).
 func TestDocs_yaml(t *testing.T) {
 	matches := yamlDocsBlock.FindAllStringSubmatch(readDocs(t), -1)
 	prevHCL, count := "", 0
+	noTwin := func(src string) {
+		first, _, _ := strings.Cut(strings.TrimSpace(src), "\n")
+		t.Errorf("docs/policy.md: the HCL example that starts with %q has no ```yaml twin right after it", first)
+	}
 	for _, m := range matches {
 		if m[1] == "hcl" {
+			if prevHCL != "" {
+				noTwin(prevHCL)
+			}
 			prevHCL = m[2]
 			continue
 		}
@@ -650,6 +658,9 @@ func TestDocs_yaml(t *testing.T) {
 			yamlSamePolicy(t, fromHCL, fromYAML)
 		})
 		prevHCL = ""
+	}
+	if prevHCL != "" {
+		noTwin(prevHCL)
 	}
 	if count < 10 {
 		t.Errorf("found %d yaml examples, want at least 10", count)

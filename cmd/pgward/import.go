@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -28,7 +29,8 @@ func newImportCmd(e env) *cobra.Command {
 		Long: "import reads the catalog in a read-only transaction and writes a policy that reproduces what the\n" +
 			"roles hold: against the same database, pgward plan shows no changes. Rules collapse to \"every\n" +
 			"object\", globs and exceptions where that grants nothing more than exists; what no policy can\n" +
-			"reproduce is listed as comments at the top. Exit status: 0 written, 1 error.",
+			"reproduce is listed as comments at the top. The policy is HCL, or YAML with --format yaml (the\n" +
+			"default when --output ends in .yaml or .yml). Exit status: 0 written, 1 error.",
 		Args: cobra.NoArgs,
 	}
 	f := cmd.Flags()
@@ -38,10 +40,11 @@ func newImportCmd(e env) *cobra.Command {
 	f.BoolVar(&attributes, "attributes", false, "also import role attributes (login, inherit, createdb, createrole, replication, bypassrls, connection_limit, valid_until)")
 	f.BoolVar(&external, "external", true, "declare the roles external = true: pgward reports but never changes their attributes and memberships")
 	f.StringVarP(&output, "output", "o", "", "write the policy to this file (default standard output)")
-	f.StringVar(&format, "format", "hcl", "output format: hcl")
+	f.StringVar(&format, "format", "hcl", "output format: hcl or yaml (default yaml when --output ends in .yaml or .yml)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if format != "hcl" {
-			return fmt.Errorf("--format %q: want hcl", format)
+		write, err := importWriter(format, cmd.Flags().Changed("format"), output)
+		if err != nil {
+			return err
 		}
 		cfg, err := connstr.ParseConfig(connstr.Resolve(databaseURL, e.getenv))
 		if err != nil {
@@ -59,8 +62,8 @@ func newImportCmd(e env) *cobra.Command {
 			return err
 		}
 		var buf bytes.Buffer
-		if err := importer.WriteHCL(&buf, im); err != nil {
-			return err
+		if err := write(&buf, im); err != nil {
+			return fmt.Errorf("write policy: %w", err)
 		}
 		if output == "" {
 			_, err = cmd.OutOrStdout().Write(buf.Bytes())
@@ -86,6 +89,30 @@ func newImportCmd(e env) *cobra.Command {
 		return nil
 	}
 	return cmd
+}
+
+// importWriter returns the writer of the output format. Without --format,
+// the name of --output decides: pgward reads *.yaml and *.yml files as
+// YAML, every other file as HCL. A format that contradicts the name is an
+// error, since the policy would not load.
+func importWriter(format string, explicit bool, output string) (func(io.Writer, *importer.Import) error, error) {
+	yamlName := strings.HasSuffix(output, ".yaml") || strings.HasSuffix(output, ".yml")
+	if !explicit && yamlName {
+		format = "yaml"
+	}
+	switch format {
+	case "hcl":
+		if yamlName {
+			return nil, fmt.Errorf("--format hcl: pgward reads %s as YAML; name the file *.hcl, or use --format yaml", output)
+		}
+		return importer.WriteHCL, nil
+	case "yaml":
+		if output != "" && !yamlName {
+			return nil, fmt.Errorf("--format yaml: pgward reads only files named *.yaml or *.yml as YAML; name the file %s.yaml", strings.TrimSuffix(output, ".hcl"))
+		}
+		return importer.WriteYAML, nil
+	}
+	return nil, fmt.Errorf("--format %q: want hcl or yaml", format)
 }
 
 // readImport imports in a READ ONLY, REPEATABLE READ transaction.
