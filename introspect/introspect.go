@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -105,14 +106,6 @@ func (m roleNames) name(oid uint32) (string, error) {
 	return n, nil
 }
 
-func (m roleNames) grantee(oid uint32) (acl.Grantee, error) {
-	if oid == 0 {
-		return acl.Public, nil
-	}
-	n, err := m.name(oid)
-	return acl.Grantee(n), err
-}
-
 const sqlSettings = `SELECT current_setting('server_version_num')::int, current_database()::text, current_user::text`
 
 const sqlRoles = `
@@ -210,18 +203,6 @@ scope AS (
                     WHERE d.classid = 'pg_catalog.pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
 )`
 
-// sqlExplode turns the ACL of each row of o into four parallel arrays, one
-// element per privilege: grantee and grantor OIDs (grantee 0 is PUBLIC),
-// privilege keyword and grant option. An empty ACL gives empty arrays.
-const sqlExplode = `
-LEFT JOIN LATERAL (
-  SELECT COALESCE(array_agg(e.grantee ORDER BY e.n), '{}') AS grantees,
-         COALESCE(array_agg(e.grantor ORDER BY e.n), '{}') AS grantors,
-         COALESCE(array_agg(e.privilege_type ORDER BY e.n), '{}') AS privs,
-         COALESCE(array_agg(e.is_grantable ORDER BY e.n), '{}') AS grantable
-  FROM pg_catalog.aclexplode(o.acl) WITH ORDINALITY AS e(grantor, grantee, privilege_type, is_grantable, n)
-) a ON true`
-
 // sqlRels is the common table expression of the relations in scope that
 // carry privileges, extension members excluded: the table and sequence rows
 // of sqlObjects and the tables of their column ACLs.
@@ -235,6 +216,18 @@ rels AS (
                     WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
 )`
 
+// sqlCols is the common table expression of the column ACLs. Few columns
+// have one, and every table has several columns: one pass over
+// pg_attribute that keeps the rare non-NULL attacl costs far less than
+// looking up the columns of every relation (MATERIALIZED keeps the
+// planner from doing that).
+const sqlCols = `
+cols AS MATERIALIZED (
+  SELECT a.attrelid, a.attname, a.attacl
+  FROM pg_catalog.pg_attribute a
+  WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped
+)`
+
 // sqlObjectsBase reads the database, the schemas in scope, the objects in
 // them, the column ACLs of their relations, the objects of the database
 // outside schemas and the tablespaces. The first column names the kind as
@@ -244,7 +237,7 @@ rels AS (
 // filters follow pg-privileges.md §3. [objectsQuery] completes the text
 // for the server version.
 const sqlObjectsBase = `
-WITH ` + sqlScope + `,` + sqlRels + `,
+WITH ` + sqlScope + `,` + sqlRels + `,` + sqlCols + `,
 objects AS (
   SELECT 'database' AS kind, '' AS subkind, '' AS schema, d.datname::text AS name, '' AS args, '' AS argtypes,
          '' AS col, d.datdba AS owner, d.datacl IS NULL AS nullacl,
@@ -263,9 +256,9 @@ UNION ALL
 UNION ALL
   SELECT 'column', r.relkind::text, r.nspname::text, r.relname::text, '', '', a.attname::text,
          r.relowner, false, a.attacl
-  FROM rels r
-  JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid
-  WHERE r.relkind <> 'S' AND a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS NOT NULL
+  FROM cols a
+  JOIN rels r ON r.oid = a.attrelid
+  WHERE r.relkind <> 'S'
 UNION ALL
   SELECT 'function', p.prokind::text, s.nspname::text, p.proname::text,
          pg_catalog.pg_get_function_identity_arguments(p.oid), pg_catalog.oidvectortypes(p.proargtypes), '',
@@ -281,10 +274,11 @@ UNION ALL
          t.typowner, t.typacl IS NULL, COALESCE(t.typacl, pg_catalog.acldefault('T', t.typowner))
   FROM pg_catalog.pg_type t
   JOIN scope s ON s.oid = t.typnamespace
-  WHERE (t.typtype IN ('b', 'c', 'd', 'e', 'r')
+  LEFT JOIN pg_catalog.pg_class tc ON tc.oid = t.typrelid
+  WHERE (t.typtype IN ('b', 'd', 'e', 'r')
+         OR (t.typtype = 'c' AND tc.relkind = 'c')
          OR (t.typtype = 'm' AND current_setting('server_version_num')::int < 170000))
-    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.typarray = t.oid)
-    AND (t.typrelid = 0 OR EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))
+    AND NOT (` + trueArray + `)
     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                     WHERE d.classid = 'pg_catalog.pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
 UNION ALL
@@ -327,17 +321,28 @@ UNION ALL
 
 const sqlObjectsEnd = `
 )
-SELECT o.kind, o.subkind, o.schema, o.name, o.args, o.argtypes, o.col, o.owner, o.nullacl,
-       a.grantees, a.grantors, a.privs, a.grantable
-FROM objects o` + sqlExplode
+SELECT o.kind, o.subkind, o.schema, o.name, o.args, o.argtypes, o.col, o.owner, o.nullacl, o.acl::text[]
+FROM objects o`
+
+// trueArray is PostgreSQL's IsTrueArrayType for pg_type t: the array
+// types it makes for every type, which accept no GRANT of their own (their
+// element type's ACL applies). 14+ tells them by their subscript handler;
+// 13 by a variable length with an element type. A placeholder: each version
+// gets its own text.
+const trueArray = "{{true array}}"
 
 // objectsQuery is the objects query for a server version
 // (server_version_num).
 func objectsQuery(serverVersion int) string {
+	q := sqlObjectsBase
 	if serverVersion >= acl.KindParameter.MinVersion() {
-		return sqlObjectsBase + sqlParameters + sqlObjectsEnd
+		q += sqlParameters
 	}
-	return sqlObjectsBase + sqlObjectsEnd
+	array := "t.typelem <> 0 AND t.typsubscript = 'pg_catalog.array_subscript_handler'::regproc"
+	if serverVersion < 140000 {
+		array = "t.typelem <> 0 AND t.typlen = -1"
+	}
+	return strings.Replace(q+sqlObjectsEnd, trueArray, array, 1)
 }
 
 // objectKind maps the kind column of the objects query to the model. The
@@ -385,11 +390,10 @@ func readObjects(ctx context.Context, q Querier, c *Catalog, names roleNames, sc
 		var (
 			kind, subkind string
 			owner         uint32
-			e             exploded
+			items         []string
 			o             = &catalog.Object{}
 		)
-		if err := rows.Scan(&kind, &subkind, &o.Schema, &o.Name, &o.Args, &o.ArgTypes, &o.Column, &owner, &o.NullACL,
-			&e.grantees, &e.grantors, &e.privs, &e.grantable); err != nil {
+		if err := rows.Scan(&kind, &subkind, &o.Schema, &o.Name, &o.Args, &o.ArgTypes, &o.Column, &owner, &o.NullACL, &items); err != nil {
 			return fmt.Errorf("read objects: %w", err)
 		}
 		if o.Kind = objectKind(kind); o.Kind == acl.KindInvalid {
@@ -401,7 +405,7 @@ func readObjects(ctx context.Context, q Querier, c *Catalog, names roleNames, sc
 		if o.Owner, err = names.name(owner); err != nil {
 			return fmt.Errorf("read owner of %s %s: %w", o.Kind, o.Object, err)
 		}
-		if o.ACL, err = e.items(names); err != nil {
+		if o.ACL, err = parseACL(items, c.Roles); err != nil {
 			return fmt.Errorf("read ACL of %s %s: %w", o.Kind, o.Object, err)
 		}
 		c.Objects = append(c.Objects, o)
@@ -431,8 +435,8 @@ objects AS (
   LEFT JOIN scope s ON s.oid = da.defaclnamespace
   WHERE da.defaclnamespace = 0 OR s.oid IS NOT NULL
 )
-SELECT o.role, o.schema, o.objtype, a.grantees, a.grantors, a.privs, a.grantable
-FROM objects o` + sqlExplode
+SELECT o.role, o.schema, o.objtype, o.acl::text[]
+FROM objects o`
 
 func readDefaultACLs(ctx context.Context, q Querier, c *Catalog, names roleNames, schemas []string) error {
 	rows, err := q.Query(ctx, sqlDefaultACLs, schemas)
@@ -444,10 +448,10 @@ func readDefaultACLs(ctx context.Context, q Querier, c *Catalog, names roleNames
 		var (
 			role    uint32
 			objtype string
-			e       exploded
+			items   []string
 			d       = &catalog.DefaultACL{}
 		)
-		if err := rows.Scan(&role, &d.Schema, &objtype, &e.grantees, &e.grantors, &e.privs, &e.grantable); err != nil {
+		if err := rows.Scan(&role, &d.Schema, &objtype, &items); err != nil {
 			return fmt.Errorf("read default privileges: %w", err)
 		}
 		if d.ForRole, err = names.name(role); err != nil {
@@ -456,7 +460,7 @@ func readDefaultACLs(ctx context.Context, q Querier, c *Catalog, names roleNames
 		if d.Kind, err = defaultACLKind(objtype); err != nil {
 			return fmt.Errorf("read default privileges for role %s: %w", d.ForRole, err)
 		}
-		if d.ACL, err = e.items(names); err != nil {
+		if d.ACL, err = parseACL(items, c.Roles); err != nil {
 			return fmt.Errorf("read default privileges for role %s on %s in schema %q: %w",
 				d.ForRole, d.Kind.DefaultACLKeyword(), d.Schema, err)
 		}
@@ -480,46 +484,26 @@ func defaultACLKind(objtype string) (acl.Kind, error) {
 	return acl.KindInvalid, fmt.Errorf("unknown defaclobjtype %q", objtype)
 }
 
-// exploded is one ACL as the parallel arrays of sqlExplode.
-type exploded struct {
-	grantees, grantors []uint32
-	privs              []string
-	grantable          []bool
-}
-
-// items groups the exploded privileges into one item per (grantee, grantor),
-// sorted by grantee and grantor name.
-func (e exploded) items(names roleNames) ([]acl.Item, error) {
-	if len(e.grantors) != len(e.grantees) || len(e.privs) != len(e.grantees) || len(e.grantable) != len(e.grantees) {
-		return nil, fmt.Errorf("aclexplode arrays differ in length")
+// parseACL parses an ACL read as text[] (one aclitem each, as the server
+// prints it) into items sorted by grantee and grantor name. Every name must
+// be a role of the same snapshot: a role that no longer exists prints as
+// its OID, which is an error, as it would be for PostgreSQL's own checks.
+func parseACL(items []string, roles map[string]*catalog.Role) ([]acl.Item, error) {
+	if len(items) == 0 {
+		return nil, nil
 	}
-	type key struct{ grantee, grantor uint32 }
-	index := map[key]int{}
-	var out []acl.Item
-	for i, g := range e.grantees {
-		p, ok := acl.ParsePriv(e.privs[i])
-		if !ok {
-			return nil, fmt.Errorf("unknown privilege type %q", e.privs[i])
+	out := make([]acl.Item, 0, len(items))
+	for _, text := range items {
+		grantee, grantor, p, err := acl.ParseItem(text)
+		if err != nil {
+			return nil, err
 		}
-		k := key{g, e.grantors[i]}
-		j, seen := index[k]
-		if !seen {
-			grantee, err := names.grantee(g)
-			if err != nil {
-				return nil, fmt.Errorf("grantee: %w", err)
+		for _, name := range []string{grantee, grantor} {
+			if _, ok := roles[name]; !ok && name != "" {
+				return nil, fmt.Errorf("aclitem %q: role %q does not exist (a role dropped while its grants remain prints as its OID)", text, name)
 			}
-			grantor, err := names.name(e.grantors[i])
-			if err != nil {
-				return nil, fmt.Errorf("grantor: %w", err)
-			}
-			j = len(out)
-			index[k] = j
-			out = append(out, acl.Item{Grantee: grantee, Grantor: grantor})
 		}
-		out[j].Privs.Privs |= p
-		if e.grantable[i] {
-			out[j].Privs.GrantOption |= p
-		}
+		out = append(out, acl.Item{Grantee: acl.Grantee(grantee), Grantor: grantor, Privs: p})
 	}
 	slices.SortFunc(out, func(a, b acl.Item) int {
 		return cmp.Or(cmp.Compare(a.Grantee, b.Grantee), cmp.Compare(a.Grantor, b.Grantor))

@@ -18,15 +18,22 @@ type Options struct {
 	// Strict turns the warning for a missing role with if_missing = "skip"
 	// into an error.
 	Strict bool
+	// Partial lets a plan leave out the changes that need more authority
+	// than the connecting role has (creating roles, memberships in
+	// predefined roles, objects of other owners …): they stay in Changes
+	// with Blocked set, are reported as warnings, and get no statement, so
+	// that the rest can be applied. Without it they make the plan invalid.
+	Partial bool
 }
 
 // Build computes the changes that make the catalog match the policy.
 //
 // Error diagnostics mean the plan must not be applied: a declared role is
-// missing, the policy asks for something this server version lacks, or a
+// missing, the policy asks for something this server version lacks, a
+// change would lock the connecting role out, or (unless Options.Partial) a
 // change needs authority the connecting role does not have (the change is
 // in the plan with Blocked set, so it can be shown). Warnings are for the
-// user to read.
+// user to read. A blocked change never has a statement.
 func Build(p *policy.Policy, c *catalog.Catalog, o Options) (*Plan, hcl.Diagnostics) {
 	b := &builder{
 		pol:      p,
@@ -775,16 +782,67 @@ func (b *builder) classify() {
 				c.Blocked = fmt.Sprintf("only a superuser can change REPLICATION or BYPASSRLS; %s is not one.", me)
 			}
 		}
-		if c.Blocked != "" {
-			rng := c.Reason.Rule
-			if r := b.roles[string(c.Grantee)]; rng == nil && r != nil {
-				// A revoke of something undeclared: point at the role.
-				decl := r.DeclRange
-				rng = &decl
-			}
-			b.errorf(rng, "Change cannot be executed by "+me, "%s: %s", describe(c), c.Blocked)
+	}
+	b.blockDependents()
+	for _, c := range b.plan.Changes {
+		if c.Blocked == "" {
+			continue
+		}
+		rng := c.Reason.Rule
+		if r := b.roles[string(c.Grantee)]; rng == nil && r != nil {
+			// A revoke of something undeclared: point at the role.
+			decl := r.DeclRange
+			rng = &decl
+		}
+		sev := hcl.DiagError
+		if b.opts.Partial {
+			sev = hcl.DiagWarning
+		}
+		b.diags = append(b.diags, &hcl.Diagnostic{Severity: sev, Summary: "Change cannot be executed by " + me,
+			Detail: fmt.Sprintf("%s: %s", describe(c), c.Blocked), Subject: rng, Extra: Unauthorized{Change: c}})
+	}
+}
+
+// Unauthorized is the Extra of a diagnostic about a change the connecting
+// role lacks the authority for: tools that check a policy without regard to
+// who runs it (validate) leave those out.
+type Unauthorized struct{ Change *Change }
+
+// blockDependents blocks the changes that name a role whose CREATE ROLE is
+// blocked: without the role they would fail.
+func (b *builder) blockDependents() {
+	missing := map[string]bool{}
+	for _, c := range b.plan.Changes {
+		if c.Blocked != "" && c.Target == TargetRole && c.Action == Grant {
+			missing[string(c.Grantee)] = true
 		}
 	}
+	if len(missing) == 0 {
+		return
+	}
+	for _, c := range b.plan.Changes {
+		if c.Blocked != "" {
+			continue
+		}
+		for _, r := range []string{string(c.Grantee), c.AsRole, roleOf(c)} {
+			if missing[r] {
+				c.Blocked = fmt.Sprintf("role %s does not exist, and creating it cannot be executed either.", r)
+				break
+			}
+		}
+	}
+}
+
+// roleOf is the role a membership change grants or the role whose default
+// privileges a change alters, else "".
+func roleOf(c *Change) string {
+	switch {
+	case c.Membership != nil:
+		return c.Membership.Role
+	case c.Default != nil:
+		return c.Default.ForRole
+	}
+	return ""
 }
 
 // grantOptionHolder returns the role other than the owner that PostgreSQL
@@ -891,7 +949,13 @@ func (b *builder) grantorCanName(grantor string, schema *catalog.Object) bool {
 // finish orders the changes and batches them into statements.
 func (b *builder) finish() {
 	sort.SliceStable(b.plan.Changes, func(i, j int) bool { return lessChange(b.plan.Changes[i], b.plan.Changes[j]) })
-	b.plan.Statements = batch(b.plan.Changes, b.cat.ServerVersion)
+	run := make([]*Change, 0, len(b.plan.Changes))
+	for _, c := range b.plan.Changes {
+		if c.Blocked == "" {
+			run = append(run, c)
+		}
+	}
+	b.plan.Statements = batch(run, b.cat.ServerVersion)
 }
 
 // want is the desired privileges of one grantee on one object (and the

@@ -1,6 +1,8 @@
 package plan_test
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -112,10 +114,10 @@ func TestBuild_issue3(t *testing.T) {
 			want: []string{`CREATE ROLE "web" WITH LOGIN`, `GRANT SELECT ON TABLE "app"."t" TO "web"`},
 		},
 		{
-			name:      "if_missing = create needs CREATEROLE",
+			name:      "if_missing = create needs CREATEROLE: no statement, and an error",
 			role:      &policy.Role{Name: "web", IfMissing: policy.IfMissingCreate},
 			db:        fixture{},
-			want:      []string{`CREATE ROLE "web"`},
+			want:      nil,
 			wantDiags: []string{"CREATEROLE"},
 		},
 		{
@@ -214,4 +216,69 @@ func TestBuild_noinheritDatabaseOwner(t *testing.T) {
 			t.Errorf("PostgreSQL %d: blocked = %t, want %t", tt.version, got, tt.blocked)
 		}
 	}
+}
+
+// TestBuild_partial checks Options.Partial: what the connecting role lacks
+// the authority for is a warning and gets no statement, and so does what
+// depends on a role it cannot create; the rest is planned as usual.
+func TestBuild_partial(t *testing.T) {
+	pol := loadPolicy(t, `role "web" {
+  if_missing = "create"
+  grant "table" {
+    schema     = "app"
+    privileges = ["SELECT"]
+  }
+}
+role "bob" {
+  member_of "carol" {}
+  grant "table" {
+    schema     = "app"
+    privileges = ["SELECT"]
+  }
+}`)
+	db := fixture{objects: []*catalog.Object{table("t")}}
+	for _, partial := range []bool{false, true} {
+		t.Run(fmt.Sprintf("partial=%t", partial), func(t *testing.T) {
+			p, diags := plan.Build(pol, db.catalog(), plan.Options{Partial: partial})
+			var sqls []string
+			for _, st := range p.Statements {
+				sqls = append(sqls, st.SQL)
+			}
+			if want := []string{`GRANT SELECT ON TABLE "app"."t" TO "bob"`}; !slices.Equal(sqls, want) {
+				t.Errorf("statements: got %q, want %q", sqls, want)
+			}
+			var blocked []string
+			for _, c := range p.Blocked() {
+				blocked = append(blocked, describeForTest(c))
+			}
+			want := []string{"role web", "membership bob in carol", "grant table app.t web"}
+			slices.Sort(blocked)
+			slices.Sort(want)
+			if !slices.Equal(blocked, want) {
+				t.Errorf("blocked: got %q, want %q", blocked, want)
+			}
+			if diags.HasErrors() == partial {
+				t.Errorf("errors: got %t with Partial=%t:\n%s", diags.HasErrors(), partial, diags.Error())
+			}
+			n := 0
+			for _, d := range diags {
+				if u, ok := d.Extra.(plan.Unauthorized); ok && u.Change.Blocked != "" {
+					n++
+				}
+			}
+			if n != len(want) {
+				t.Errorf("diagnostics marked Unauthorized: got %d, want %d", n, len(want))
+			}
+		})
+	}
+}
+
+func describeForTest(c *plan.Change) string {
+	switch c.Target {
+	case plan.TargetRole:
+		return "role " + string(c.Grantee)
+	case plan.TargetMembership:
+		return "membership " + string(c.Grantee) + " in " + c.Membership.Role
+	}
+	return fmt.Sprintf("%s %s %s %s", c.Action, c.Object.Kind, c.Object, c.Grantee)
 }

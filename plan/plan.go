@@ -223,20 +223,29 @@ type Plan struct {
 	// ViolationsNow lists those it breaks now, before any change.
 	Violations    []Violation
 	ViolationsNow []Violation
+	// Findings are what Audit found beyond the changes (objects owned by
+	// another role, owner sessions); pgward audit sets them, Build never
+	// does. Nil: not an audit (JSON leaves "findings" out).
+	Findings []Finding
 }
 
 // Empty reports whether the plan changes nothing.
 func (p *Plan) Empty() bool { return len(p.Changes) == 0 }
 
-// Summary counts changes by kind of action.
+// Summary counts changes by kind of action; Blocked counts those (among
+// them) that the connecting role cannot execute.
 type Summary struct {
 	Grant, Revoke, Alter int
+	Blocked              int
 }
 
 // Summary counts the plan's changes.
 func (p *Plan) Summary() Summary {
 	var s Summary
 	for _, c := range p.Changes {
+		if c.Blocked != "" {
+			s.Blocked++
+		}
 		switch c.Action {
 		case Grant:
 			s.Grant++

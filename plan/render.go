@@ -83,18 +83,23 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 		violations = p.ViolationsNow
 	}
 	writeViolations(tw, violations)
+	writeFindings(tw, p.Findings)
 	s := p.Summary()
 	broken := ""
 	if len(violations) > 0 {
 		broken = fmt.Sprintf(" %d %s broken.", len(violations), pluralWord(len(violations), "invariant", "invariants"))
 	}
 	switch {
-	case len(p.Changes) == 0 && o.Audit && len(p.Drift) == 0 && broken == "":
+	case len(p.Changes) == 0 && o.Audit && len(p.Drift) == 0 && broken == "" && len(p.Findings) == 0:
 		tw.printf("No drift. The database matches the policy.\n")
 	case len(p.Changes) == 0 && !o.Audit && broken == "":
 		tw.printf("No changes. The database matches the policy.\n")
 	default:
-		tw.printf("%s: %d to grant, %d to revoke, %d to alter.%s\n", subject, s.Grant, s.Revoke, s.Alter, broken)
+		blocked := ""
+		if s.Blocked > 0 {
+			blocked = fmt.Sprintf(" %d cannot be executed by %s (listed above).", s.Blocked, p.ConnectingRole)
+		}
+		tw.printf("%s: %d to grant, %d to revoke, %d to alter.%s%s%s\n", subject, s.Grant, s.Revoke, s.Alter, blocked, broken, findingsSummary(p.Findings))
 	}
 	return tw.err
 }
@@ -228,8 +233,11 @@ func membershipOptions(m *MembershipChange) string {
 func WriteSQL(w io.Writer, p *Plan) error {
 	tw := &textWriter{w: w}
 	tw.printf("-- pgward plan for database %s (PostgreSQL %s), as %s\n", p.Database, VersionString(p.ServerVersion), p.ConnectingRole)
-	if len(p.Statements) == 0 {
+	switch {
+	case len(p.Changes) == 0:
 		tw.printf("-- no changes\n")
+	case len(p.Statements) == 0:
+		tw.printf("-- nothing %s can execute\n", p.ConnectingRole)
 	}
 	for _, s := range p.Statements {
 		if s.AsRole != "" {
@@ -238,6 +246,12 @@ func WriteSQL(w io.Writer, p *Plan) error {
 		tw.printf("%s;\n", s.SQL)
 		if s.AsRole != "" {
 			tw.printf("RESET ROLE;\n")
+		}
+	}
+	if blocked := p.Blocked(); len(blocked) > 0 {
+		tw.printf("-- not executable by %s, so left out (%d):\n", p.ConnectingRole, len(blocked))
+		for _, c := range blocked {
+			tw.printf("--   %s: %s\n", renderOne(c, p.ServerVersion), strings.ReplaceAll(c.Blocked, "\n", " "))
 		}
 	}
 	return tw.err
@@ -263,6 +277,8 @@ type jsonPlan struct {
 	// ViolationsNow those broken before it (what audit reports).
 	Violations    []jsonViolation `json:"violations"`
 	ViolationsNow []jsonViolation `json:"violations_now"`
+	// Findings are audit findings (docs/audit.md); absent from a plan.
+	Findings *[]jsonFinding `json:"findings,omitempty"`
 }
 
 type jsonViolation struct {
@@ -358,7 +374,7 @@ func WriteJSON(w io.Writer, p *Plan) error {
 		Changes: []jsonChange{}, Statements: []jsonStatement{}, Drift: []jsonDrift{}, Skipped: []string{},
 	}
 	s := p.Summary()
-	jp.Summary = jsonSummary{Grant: s.Grant, Revoke: s.Revoke, Alter: s.Alter, Blocked: len(p.Blocked()), Kept: len(p.Kept)}
+	jp.Summary = jsonSummary{Grant: s.Grant, Revoke: s.Revoke, Alter: s.Alter, Blocked: s.Blocked, Kept: len(p.Kept)}
 	index := map[*Change]int{}
 	for i, c := range p.Changes {
 		index[c] = i
@@ -400,6 +416,7 @@ func WriteJSON(w io.Writer, p *Plan) error {
 	}
 	jp.Skipped = append(jp.Skipped, p.Skipped...)
 	jp.Violations, jp.ViolationsNow = violationsJSON(p.Violations), violationsJSON(p.ViolationsNow)
+	jp.Findings = findingsJSON(p.Findings)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(jp)

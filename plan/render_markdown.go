@@ -31,11 +31,14 @@ func WriteMarkdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 		violations = p.ViolationsNow
 	}
 	switch {
-	case p.Empty() && len(violations) == 0 && (!o.Audit || len(p.Drift) == 0):
+	case p.Empty() && len(violations) == 0 && (!o.Audit || len(p.Drift) == 0 && len(p.Findings) == 0):
 		tw.printf("**No changes.** The database matches the policy.\n")
 		return tw.err
 	default:
 		tw.printf("**%d to grant, %d to revoke, %d to alter.**", s.Grant, s.Revoke, s.Alter)
+		if s.Blocked > 0 {
+			tw.printf(" **%d cannot be executed by `%s`.**", s.Blocked, p.ConnectingRole)
+		}
 		if n := len(violations); n > 0 {
 			tw.printf(" **%d %s broken.**", n, pluralWord(n, "invariant", "invariants"))
 		}
@@ -59,6 +62,7 @@ func WriteMarkdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 	for _, d := range p.Drift {
 		attention = append(attention, fmt.Sprintf("- :warning: external role `%s`: %s: want %s, have %s", d.Role, d.What, d.Want, d.Have))
 	}
+	attention = append(attention, markdownFindings(p.Findings)...)
 	if len(attention) > 0 {
 		tw.printf("#### Needs attention\n\n%s\n\n", strings.Join(attention, "\n"))
 	}

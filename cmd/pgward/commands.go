@@ -64,6 +64,7 @@ type common struct {
 	vars        []string
 	format      string
 	strict      bool
+	requireAll  bool
 	noColor     bool
 	maxRevokes  int // apply: --max-revokes
 }
@@ -79,10 +80,11 @@ func newRootCmd(e env) *cobra.Command {
 	root.SetIn(e.stdin)
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
-	root.AddCommand(newPlanCmd(e, false), newPlanCmd(e, true), newApplyCmd(e), newValidateCmd(e), newVersionCmd(e))
+	root.AddCommand(newPlanCmd(e), newAuditCmd(e), newApplyCmd(e), newValidateCmd(e), newVersionCmd(e))
 	root.AddCommand(newImportCmd(e))
 	root.AddCommand(newFmtCmd(e))
 	root.AddCommand(newExplainCmd(e))
+	root.AddCommand(newDiffCmd(e))
 	return root
 }
 
@@ -152,8 +154,21 @@ func (c *common) readPlan(ctx context.Context, pol *policy.Policy, cfg *pgx.Conn
 	if err != nil {
 		return nil, nil, err
 	}
-	p, diags := plan.Build(pol, cat, plan.Options{Strict: c.strict})
+	p, diags := plan.Build(pol, cat, c.planOptions())
 	return p, diags, nil
+}
+
+// bindRequireAll adds --require-all (plan and apply).
+func (c *common) bindRequireAll(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&c.requireAll, "require-all", false, "fail when a change needs more authority than the connecting role has (default: apply the rest and list those)")
+}
+
+// planOptions: by default a plan leaves out, and lists, the changes the
+// connecting role lacks the authority for (plan.Options.Partial), so that
+// apply as the owner right after migrations does what it can;
+// --require-all makes them errors.
+func (c *common) planOptions() plan.Options {
+	return plan.Options{Strict: c.strict, Partial: !c.requireAll}
 }
 
 func (c *common) render(w io.Writer, p *plan.Plan, audit bool) error {
@@ -169,7 +184,7 @@ func (c *common) render(w io.Writer, p *plan.Plan, audit bool) error {
 	return plan.WriteText(w, p, plan.TextOptions{Color: color, Audit: audit})
 }
 
-func newPlanCmd(e env, audit bool) *cobra.Command {
+func newPlanCmd(e env) *cobra.Command {
 	c := &common{env: e}
 	cmd := &cobra.Command{
 		Use:   "plan",
@@ -178,18 +193,16 @@ func newPlanCmd(e env, audit bool) *cobra.Command {
 			"Exit status: 0 no changes, 2 changes pending, 1 error.",
 		Args: cobra.NoArgs,
 	}
-	if audit {
-		cmd.Use = "audit"
-		cmd.Short = "Report drift between the database and the policy (read-only)"
-		cmd.Long = "audit reads the catalog in a read-only transaction and reports every difference from the policy,\n" +
-			"including attributes and memberships of external roles. Exit status: 0 in sync, 2 drift, 1 error."
-	}
 	c.bind(cmd, true, true)
+	c.bindRequireAll(cmd)
 	var out string
-	if !audit {
-		cmd.Flags().StringVarP(&out, "out", "o", "", "save the plan to this file, for `pgward apply FILE`")
-	}
+	sb := &sandboxFlags{}
+	cmd.Flags().StringVarP(&out, "out", "o", "", "save the plan to this file, for `pgward apply FILE`")
+	sb.bind(cmd, true)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if sb.schema != "" {
+			return c.planSchema(cmd, sb, out)
+		}
 		if err := c.checkFormat(); err != nil {
 			return err
 		}
@@ -205,7 +218,7 @@ func newPlanCmd(e env, audit bool) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		if err := c.render(cmd.OutOrStdout(), p, audit); err != nil {
+		if err := c.render(cmd.OutOrStdout(), p, false); err != nil {
 			return err
 		}
 		c.printDiags(diags)
@@ -218,7 +231,7 @@ func newPlanCmd(e env, audit bool) *cobra.Command {
 		switch {
 		case diags.HasErrors():
 			return exitCode(exitError)
-		case !p.Empty(), audit && len(p.Drift) > 0, audit && len(p.ViolationsNow) > 0, !audit && len(p.Violations) > 0:
+		case !p.Empty(), len(p.Violations) > 0:
 			return exitCode(exitChanges)
 		}
 		return nil
@@ -243,6 +256,7 @@ func newApplyCmd(e env) *cobra.Command {
 		Args: cobra.MaximumNArgs(1),
 	}
 	c.bind(cmd, true, false)
+	c.bindRequireAll(cmd)
 	c.format = "text"
 	f := cmd.Flags()
 	f.BoolVar(&autoApprove, "auto-approve", false, "apply without asking (required when not on a terminal)")
@@ -279,8 +293,8 @@ func newApplyCmd(e env) *cobra.Command {
 		if diags.HasErrors() {
 			return exitCode(exitError)
 		}
-		if preview.Empty() {
-			return nil
+		if len(preview.Statements) == 0 {
+			return nil // nothing to do, or nothing this role may do: both said above
 		}
 		if !autoApprove {
 			if !e.isTTY(e.stdin) {
@@ -309,7 +323,7 @@ func (c *common) applyApproved(cmd *cobra.Command, cfg *pgx.ConnConfig, pol *pol
 	logger := slog.New(slog.NewTextHandler(c.env.stderr, &slog.HandlerOptions{Level: level}))
 	res, err := apply.Run(cmd.Context(), cfg, pol, apply.Options{
 		Scope:            introspect.Scope{Schemas: pol.Schemas},
-		Plan:             plan.Options{Strict: c.strict},
+		Plan:             c.planOptions(),
 		LockTimeout:      lockTimeout,
 		StatementTimeout: statementTimeout,
 		Approved:         approved,
@@ -324,9 +338,27 @@ func (c *common) applyApproved(cmd *cobra.Command, cfg *pgx.ConnConfig, pol *pol
 		}
 		return err
 	}
-	s := res.Plan.Summary()
+	var s plan.Summary
+	for _, ch := range res.Plan.Changes {
+		switch {
+		case ch.Blocked != "":
+			s.Blocked++
+		case ch.Action == plan.Grant:
+			s.Grant++
+		case ch.Action == plan.Revoke:
+			s.Revoke++
+		case ch.Action == plan.Alter:
+			s.Alter++
+		}
+	}
 	n := len(res.Plan.Statements)
 	fmt.Fprintf(out, "\nApply complete: %d granted, %d revoked, %d altered, in %d %s.\n", s.Grant, s.Revoke, s.Alter, n, plural(n, "statement", "statements"))
+	if s.Blocked > 0 {
+		// Listed with their fixes in the plan above; said again here because
+		// a job log is read from the end.
+		fmt.Fprintf(out, "Left out: %d %s that %s lacks the authority for (see \"cannot be executed\" above; --require-all makes this an error).\n",
+			s.Blocked, plural(s.Blocked, "change", "changes"), res.Plan.ConnectingRole)
+	}
 	return nil
 }
 

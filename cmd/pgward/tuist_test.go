@@ -85,8 +85,8 @@ func tuistDB(t *testing.T, withWeb bool) (*pgtest.DB, cli) {
 	if v < 150000 {
 		// Before 15 the public schema belongs to the bootstrap superuser:
 		// the owner role cannot grant on it, and plan says so with the
-		// fix, which the operator then applies.
-		_, stderr := pg.expect(1, "plan", "--policy", pg.policy)
+		// fix (exit 2: changes pending), which the operator then applies.
+		_, stderr := pg.expect(2, "plan", "--policy", pg.policy)
 		if !strings.Contains(stderr, "ALTER SCHEMA \"public\" OWNER TO tuist_app") {
 			t.Fatalf("plan on %d does not point to the fix:\n%s", v, stderr)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/jackc/pgx/v5"
@@ -85,7 +84,7 @@ func (c *common) readCatalog(ctx context.Context, pol *policy.Policy, cfg *pgx.C
 func policyProblems(diags hcl.Diagnostics) hcl.Diagnostics {
 	var out hcl.Diagnostics
 	for _, d := range diags {
-		if strings.HasPrefix(d.Summary, "Change cannot be executed by ") {
+		if _, ok := d.Extra.(plan.Unauthorized); ok {
 			continue
 		}
 		out = append(out, d)

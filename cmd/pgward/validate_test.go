@@ -79,7 +79,16 @@ func TestValidate_online(t *testing.T) {
 
 	// A role that could not apply the plan validates the policy all the
 	// same: what the connecting role may do is plan's business.
-	pg.expect(1, "plan", "--policy", pg.policy, "--database-url", db.RoleURL("tuist_ops_ro"))
+	// plan lists what tuist_ops_ro could not execute (exit 2: changes
+	// pending), or refuses the plan with --require-all (exit 1).
+	stdout, _ = pg.expect(2, "plan", "--policy", pg.policy, "--database-url", db.RoleURL("tuist_ops_ro"))
+	if !strings.Contains(stdout, "cannot be executed by tuist_ops_ro") {
+		t.Errorf("plan as tuist_ops_ro does not say what it cannot execute:\n%s", stdout)
+	}
+	_, stderr = pg.expect(1, "plan", "--require-all", "--policy", pg.policy, "--database-url", db.RoleURL("tuist_ops_ro"))
+	if !strings.Contains(stderr, "error: Change cannot be executed by tuist_ops_ro") {
+		t.Errorf("plan --require-all as tuist_ops_ro:\n%s", stderr)
+	}
 	pg.expect(0, "validate", "--database-url", db.RoleURL("tuist_ops_ro"), "--policy", pg.policy)
 
 	// A misspelt table and a role nobody created: both reported, with

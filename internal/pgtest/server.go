@@ -37,6 +37,10 @@ type Options struct {
 	Image string
 	// Logf receives progress messages; nil discards them.
 	Logf func(format string, args ...any)
+	// NoLocal skips the search for local binaries (BinDir is then
+	// ignored): Start tries URL, then Docker. For callers that want a
+	// container of a chosen Image.
+	NoLocal bool
 }
 
 // Server is a running PostgreSQL server with a known superuser. Its methods
@@ -76,12 +80,18 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		return startExplicit(ctx, o.URL)
 	}
 
-	bin, tried, err := findBinDir(o.BinDir)
-	if err != nil {
-		return nil, err
-	}
-	if bin != "" {
-		return startLocal(ctx, bin, logf)
+	var tried []string
+	if o.NoLocal {
+		tried = append(tried, "local binaries: not searched")
+	} else {
+		bin, t, err := findBinDir(o.BinDir)
+		if err != nil {
+			return nil, err
+		}
+		if bin != "" {
+			return startLocal(ctx, bin, logf)
+		}
+		tried = t
 	}
 
 	image := o.Image

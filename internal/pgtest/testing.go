@@ -270,9 +270,8 @@ func (d *DB) TryExecAs(role, sql string) error {
 	return nil
 }
 
-// drop drops what NewDB and CreateRole made: first what the roles own or
-// were granted in the database (and on shared objects), then the database,
-// then the roles.
+// drop drops what NewDB and CreateRole made: the database, then what the
+// roles own or were granted on shared objects, then the roles.
 func (d *DB) drop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -311,26 +310,9 @@ func (d *DB) drop() error {
 			}
 		}
 	}
-	if len(existing) > 0 {
-		names := make([]string, len(existing))
-		for i, r := range existing {
-			names[i] = quoteIdent(r)
-		}
-		if conn, err := d.Server.SuperuserConn(ctx, d.Name); err != nil {
-			errs = append(errs, err)
-		} else {
-			// One role at a time: DROP OWNED BY a, b fails with "could not
-			// find tuple for default ACL" when one pg_default_acl row names
-			// several of them.
-			for _, name := range names {
-				if _, err := conn.Exec(ctx, "DROP OWNED BY "+name+" CASCADE"); err != nil {
-					errs = append(errs, fmt.Errorf("drop owned by %s in %s: %w", name, d.Name, err))
-				}
-			}
-			conn.Close(ctx)
-		}
-	}
-
+	// The database first: dropping it removes everything in it at once,
+	// where DROP OWNED BY would lock every relation of a large database
+	// (and run out of lock table).
 	dropDB := "DROP DATABASE IF EXISTS " + quoteIdent(d.Name)
 	if d.Server.Version() >= 130000 {
 		dropDB += " WITH (FORCE)"
@@ -339,6 +321,15 @@ func (d *DB) drop() error {
 	}
 	if _, err := admin.Exec(ctx, dropDB); err != nil {
 		errs = append(errs, fmt.Errorf("drop database %s: %w", d.Name, err))
+	}
+	// Then what the roles hold on shared objects (databases, tablespaces,
+	// parameters) and in the maintenance database. One role at a time:
+	// DROP OWNED BY a, b fails with "could not find tuple for default ACL"
+	// when one pg_default_acl row names several of them.
+	for _, r := range existing {
+		if _, err := admin.Exec(ctx, "DROP OWNED BY "+quoteIdent(r)+" CASCADE"); err != nil {
+			errs = append(errs, fmt.Errorf("drop owned by %s: %w", r, err))
+		}
 	}
 
 	// Reverse order: a role created later may depend on an earlier one.

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"errors"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pgward/pgward/internal/accessreport"
+	"github.com/pgward/pgward/internal/sandbox"
+	"github.com/pgward/pgward/plan"
+)
+
+func newDiffCmd(e env) *cobra.Command {
+	c := &common{env: e}
+	s := &sandboxFlags{}
+	var base, head string
+	cmd := &cobra.Command{
+		Use:   "diff --base OLD.sql --head NEW.sql",
+		Short: "Report what a schema change does to access, in throwaway databases",
+		Long: "diff builds both schema dumps in throwaway databases of one throwaway PostgreSQL, applies the\n" +
+			"policy to each as the owner role and compares what each managed role can do: new objects with the\n" +
+			"privileges each role gets, objects no rule of a role covers though it has rules for that kind in\n" +
+			"that schema (unclassified), removed objects and changed access, then a line diff of the two access\n" +
+			"reports. Exit status: 0 access unchanged, 2 access changed, 1 error.",
+		Args: cobra.NoArgs,
+	}
+	c.bind(cmd, false, false)
+	s.bind(cmd, false)
+	f := cmd.Flags()
+	f.StringVar(&base, "base", "", "the schema dump before the change (pg_dump -s, structure.sql)")
+	f.StringVar(&head, "head", "", "the schema dump after the change")
+	f.StringVar(&c.format, "format", "text", "output format: text, json or markdown")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		ctx := cmd.Context()
+		if base == "" || head == "" {
+			return errors.New("diff needs --base OLD.sql and --head NEW.sql")
+		}
+		if err := checkReportFormat(c.format, "diff"); err != nil {
+			return err
+		}
+		pol, err := c.loadPolicy()
+		if err != nil {
+			return err
+		}
+		owner, err := s.ownerRole(pol)
+		if err != nil {
+			return err
+		}
+		baseSchema, err := readSchema(base)
+		if err != nil {
+			return err
+		}
+		headSchema, err := readSchema(head)
+		if err != nil {
+			return err
+		}
+		sb, err := s.start(ctx, e)
+		if err != nil {
+			return err
+		}
+		defer closeSandbox(ctx, sb, e)
+		if err := sb.CreateRoles(ctx, pol, owner, baseSchema, headSchema); err != nil {
+			return err
+		}
+		var reports [2]*accessreport.Report
+		for i, sc := range []*sandbox.Schema{baseSchema, headSchema} {
+			res, err := sb.Build(ctx, sc, pol, sandbox.BuildOptions{Owner: owner, Plan: plan.Options{Strict: c.strict}})
+			if err != nil {
+				return c.buildErr(err)
+			}
+			if i == 1 || res.Diags.HasErrors() {
+				c.printDiags(res.Diags)
+			}
+			if res.Diags.HasErrors() {
+				return exitCode(exitError)
+			}
+			reports[i] = accessreport.Build(pol, res.Catalog, res.Answers)
+		}
+		d := accessreport.Compare(reports[0], reports[1])
+		src := accessreport.Sources{Base: base, Head: head, Policy: c.policyPath}
+		if err := writeDiff(cmd.OutOrStdout(), c.format, d, src); err != nil {
+			return err
+		}
+		if d.AccessChanged() {
+			return exitCode(exitChanges)
+		}
+		return nil
+	}
+	return cmd
+}
+
+func writeDiff(w io.Writer, format string, d *accessreport.Diff, s accessreport.Sources) error {
+	switch format {
+	case "json":
+		return accessreport.WriteDiffJSON(w, d, s)
+	case "markdown":
+		return accessreport.WriteDiffMarkdown(w, d, s)
+	}
+	return accessreport.WriteDiffText(w, d, s)
+}

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pgward/pgward/apply"
+	"github.com/pgward/pgward/internal/accessreport"
+	"github.com/pgward/pgward/internal/pgtest"
+	"github.com/pgward/pgward/internal/sandbox"
+	"github.com/pgward/pgward/plan"
+	"github.com/pgward/pgward/policy"
+)
+
+// sandboxFlags are the flags of the commands that build schemas in a
+// throwaway PostgreSQL: plan --schema and diff.
+type sandboxFlags struct {
+	schema     string // plan --schema
+	owner      string
+	serverURL  string
+	pgBin      string
+	image      string
+	verboseLog bool
+}
+
+func (s *sandboxFlags) bind(cmd *cobra.Command, withSchema bool) {
+	f := cmd.Flags()
+	if withSchema {
+		f.StringVar(&s.schema, "schema", "", "build this schema dump (pg_dump -s, structure.sql) in a throwaway PostgreSQL, apply the policy and report what each role can do")
+	}
+	f.StringVar(&s.owner, "owner", "", "with --schema or diff: the role that owns the schema, loads the dump and applies the policy (default: the for_role of the policy's default_privileges)")
+	f.StringVar(&s.serverURL, "sandbox-url", "", "with --schema or diff: a superuser URL of a server to build in instead of a throwaway one (default $PGWARD_SANDBOX_URL)")
+	f.StringVar(&s.pgBin, "pg-bin", "", "with --schema or diff: the PostgreSQL bin directory (initdb, pg_ctl, postgres) to start the throwaway server with")
+	f.StringVar(&s.image, "pg-image", "", "with --schema or diff: run the throwaway server in Docker from this image (such as postgres:17) instead of local binaries")
+	f.BoolVar(&s.verboseLog, "sandbox-verbose", false, "with --schema or diff: log what the throwaway server does to stderr")
+}
+
+// start starts the sandbox, saying what to do when no server can be had.
+func (s *sandboxFlags) start(ctx context.Context, e env) (*sandbox.Sandbox, error) {
+	url := s.serverURL
+	if url == "" {
+		url = e.getenv("PGWARD_SANDBOX_URL")
+	}
+	level := slog.LevelWarn
+	if s.verboseLog {
+		level = slog.LevelInfo
+	}
+	sb, err := sandbox.Start(ctx, sandbox.Options{
+		Server: pgtest.Options{URL: url, BinDir: s.pgBin, Image: s.image, NoLocal: s.image != ""},
+		Logger: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level})),
+	})
+	if errors.Is(err, sandbox.ErrNoServer) {
+		return nil, fmt.Errorf("%w; pgward needs a PostgreSQL server to build the schema in: install the PostgreSQL server binaries (initdb, pg_ctl and postgres; on Debian or Ubuntu: apt-get install postgresql) or name their directory with --pg-bin, start Docker, or give a superuser URL with --sandbox-url", err)
+	}
+	return sb, err
+}
+
+// ownerRole is --owner, else the policy's owner role.
+func (s *sandboxFlags) ownerRole(pol *policy.Policy) (string, error) {
+	if s.owner != "" {
+		return s.owner, nil
+	}
+	owner, err := sandbox.InferOwner(pol)
+	if err != nil {
+		return "", fmt.Errorf("%w; name it with --owner", err)
+	}
+	return owner, nil
+}
+
+// readSchema reads and splits a schema dump.
+func readSchema(path string) (*sandbox.Schema, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read schema dump: %w", err)
+	}
+	return sandbox.ParseSchema(path, src)
+}
+
+// checkReportFormat accepts the formats of access reports.
+func checkReportFormat(format, what string) error {
+	switch format {
+	case "text", "json", "markdown":
+		return nil
+	}
+	return fmt.Errorf("--format %q: %s writes text, json or markdown", format, what)
+}
+
+// closeSandbox stops the sandbox, reporting a failure on stderr: the
+// command's own result stands.
+func closeSandbox(ctx context.Context, sb *sandbox.Sandbox, e env) {
+	if err := sb.Close(context.WithoutCancel(ctx)); err != nil {
+		fmt.Fprintf(e.stderr, "warning: clean up the throwaway PostgreSQL: %s\n", oneLine(err.Error()))
+	}
+}
+
+// buildErr turns an apply that the plan refused into its diagnostics and
+// exit status 1.
+func (c *common) buildErr(err error) error {
+	var pe *apply.PlanError
+	if errors.As(err, &pe) {
+		c.printDiags(pe.Diags)
+		return exitCode(exitError)
+	}
+	return err
+}
+
+// planSchema is plan --schema: build the dump, apply the policy, report.
+// Exit status as plan's: 0 the policy applied cleanly, 2 when changes
+// remain or a deny invariant is broken after applying it, 1 on an error.
+func (c *common) planSchema(cmd *cobra.Command, s *sandboxFlags, out string) error {
+	ctx := cmd.Context()
+	if err := checkReportFormat(c.format, "plan --schema"); err != nil {
+		return err
+	}
+	if out != "" {
+		return errors.New("--out saves a plan against a database; it does not go with --schema")
+	}
+	pol, err := c.loadPolicy()
+	if err != nil {
+		return err
+	}
+	owner, err := s.ownerRole(pol)
+	if err != nil {
+		return err
+	}
+	sc, err := readSchema(s.schema)
+	if err != nil {
+		return err
+	}
+	sb, err := s.start(ctx, c.env)
+	if err != nil {
+		return err
+	}
+	defer closeSandbox(ctx, sb, c.env)
+	if err := sb.CreateRoles(ctx, pol, owner, sc); err != nil {
+		return err
+	}
+	res, err := sb.Build(ctx, sc, pol, sandbox.BuildOptions{Owner: owner, Plan: plan.Options{Strict: c.strict}})
+	if err != nil {
+		return c.buildErr(err)
+	}
+	r := accessreport.Build(pol, res.Catalog, res.Answers)
+	if err := writeAccessReport(cmd.OutOrStdout(), c.format, r, accessreport.Sources{Schema: s.schema, Policy: c.policyPath}); err != nil {
+		return err
+	}
+	c.printDiags(res.Diags)
+	switch {
+	case res.Diags.HasErrors():
+		return exitCode(exitError)
+	case !res.Plan.Empty(), len(res.Plan.Violations) > 0:
+		return exitCode(exitChanges)
+	}
+	return nil
+}
+
+func writeAccessReport(w io.Writer, format string, r *accessreport.Report, s accessreport.Sources) error {
+	switch format {
+	case "json":
+		return accessreport.WriteJSON(w, r, s)
+	case "markdown":
+		return accessreport.WriteMarkdown(w, r, s)
+	}
+	return accessreport.WriteText(w, r, s)
+}

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sergi/go-diff/diffmatchpatch"
+
+	"github.com/pgward/pgward/internal/pgtest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files of TestSchema and TestDiff")
+
+const tuistSchema = "../../examples/tuist/schema.sql"
+
+// sandboxCLI returns a cli and the flags that build schemas on the test
+// binary's shared server, and the example policy for its version.
+func sandboxCLI(t *testing.T) (cli, []string, *pgtest.Server) {
+	t.Helper()
+	srv := pgtest.Shared(t)
+	pg := cli{t: t, policy: examplePolicy(srv.Version())}
+	return pg, []string{"--sandbox-url", srv.URL("", "")}, srv
+}
+
+// reportJSON is the part of the JSON access report the tests read.
+type reportJSON struct {
+	FormatVersion string `json:"format_version"`
+	Roles         []string
+	Objects       []struct {
+		Kind, Schema, Name string
+		Access             []struct {
+			Role         string
+			Privileges   []string
+			Owner        bool
+			Unclassified bool
+		}
+	}
+	Unclassified []struct {
+		Kind, Object string
+		Roles        []string
+	}
+	Disagreements []json.RawMessage
+}
+
+func (r *reportJSON) access(t *testing.T, kind, name, role string) (privs []string, unclassified bool) {
+	t.Helper()
+	for _, o := range r.Objects {
+		if o.Kind != kind || o.Schema+"."+o.Name != name {
+			continue
+		}
+		for _, a := range o.Access {
+			if a.Role == role {
+				return a.Privileges, a.Unclassified
+			}
+		}
+	}
+	t.Fatalf("the report has no %s %s for %s", kind, name, role)
+	return nil, false
+}
+
+// TestSchema_tuistReport builds the Tuist example in a sandbox and checks
+// facts of the four-role table in the report, which PostgreSQL's own
+// has_*_privilege answered (and pgward's model agreed with).
+func TestSchema_tuistReport(t *testing.T) {
+	pg, sandbox, _ := sandboxCLI(t)
+	args := append([]string{"plan", "--schema", tuistSchema, "--policy", pg.policy, "--format", "json"}, sandbox...)
+	stdout, _ := pg.expect(0, args...)
+	var r reportJSON
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s", err, stdout)
+	}
+	if r.FormatVersion != "1" || len(r.Disagreements) != 0 {
+		t.Errorf("format_version %q, disagreements %s", r.FormatVersion, r.Disagreements)
+	}
+	dml := []string{"SELECT", "INSERT", "UPDATE", "DELETE"}
+	tests := []struct {
+		kind, object, role string
+		want               []string
+		unclassified       bool
+	}{
+		{"table", "public.accounts", "tuist_web", dml, false},
+		{"table", "public.accounts", "tuist_ops_ro", []string{"SELECT"}, false},
+		{"table", "public.accounts", "tuist_processor", []string{"SELECT"}, false},
+		{"table", "public.schema_migrations", "tuist_web", []string{"SELECT"}, false},
+		{"table", "public.oban_jobs", "tuist_processor", dml, false},
+		{"table", "public.users", "tuist_processor", []string{}, true},
+		{"table", "public.users", "tuist_ops_ro", []string{"SELECT"}, false},
+		{"sequence", "public.oban_jobs_id_seq", "tuist_processor", []string{"SELECT", "USAGE"}, false},
+		{"function", "public.oban_jobs_notify", "tuist_web", []string{"EXECUTE"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.role+" on "+tt.object, func(t *testing.T) {
+			got, unclassified := r.access(t, tt.kind, tt.object, tt.role)
+			if !slices.Equal(got, tt.want) || unclassified != tt.unclassified {
+				t.Errorf("%s can use %v (unclassified %t), want %v (unclassified %t)", tt.role, got, unclassified, tt.want, tt.unclassified)
+			}
+		})
+	}
+}
+
+// TestSchema_markdownGolden compares the Markdown report of the Tuist
+// example with a golden file (-update rewrites it). The owner of schema
+// public differs before PostgreSQL 15, so the file is for 15+.
+func TestSchema_markdownGolden(t *testing.T) {
+	pg, sandbox, srv := sandboxCLI(t)
+	if srv.Version() < 150000 {
+		t.Skipf("the golden report is for PostgreSQL 15+ (schema public belongs to pg_database_owner); this is %d", srv.Version())
+	}
+	args := append([]string{"plan", "--schema", tuistSchema, "--policy", pg.policy, "--format", "markdown"}, sandbox...)
+	stdout, _ := pg.expect(0, args...)
+	golden(t, filepath.Join("testdata", "schema", "tuist.md"), stdout)
+}
+
+// golden compares got with the file, or rewrites it under -update; a
+// mismatch shows a line diff.
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if string(want) != got {
+		dmp := diffmatchpatch.New()
+		a, b, lines := dmp.DiffLinesToChars(string(want), got)
+		diffs := dmp.DiffCharsToLines(dmp.DiffMain(a, b, false), lines)
+		t.Errorf("%s differs (-want +got; -update rewrites it):\n%s", path, dmp.DiffPrettyText(diffs))
+	}
+}
+
+// TestSchema_errors: each failure before or while building says what went
+// wrong and exits 1.
+func TestSchema_errors(t *testing.T) {
+	pg, sandbox, _ := sandboxCLI(t)
+	tests := []struct {
+		name string
+		args []string
+		want []string // in stderr
+	}{
+		{"missing file", []string{"--schema", "testdata/schema/nope.sql", "--policy", pg.policy},
+			[]string{"read schema dump", "testdata/schema/nope.sql", "no such file"}},
+		{"SQL error with its line", []string{"--schema", "testdata/schema/syntax-error.sql", "--policy", pg.policy},
+			[]string{"testdata/schema/syntax-error.sql:6:", "syntax error at or near \"email\"", "run as tuist_app"}},
+		{"format", []string{"--schema", tuistSchema, "--policy", pg.policy, "--format", "sql"},
+			[]string{"text, json or markdown"}},
+		{"owner unknown", []string{"--schema", tuistSchema, "--policy", "testdata/schema/no-owner.hcl"},
+			[]string{"cannot tell which role owns the schema", "--owner"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, stderr := pg.expect(1, append(append([]string{"plan"}, tt.args...), sandbox...)...)
+			for _, w := range tt.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+		})
+	}
+}
+
+// TestSchema_noPostgreSQL: with no server to be had (no local binaries
+// searched, Docker unreachable), the message says what to install.
+func TestSchema_noPostgreSQL(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "unix:///nonexistent/pgward-test/docker.sock")
+	pg := cli{t: t, policy: examplePolicy(170000)}
+	_, stderr := pg.expect(1, "plan", "--schema", tuistSchema, "--policy", pg.policy, "--pg-image", "postgres:17-alpine")
+	for _, w := range []string{"no PostgreSQL server available", "docker", "apt-get install postgresql", "--pg-bin", "--sandbox-url"} {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, stderr)
+		}
+	}
+}
