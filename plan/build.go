@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -948,7 +949,23 @@ func (b *builder) grantorCanName(grantor string, schema *catalog.Object) bool {
 
 // finish orders the changes and batches them into statements.
 func (b *builder) finish() {
-	sort.SliceStable(b.plan.Changes, func(i, j int) bool { return lessChange(b.plan.Changes[i], b.plan.Changes[j]) })
+	// lessChange's order, with each change's sort key computed once: a
+	// large plan has hundreds of thousands of comparisons.
+	type keyed struct {
+		c           *Change
+		phase, rank int
+		key         string
+	}
+	ks := make([]keyed, len(b.plan.Changes))
+	for i, c := range b.plan.Changes {
+		ks[i] = keyed{c: c, phase: phase(c), rank: c.rank, key: sortKey(c)}
+	}
+	slices.SortStableFunc(ks, func(x, y keyed) int {
+		return cmp.Or(cmp.Compare(x.phase, y.phase), cmp.Compare(x.rank, y.rank), cmp.Compare(x.key, y.key), cmp.Compare(x.c.Grantee, y.c.Grantee))
+	})
+	for i := range ks {
+		b.plan.Changes[i] = ks[i].c
+	}
 	run := make([]*Change, 0, len(b.plan.Changes))
 	for _, c := range b.plan.Changes {
 		if c.Blocked == "" {

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/pgward/pgward/internal/acl"
@@ -71,13 +72,21 @@ func lessChange(a, b *Change) bool {
 func sortKey(c *Change) string {
 	switch c.Target {
 	case TargetObject:
-		return fmt.Sprintf("%02d\x00%s\x00%s\x00%s\x00%s", c.Object.Kind, c.Object.Schema, c.Object.Name, c.Object.Args, c.Object.Column)
+		return twoDigits(int(c.Object.Kind)) + "\x00" + c.Object.Schema + "\x00" + c.Object.Name + "\x00" + c.Object.Args + "\x00" + c.Object.Column
 	case TargetDefault:
-		return fmt.Sprintf("%s\x00%s\x00%02d", c.Default.ForRole, c.Default.Schema, c.Default.Kind)
+		return c.Default.ForRole + "\x00" + c.Default.Schema + "\x00" + twoDigits(int(c.Default.Kind))
 	case TargetMembership:
 		return string(c.Grantee) + "\x00" + c.Membership.Role + "\x00" + c.Membership.Grantor
 	}
 	return string(c.Grantee)
+}
+
+// twoDigits formats a small number so that keys sort numerically.
+func twoDigits(n int) string {
+	if n < 10 {
+		return "0" + strconv.Itoa(n)
+	}
+	return strconv.Itoa(n)
 }
 
 // keyword is the object class keyword of GRANT … ON <keyword>.
