@@ -6,7 +6,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN     := bin/pgward
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build demo test test-short lint fmt bench clean test-matrix pgbin
+.PHONY: all build demo test test-short lint fmt bench clean test-matrix pgbin fuzz stress
 
 all: build
 
@@ -64,6 +64,30 @@ ORACLE_SEED ?= 1
 .PHONY: oracle
 oracle:
 	$(GO) test -count=1 -timeout 60m ./internal/oracle -run TestOracle -oracle.cases=$(ORACLE_CASES) -oracle.seed=$(ORACLE_SEED)
+
+# Every fuzz target for FUZZTIME each (default 10s; CI uses the default),
+# from its seeds and testdata/fuzz corpus. See scripts/fuzz.
+FUZZTIME ?= 10s
+fuzz:
+	GO="$(GO)" FUZZTIME="$(FUZZTIME)" scripts/fuzz
+
+# The safety suites of docs/safety.md with long budgets: STRESS_FAULTS
+# injected faults (kill, cancel), STRESS_CRASHES server crashes,
+# STRESS_HOSTILE random hostile-name cases, STRESS_ROUNDS rounds of 8
+# concurrent applies, the lock-conflict and secrets tests, then every fuzz
+# target for STRESS_FUZZTIME. CI=true: a suite that cannot get a server
+# fails instead of skipping. PGWARD_FAULT_SEED replays a seed.
+STRESS_FAULTS ?= 1000
+STRESS_CRASHES ?= 40
+STRESS_HOSTILE ?= 200
+STRESS_ROUNDS ?= 20
+STRESS_FUZZTIME ?= 5m
+stress:
+	CI=true PGWARD_FAULTS=$(STRESS_FAULTS) PGWARD_CRASH_FAULTS=$(STRESS_CRASHES) PGWARD_HOSTILE_CASES=$(STRESS_HOSTILE) \
+		$(GO) test -count=1 -timeout 3h -run 'TestFault_|TestHostileNames|TestRun_lockTimeout|TestRun_advisoryLockTimeout|TestRun_retriesTupleConcurrentlyUpdated|TestRun_concurrentRunsQueue' ./apply
+	CI=true PGWARD_CONCURRENT_ROUNDS=$(STRESS_ROUNDS) \
+		$(GO) test -count=1 -timeout 1h -run 'TestApply_eightProcessesAtOnce|TestApply_lockConflictNamesTheMigration|TestPlan_neverBlocksAMigration|TestSecrets_neverPrinted' ./cmd/pgward
+	GO="$(GO)" FUZZTIME="$(STRESS_FUZZTIME)" scripts/fuzz
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -58,7 +58,9 @@ type Options struct {
 	StatementTimeout time.Duration // default DefaultStatementTimeout
 	// Approved, when set, is the plan the user saw and accepted: Run
 	// refuses with ErrStalePlan if the plan it builds under the lock has a
-	// different fingerprint or different statements.
+	// different fingerprint or different statements, unless that plan is
+	// empty (another run made the database match the policy meanwhile):
+	// then Run executes nothing and succeeds.
 	Approved *plan.Plan
 	// Retries bounds whole-run retries after "tuple concurrently updated";
 	// default DefaultRetries, negative for none.
@@ -113,12 +115,19 @@ type Result struct {
 type StatementError struct {
 	Statement plan.Statement
 	Err       error
+	// Blockers, when the statement failed with lock_timeout (SQLSTATE
+	// 55P03), are the backends that held the lock it waited for, such as a
+	// migration with an uncommitted ALTER TABLE.
+	Blockers []Blocker
 }
 
 func (e *StatementError) Error() string {
 	why := ""
 	if len(e.Statement.Changes) > 0 && e.Statement.Changes[0].Reason.String() != "" {
 		why = " (" + e.Statement.Changes[0].Reason.String() + ")"
+	}
+	if isLockTimeout(e.Err) {
+		return fmt.Sprintf("execute %s%s: %v; %s; nothing was changed", e.Statement.SQL, why, e.Err, describeBlockers(e.Blockers))
 	}
 	return fmt.Sprintf("execute %s%s: %v; nothing was changed", e.Statement.SQL, why, e.Err)
 }
@@ -221,6 +230,7 @@ func Run(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o Options
 		return nil, err // before connecting: nothing ran
 	}
 	notices := &noticeLog{}
+	wcfg := watchCfg(cfg)
 	cfg = cfg.Copy()
 	prev := cfg.OnNotice
 	cfg.OnNotice = func(c *pgconn.PgConn, n *pgconn.Notice) {
@@ -236,7 +246,7 @@ func Run(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o Options
 	defer conn.Close(context.WithoutCancel(ctx))
 
 	for attempt := 1; ; attempt++ {
-		p, err := runOnce(ctx, conn, pol, o, notices)
+		p, err := runOnce(ctx, conn, wcfg, pol, o, notices)
 		if err == nil {
 			return &Result{Plan: p, Attempts: attempt}, nil
 		}
@@ -255,7 +265,9 @@ func Run(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o Options
 	}
 }
 
-func runOnce(ctx context.Context, conn *pgx.Conn, pol *policy.Policy, o Options, notices *noticeLog) (*plan.Plan, error) {
+// runOnce is one attempt of Run. wcfg connects the blocker watch: on a
+// lock timeout the error names the backends that held the lock.
+func runOnce(ctx context.Context, conn *pgx.Conn, wcfg *pgx.ConnConfig, pol *policy.Policy, o Options, notices *noticeLog) (*plan.Plan, error) {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
@@ -272,7 +284,14 @@ func runOnce(ctx context.Context, conn *pgx.Conn, pol *policy.Policy, o Options,
 			return nil, fmt.Errorf("%s: %w", s, err)
 		}
 	}
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey); err != nil {
+	pid := conn.PgConn().PID()
+	window := o.LockTimeout + o.LockTimeout/2
+	w := watchBlockers(ctx, wcfg, pid, o.LockTimeout/3)
+	_, err = tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey)
+	if blockers := w.stop(window); err != nil {
+		if isLockTimeout(err) && len(blockers) > 0 {
+			return nil, fmt.Errorf("wait for the pgward advisory lock (another run holds it; %s): %w", describeBlockers(blockers), err)
+		}
 		return nil, fmt.Errorf("wait for the pgward advisory lock (another run holds it): %w", err)
 	}
 
@@ -285,9 +304,21 @@ func runOnce(ctx context.Context, conn *pgx.Conn, pol *policy.Policy, o Options,
 		return nil, &PlanError{Plan: p, Diags: diags}
 	}
 	if o.Approved != nil && !samePlan(o.Approved, p) {
-		return nil, &StaleError{Changes: plan.StateDiff(o.Approved.State, p.State)}
+		if !p.Empty() {
+			return nil, &StaleError{Changes: plan.StateDiff(o.Approved.State, p.State)}
+		}
+		// Another run made the database match the policy since the plan
+		// was approved (concurrent applies after one migration): nothing is
+		// left to execute, so nothing unapproved can run.
+		o.Logger.Info("the database already matches the policy; nothing to execute")
 	}
-	if err := execStatements(ctx, tx, p.Statements, notices, o.Logger, defaultBatchLimits); err != nil {
+	w = watchBlockers(ctx, wcfg, pid, o.LockTimeout/3)
+	err = execStatements(ctx, tx, p.Statements, notices, o.Logger, defaultBatchLimits)
+	if blockers := w.stop(window); err != nil {
+		var se *StatementError
+		if isLockTimeout(err) && errors.As(err, &se) {
+			se.Blockers = blockers
+		}
 		return nil, err
 	}
 
