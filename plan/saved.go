@@ -73,6 +73,9 @@ func ReadSaved(r io.Reader) (*Saved, error) {
 	if err := dec.Decode(&s); err != nil {
 		return nil, fmt.Errorf("not a pgward saved plan: %w", err)
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("saved plan is damaged: data after the plan")
+	}
 	switch {
 	case s.Kind != savedKind:
 		return nil, fmt.Errorf("not a pgward saved plan (kind %q)", s.Kind)

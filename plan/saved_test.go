@@ -17,7 +17,11 @@ func TestSaved_roundTrip(t *testing.T) {
 	if err := plan.WriteSaved(&buf, p, plan.PolicyDigest(pol)); err != nil {
 		t.Fatal(err)
 	}
-	s, err := plan.ReadSaved(&buf)
+	saved := buf.String()
+	if _, err := plan.ReadSaved(strings.NewReader(saved + "\n{}")); err == nil || !strings.Contains(err.Error(), "data after the plan") {
+		t.Errorf("trailing data: got %v, want an error", err)
+	}
+	s, err := plan.ReadSaved(strings.NewReader(saved + "\n\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -181,6 +181,13 @@ var privOrder = []struct {
 // (case-insensitive; TEMP is accepted for TEMPORARY, ALTER_SYSTEM for ALTER
 // SYSTEM).
 func ParsePriv(s string) (Priv, bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			// strings.ToUpper folds look-alikes ("ſelect", "ınsert") into
+			// keywords: a privilege is plain ASCII or nothing.
+			return 0, false
+		}
+	}
 	u := strings.ToUpper(strings.TrimSpace(s))
 	u = strings.ReplaceAll(u, "_", " ")
 	if u == "TEMP" {

@@ -12,7 +12,7 @@ func TestParsePriv(t *testing.T) {
 			t.Errorf("ParsePriv(%q) = %v, %t; want %v", in, got, ok, want)
 		}
 	}
-	for _, bad := range []string{"", "SELEKT", "ALL", "SELECT, INSERT"} {
+	for _, bad := range []string{"", "SELEKT", "ALL", "SELECT, INSERT", "ſelect", "ınsert", "SELECT\u200b"} {
 		if _, ok := ParsePriv(bad); ok {
 			t.Errorf("ParsePriv(%q) accepted", bad)
 		}

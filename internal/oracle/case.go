@@ -72,16 +72,35 @@ const (
 	ODomain
 	OComposite
 	ORange
+	OForeignTable // relkind f, on the server Parent
+	// The kinds below live outside schemas (Schema is NoSchema).
+	OFDW         // CREATE FOREIGN DATA WRAPPER, no handler; owned by the superuser
+	OServer      // CREATE SERVER, of the wrapper Parent
+	OLanguage    // a trusted language; Builtin: plpgsql (an extension member) or sql
+	OLargeObject // lo_create(Name): Name is the OID in decimal
 )
+
+// SuperOwner is the Owner of an object the superuser owns: foreign-data
+// wrappers (PostgreSQL wants a superuser there) and the built-in languages.
+const SuperOwner = -1
 
 // Relation reports whether objects of the kind are pgward tables (with
 // columns).
 func (k ObjKind) Relation() bool {
 	switch k {
-	case OTable, OPartitioned, OPartition, OView, OMatView:
+	case OTable, OPartitioned, OPartition, OView, OMatView, OForeignTable:
 		return true
 	}
 	return false
+}
+
+// InSchema reports whether objects of the kind live in a schema.
+func (k ObjKind) InSchema() bool {
+	switch k {
+	case OFDW, OServer, OLanguage, OLargeObject:
+		return false
+	}
+	return true
 }
 
 // Routine reports whether objects of the kind live in pg_proc.
@@ -96,6 +115,14 @@ func (k ObjKind) ACLKind() acl.Kind {
 		return acl.KindSequence
 	case k.Routine():
 		return acl.KindFunction
+	case k == OFDW:
+		return acl.KindFDW
+	case k == OServer:
+		return acl.KindServer
+	case k == OLanguage:
+		return acl.KindLanguage
+	case k == OLargeObject:
+		return acl.KindLargeObject
 	}
 	return acl.KindType
 }
@@ -115,7 +142,8 @@ type Arg struct {
 	Type string // as format_type prints it ("integer", "text", …)
 }
 
-// Object is one object in Schemas[Schema].
+// Object is one object in Schemas[Schema], or outside schemas (Schema
+// NoSchema) for the kinds that are not InSchema.
 type Object struct {
 	Kind    ObjKind
 	Schema  int
@@ -123,12 +151,15 @@ type Object struct {
 	Columns []Column // relations
 	Args    []Arg    // routines
 	// Parent is, for a partition, the partitioned table; for an implicit
-	// sequence, the table whose serial or identity column owns it; -1
-	// otherwise.
+	// sequence, the table whose serial or identity column owns it; for a
+	// foreign table, its server; for a server, its wrapper; -1 otherwise.
 	Parent   int
 	Implicit bool // a sequence created by its Parent's column
+	// Builtin: a language every database has (plpgsql, sql): not created,
+	// not dropped.
+	Builtin bool
 	// Owner is the role that owns the object (ALTER … OWNER TO after
-	// creation); 0 for the owner.
+	// creation); 0 for the owner, SuperOwner for the superuser.
 	Owner int
 	Off   bool
 }
@@ -302,7 +333,7 @@ func (c *Case) objectOn(i int) bool {
 		return false
 	}
 	o := &c.Objects[i]
-	if o.Off || !c.schemaOn(o.Schema) || o.Schema < 0 || !c.roleOn(o.Owner) {
+	if o.Off || o.Kind.InSchema() && (!c.schemaOn(o.Schema) || o.Schema < 0) || o.Owner != SuperOwner && !c.roleOn(o.Owner) {
 		return false
 	}
 	if o.Parent >= 0 && !c.objectOn(o.Parent) {

@@ -492,12 +492,18 @@ func (k *checker) schemaInScope(s string) bool {
 	return k.pol.Schemas == nil || slices.Contains(k.pol.Schemas, s)
 }
 
+// inScope reports whether pgward manages the object's ACL: the database,
+// the schemas in scope and what is in them, and the objects outside
+// schemas but extension members (plpgsql) and untrusted languages (which
+// accept no grant).
 func (k *checker) inScope(o *Obj) bool {
 	switch o.Kind {
 	case acl.KindDatabase:
 		return true
 	case acl.KindSchema:
 		return k.schemaInScope(o.Name)
+	case acl.KindLanguage, acl.KindFDW, acl.KindServer, acl.KindLargeObject:
+		return !o.Extension && !(o.Kind == acl.KindLanguage && o.Subkind == 'u')
 	}
 	return k.schemaInScope(o.Schema)
 }

@@ -12,7 +12,8 @@ import (
 )
 
 // sqlHasPrivilege asks PostgreSQL, for each (role, kind, oid, attnum,
-// privilege), what has_*_privilege answers.
+// privilege), what has_*_privilege answers; %s is the answer for large
+// objects (see largeObjectPrivilege).
 const sqlHasPrivilege = `
 SELECT CASE u.k
   WHEN 'database' THEN pg_catalog.has_database_privilege(u.r::name, u.o, u.p)
@@ -22,9 +23,31 @@ SELECT CASE u.k
   WHEN 'function' THEN pg_catalog.has_function_privilege(u.r::name, u.o, u.p)
   WHEN 'type'     THEN pg_catalog.has_type_privilege(u.r::name, u.o, u.p)
   WHEN 'column'   THEN pg_catalog.has_column_privilege(u.r::name, u.o, u.a, u.p)
+  WHEN 'language' THEN pg_catalog.has_language_privilege(u.r::name, u.o, u.p)
+  WHEN 'foreign_data_wrapper' THEN pg_catalog.has_foreign_data_wrapper_privilege(u.r::name, u.o, u.p)
+  WHEN 'foreign_server' THEN pg_catalog.has_server_privilege(u.r::name, u.o, u.p)
+  WHEN 'large_object' THEN %s
 END
 FROM unnest($1::text[], $2::text[], $3::oid[], $4::int2[], $5::text[]) WITH ORDINALITY AS u(r, k, o, a, p, i)
 ORDER BY u.i`
+
+// largeObjectPrivilege is the large-object branch of sqlHasPrivilege.
+// has_largeobject_privilege is 18+. Before, PostgreSQL still answers: the
+// role is a superuser, or an item of the ACL (expanded with acldefault and
+// exploded, as the desired and grant-option checks read it) is PUBLIC's or
+// of a role whose privileges the role has (pg_has_role USAGE), which is
+// what the server's ACL check does with lo_compat_privileges off.
+func largeObjectPrivilege(version int) string {
+	if version >= 180000 {
+		return "pg_catalog.has_largeobject_privilege(u.r::name, u.o, u.p)"
+	}
+	return `(COALESCE((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = u.r), false) OR EXISTS (
+    SELECT FROM pg_catalog.pg_largeobject_metadata m,
+      LATERAL pg_catalog.aclexplode(COALESCE(m.lomacl, pg_catalog.acldefault('L', m.lomowner))) e
+    WHERE m.oid = u.o AND e.privilege_type = u.p
+      AND CASE WHEN e.grantee = 0 THEN true WHEN u.r = 'public' THEN false
+               ELSE pg_catalog.pg_has_role(u.r::name, e.grantee, 'USAGE') END))`
+}
 
 // sqlHasRole asks pg_has_role for each (role, other role, mode).
 const sqlHasRole = `
@@ -40,16 +63,21 @@ func (k *checker) checkEffective(ctx context.Context, st *State, when string) er
 	if err != nil {
 		return fmt.Errorf("introspect %s: %w", when, err)
 	}
+	// Tablespaces and parameters are cluster-wide: the oracle leaves them
+	// out (cases run in parallel on one cluster).
 	checked := map[acl.Kind]bool{acl.KindDatabase: true, acl.KindSchema: true, acl.KindTable: true, acl.KindSequence: true,
-		acl.KindFunction: true, acl.KindType: true, acl.KindColumn: true}
+		acl.KindFunction: true, acl.KindType: true, acl.KindColumn: true,
+		acl.KindLanguage: true, acl.KindFDW: true, acl.KindServer: true, acl.KindLargeObject: true}
 	byKey := map[string]*catalog.Object{}
 	for _, o := range cat.Objects {
 		if !checked[o.Kind] {
 			continue
 		}
 		byKey[o.Key()] = o
-		if st.ByKey[o.Key()] == nil {
+		if so := st.ByKey[o.Key()]; so == nil {
 			k.r.fail("introspect", "%s: introspect reads %s %s, which the oracle does not find", when, o.Kind, o.Object)
+		} else if so.Extension {
+			k.r.fail("introspect", "%s: introspect reads %s, an extension's member", when, so)
 		}
 	}
 	roles := []string{"", k.superuser}
@@ -72,6 +100,9 @@ func (k *checker) checkEffective(ctx context.Context, st *State, when string) er
 	var qOID []uint32
 	var qAtt []int16
 	for _, o := range st.Objects {
+		if o.Extension {
+			continue // not read by introspect, so unknown to EffectiveAccess
+		}
 		co := byKey[o.Key()]
 		switch {
 		case co == nil && o.Kind != acl.KindColumn:
@@ -103,7 +134,7 @@ func (k *checker) checkEffective(ctx context.Context, st *State, when string) er
 			})
 		}
 	}
-	rows, err := k.super.Query(ctx, sqlHasPrivilege, qRole, qKind, qOID, qAtt, qPriv)
+	rows, err := k.super.Query(ctx, fmt.Sprintf(sqlHasPrivilege, largeObjectPrivilege(k.v)), qRole, qKind, qOID, qAtt, qPriv)
 	if err != nil {
 		return fmt.Errorf("has_*_privilege %s: %w", when, err)
 	}

@@ -1,6 +1,7 @@
 package oracle_test
 
 import (
+	"flag"
 	"testing"
 
 	"github.com/pgward/pgward/internal/acl"
@@ -11,7 +12,11 @@ import (
 // knownCase is a failure the random cases found, shrunk by hand to its
 // essence: it documents the bug and guards its fix.
 type knownCase struct {
-	name     string
+	name string
+	// skip, when set, describes a bug that is not fixed yet: the case is
+	// skipped with it, so that the run stays green until the fix, which
+	// should clear it.
+	skip     string
 	minVer   int // 0: every version
 	maxVer   int // 0: every version
 	roles    []oracle.Role
@@ -54,8 +59,8 @@ func schemaTarget(s int) oracle.Target { return oracle.Target{Kind: oracle.TSche
 
 var database = oracle.Target{Kind: oracle.TDatabase}
 
-// knownCases are the planner bugs the oracle found, one small case each,
-// all fixed.
+// knownCases are the planner bugs the oracle found, one small case each;
+// all fixed but those with skip set.
 var knownCases = []knownCase{
 	{
 		// owner → g1 (EXECUTE WITH GRANT OPTION) → g2 (WITH GRANT OPTION) →
@@ -248,10 +253,79 @@ var knownCases = []knownCase{
 			{Role: 2, Defaults: []oracle.PDefault{{ForRole: 1, Schema: oracle.NoSchema, Kind: acl.KindType, Privs: acl.Usage}}},
 		}},
 	},
+	{
+		// PUBLIC holds INSERT on the table and INSERT (id). The public block
+		// has table = [] and no column attribute, so PUBLIC's column
+		// privileges are not managed. The plan's REVOKE INSERT ON TABLE …
+		// FROM PUBLIC also strips INSERT from every column ACL, and nothing
+		// re-grants INSERT (id) to PUBLIC (regrantWipedColumns only covers
+		// managed grantees): an unmanaged privilege is lost.
+		name:    "a PUBLIC table ceiling wipes PUBLIC's unmanaged column grants",
+		skip:    "open bug: the table-level REVOKE … FROM PUBLIC strips PUBLIC's column grants, which the policy does not manage, and the plan does not re-grant them",
+		schemas: []string{"s"},
+		roles:   roles(),
+		objects: []oracle.Object{{Kind: oracle.OTable, Schema: 0, Name: "t", Columns: []oracle.Column{{Name: "id"}}, Parent: -1}},
+		grants: []oracle.Grant{
+			{Target: on(0), Grantee: -1, Privs: acl.Insert, Grantor: 0},
+			{Target: oracle.Target{Kind: oracle.TColumn, Object: 0, Column: 0}, Grantee: -1, Privs: acl.Insert, Grantor: 0},
+		},
+		policy: oracle.PolicySpec{Scope: []int{0}, Public: []oracle.PublicCeiling{{Kind: acl.KindTable}}},
+	},
+	{
+		// g3 is a member of g1 (INHERIT). owner → g3 (UPDATE (c1) WITH
+		// GRANT OPTION) → g4 (WITH GRANT OPTION) → g1 (WITH GRANT OPTION).
+		// The policy declares g1 and g3 with nothing. The plan revokes g1's
+		// item (as g4), then REVOKE UPDATE (c1) … FROM g3 without CASCADE,
+		// as if g3 could still grant through g1; with g1's item gone, g4's
+		// item depends on g3's: "dependent privileges exist" (seed 7246,
+		// found on 18).
+		name:    "a CASCADE left out after the plan's own revoke from a role the grantee inherits from",
+		skip:    "open bug: REVOKE … FROM g3 needs CASCADE once the plan has revoked g1's item, through which g3 kept the grant option",
+		roles:   roles("g1", "g3", "g4"),
+		members: []oracle.Membership{{Role: 1, Member: 2}},
+		schemas: []string{"s"},
+		objects: []oracle.Object{{Kind: oracle.OMatView, Schema: 0, Name: "mv", Columns: []oracle.Column{{Name: "id"}, {Name: "c1"}}, Parent: -1}},
+		grants: []oracle.Grant{
+			{Target: oracle.Target{Kind: oracle.TColumn, Object: 0, Column: 1}, Grantee: 2, Privs: acl.Update, GrantOption: true, Grantor: 0},
+			{Target: schemaTarget(0), Grantee: 2, Privs: acl.Usage, Grantor: 0},
+			{Target: oracle.Target{Kind: oracle.TColumn, Object: 0, Column: 1}, Grantee: 3, Privs: acl.Update, GrantOption: true, Grantor: 2},
+			{Target: schemaTarget(0), Grantee: 3, Privs: acl.Usage, Grantor: 0},
+			{Target: oracle.Target{Kind: oracle.TColumn, Object: 0, Column: 1}, Grantee: 1, Privs: acl.Update, GrantOption: true, Grantor: 3},
+		},
+		policy: oracle.PolicySpec{Scope: []int{0}, Roles: declare(1, 2)},
+	},
+	{
+		// owner → g1 (EXECUTE WITH GRANT OPTION) → g3; g4 gets EXECUTE on
+		// new functions in s. The policy makes g1 a member of g4, gives g4
+		// EXECUTE WITH GRANT OPTION and g1, g3 nothing. The plan runs GRANT
+		// g4 TO g1, GRANT … TO g4 WITH GRANT OPTION, then REVOKE … FROM g1
+		// CASCADE, which leaves g3's item: g1 can still grant through g4, a
+		// membership and a grant option of the same plan. The next plan is
+		// not empty, and g3 keeps EXECUTE (seed 7155, found on 18).
+		name:     "a membership added by the same plan stops the CASCADE",
+		skip:     "open bug: the plan counts on REVOKE … FROM g1 CASCADE, which the membership in g4 it adds (with g4's new grant option) stops",
+		roles:    roles("g1", "g3", "g4"),
+		schemas:  []string{"s"},
+		defaults: []oracle.Default{{ForRole: 0, Schema: 0, Kind: acl.KindFunction, Grantee: 3, Privs: acl.Execute, Early: true}},
+		objects:  []oracle.Object{{Kind: oracle.OAggregate, Schema: 0, Name: "agg", Args: []oracle.Arg{{Type: "integer"}}, Parent: -1}},
+		grants: []oracle.Grant{
+			{Target: on(0), Grantee: 1, Privs: acl.Execute, GrantOption: true, Grantor: 0},
+			{Target: schemaTarget(0), Grantee: 1, Privs: acl.Usage, Grantor: 0},
+			{Target: on(0), Grantee: 2, Privs: acl.Execute, Grantor: 1},
+		},
+		policy: oracle.PolicySpec{Scope: []int{0}, Public: []oracle.PublicCeiling{{Kind: acl.KindDatabase, Off: true}}, Roles: []oracle.PRole{
+			{Role: 1, MemberOf: []oracle.PMember{{Role: 3}}},
+			{Role: 2},
+			{Role: 3, Rules: []oracle.Rule{{Kind: acl.KindFunction, Schema: oracle.NoSchema, Names: []string{"*"}, Owner: -1, Privs: acl.Execute, GrantOption: true}}},
+		}},
+	},
 }
 
+var flagKnownBugs = flag.Bool("oracle.knownbugs", false, "run the known cases of open bugs too (they fail until fixed)")
+
 // TestOracle_shrunkCases runs the known cases on every run, whatever the
-// random seeds: each failed before its bug was fixed.
+// random seeds: each failed before its bug was fixed. The cases of open
+// bugs run only with -oracle.knownbugs.
 func TestOracle_shrunkCases(t *testing.T) {
 	srv := pgtest.Shared(t)
 	sb := newSandbox(t, srv)
@@ -260,6 +334,9 @@ func TestOracle_shrunkCases(t *testing.T) {
 		t.Run(k.name, func(t *testing.T) {
 			if k.minVer != 0 && v < k.minVer || k.maxVer != 0 && v > k.maxVer {
 				t.Skipf("not on PostgreSQL %d", v/10000)
+			}
+			if k.skip != "" && !*flagKnownBugs {
+				t.Skip(k.skip + " (-oracle.knownbugs runs it)")
 			}
 			c := k.build(v)
 			rep, m := sb.runCase(t, c)

@@ -98,7 +98,8 @@ func randomHex(n int) string {
 }
 
 // sqlFingerprint sums up what a case may change in a database besides its
-// own schemas and roles.
+// own schemas and roles: languages, wrappers, servers and large objects are
+// per database, so the case's own stay in its database.
 const sqlFingerprint = `
 SELECT concat_ws(' | ', d.datdba::regrole::text, COALESCE(d.datacl::text, 'NULL'),
   (SELECT string_agg(n.nspname || ':' || n.nspowner::regrole::text || ':' || COALESCE(n.nspacl::text, 'NULL'), ',' ORDER BY n.nspname)
@@ -107,8 +108,27 @@ SELECT concat_ws(' | ', d.datdba::regrole::text, COALESCE(d.datacl::text, 'NULL'
   (SELECT count(*) FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace),
   (SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace),
   (SELECT count(*) FROM pg_type y WHERE y.typnamespace = 'public'::regnamespace),
-  (SELECT count(*) FROM pg_largeobject_metadata))
+  (SELECT count(*) FROM pg_largeobject_metadata),
+  (SELECT string_agg(l.lanname || ':' || l.lanowner::regrole::text || ':' || COALESCE(l.lanacl::text, 'NULL'), ',' ORDER BY l.lanname)
+   FROM pg_language l),
+  (SELECT count(*) FROM pg_foreign_data_wrapper),
+  (SELECT count(*) FROM pg_foreign_server))
 FROM pg_database d WHERE d.datname = current_database()`
+
+// sqlDropOutside drops what a case made outside schemas that DROP OWNED
+// does not: wrappers (with their servers) and languages the superuser
+// owns, and every large object.
+const sqlDropOutside = `DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT fdwname FROM pg_catalog.pg_foreign_data_wrapper LOOP
+    EXECUTE format('DROP FOREIGN DATA WRAPPER %I CASCADE', r.fdwname);
+  END LOOP;
+  FOR r IN SELECT lanname FROM pg_catalog.pg_language WHERE lanname NOT IN ('internal', 'c', 'sql', 'plpgsql') LOOP
+    EXECUTE format('DROP LANGUAGE %I CASCADE', r.lanname);
+  END LOOP;
+  PERFORM pg_catalog.lo_unlink(m.oid) FROM pg_catalog.pg_largeobject_metadata m;
+END $$`
 
 func fingerprint(ctx context.Context, conn *pgx.Conn) (string, error) {
 	var fp string
@@ -167,6 +187,10 @@ func (s *sandbox) release(ctx context.Context, db string, conn *pgx.Conn, m *ora
 	if len(schemas) > 0 {
 		stmts = append(stmts, "DROP SCHEMA IF EXISTS "+strings.Join(schemas, ", ")+" CASCADE")
 	}
+	// The superuser owns the wrappers (and so DROP OWNED leaves them, and
+	// their servers) and may own a language; a new database has no wrapper,
+	// no large object, and only the languages internal, c, sql and plpgsql.
+	stmts = append(stmts, sqlDropOutside)
 	for _, r := range m.Roles {
 		// One role at a time: DROP OWNED BY a, b fails when one default ACL
 		// row names several of them.
@@ -175,6 +199,10 @@ func (s *sandbox) release(ctx context.Context, db string, conn *pgx.Conn, m *ora
 		names = append(names, r.Name)
 	}
 	stmts = append(stmts,
+		// A new database's languages have NULL ACLs; grants on sql and
+		// plpgsql stay in the database (DROP OWNED took the case's roles'
+		// items, leaving the superuser's and PUBLIC's).
+		"UPDATE pg_catalog.pg_language SET lanacl = NULL WHERE lanacl IS NOT NULL",
 		"UPDATE pg_catalog.pg_database SET datacl = $1::aclitem[] WHERE datname = current_database()",
 		"UPDATE pg_catalog.pg_namespace SET nspacl = $2::aclitem[] WHERE nspname = 'public'")
 	err := func() error {
@@ -182,7 +210,7 @@ func (s *sandbox) release(ctx context.Context, db string, conn *pgx.Conn, m *ora
 		if _, err := conn.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"); err != nil {
 			return err
 		}
-		for _, st := range stmts[:len(stmts)-2] {
+		for _, st := range stmts[:len(stmts)-3] {
 			if _, err := conn.Exec(ctx, st); err != nil {
 				return fmt.Errorf("%s: %w", st, err)
 			}
@@ -195,6 +223,9 @@ func (s *sandbox) release(ctx context.Context, db string, conn *pgx.Conn, m *ora
 		}
 		if deps > 0 {
 			return fmt.Errorf("%d dependencies on the case's roles are left", deps)
+		}
+		if _, err := conn.Exec(ctx, stmts[len(stmts)-3]); err != nil {
+			return err
 		}
 		if _, err := conn.Exec(ctx, stmts[len(stmts)-2], s.datacl); err != nil {
 			return err
@@ -511,9 +542,14 @@ func TestOracle_noticesDrift(t *testing.T) {
 	if c == nil {
 		t.Fatal("no suitable case among the seeds tried")
 	}
-	for _, tt := range []struct{ name, role, check string }{
-		{"a grant to a declared role", declared, "desired"},
-		{"a grant to an undeclared role", undeclared, "untouched"},
+	onTable := "TABLE " + ident.QuoteQualified(c.Schemas[table.Schema].Name, table.Name)
+	for _, tt := range []struct{ name, role, on, privs, check string }{
+		{"a grant to a declared role", declared, onTable, "TRUNCATE", "desired"},
+		{"a grant to an undeclared role", undeclared, onTable, "TRUNCATE", "untouched"},
+		// Outside schemas: sql is in every database and pgward manages it;
+		// plpgsql is an extension's, so pgward must leave it as it is.
+		{"a grant on a language to an undeclared role", undeclared, "LANGUAGE sql", "USAGE", "untouched"},
+		{"a grant on an extension's language to a declared role", declared, "LANGUAGE plpgsql", "USAGE", "untouched"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			rep, _ := sb.runCaseTampered(t, c, func(m *oracle.Materialized) string {
@@ -523,7 +559,7 @@ func TestOracle_noticesDrift(t *testing.T) {
 						role = m.RoleNames[i]
 					}
 				}
-				return "GRANT TRUNCATE ON TABLE " + ident.QuoteQualified(c.Schemas[table.Schema].Name, table.Name) + " TO " + ident.Quote(role)
+				return "GRANT " + tt.privs + " ON " + tt.on + " TO " + ident.Quote(role) + " WITH GRANT OPTION"
 			})
 			if rep.Blocked || !rep.Has(tt.check) {
 				t.Errorf("blocked %t; want a %q failure, got:\n%s", rep.Blocked, tt.check, rep)

@@ -144,7 +144,7 @@ func (c *Case) edits() []func(*Case) bool {
 				return true
 			})
 		}
-		if o.Owner != 0 {
+		if o.Owner > 0 { // not SuperOwner: a wrapper must stay the superuser's
 			out = append(out, func(d *Case) bool { return set(&d.Objects[i].Owner, 0) })
 		}
 	}

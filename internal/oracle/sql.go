@@ -92,7 +92,17 @@ func (m *Materialized) add(as int, format string, args ...any) {
 
 func (m *Materialized) schema(i int) string { return ident.Quote(m.Case.schemaName(i)) }
 
-func (m *Materialized) qname(o *Object) string { return m.schema(o.Schema) + "." + ident.Quote(o.Name) }
+// qname is the object's name as SQL takes it: schema-qualified in a
+// schema, the OID of a large object.
+func (m *Materialized) qname(o *Object) string {
+	switch {
+	case o.Kind == OLargeObject:
+		return o.Name
+	case !o.Kind.InSchema():
+		return ident.Quote(o.Name)
+	}
+	return m.schema(o.Schema) + "." + ident.Quote(o.Name)
+}
 
 // signature is the routine's name with its argument types, as GRANT takes it.
 func (m *Materialized) signature(o *Object) string { return m.qname(o) + "(" + o.ArgTypes() + ")" }
@@ -147,7 +157,7 @@ func (m *Materialized) steps() {
 		}
 	}
 	for i := range c.Objects {
-		if o := &c.Objects[i]; c.objectOn(i) && o.Owner != 0 {
+		if o := &c.Objects[i]; c.objectOn(i) && o.Owner > 0 {
 			m.add(-1, "ALTER %s %s OWNER TO %s", alterKeyword(o.Kind), m.objectRef(o), m.role(o.Owner))
 		}
 	}
@@ -181,6 +191,14 @@ func alterKeyword(k ObjKind) string {
 		return "DOMAIN"
 	case OEnum, OComposite, ORange:
 		return "TYPE"
+	case OForeignTable:
+		return "FOREIGN TABLE"
+	case OServer:
+		return "SERVER"
+	case OLanguage:
+		return "LANGUAGE"
+	case OLargeObject:
+		return "LARGE OBJECT"
 	}
 	return "TABLE"
 }
@@ -282,6 +300,28 @@ func (m *Materialized) create(o *Object) {
 		m.add(0, "CREATE TYPE %s AS (a integer, b text)", q)
 	case ORange:
 		m.add(0, "CREATE TYPE %s AS RANGE (SUBTYPE = float8)", q)
+	case OForeignTable:
+		m.add(0, "CREATE FOREIGN TABLE %s (%s) SERVER %s", q, m.columnDefs(o), m.qname(&c.Objects[o.Parent]))
+	case OFDW:
+		m.add(-1, "CREATE FOREIGN DATA WRAPPER %s", q)
+	case OServer:
+		// CREATE SERVER needs USAGE on the wrapper, which the owner lacks;
+		// the owner then owns it, so that it can create foreign tables on
+		// it (the ALTER … OWNER TO of another owner comes after those).
+		m.add(-1, "CREATE SERVER %s FOREIGN DATA WRAPPER %s", q, m.qname(&c.Objects[o.Parent]))
+		m.add(-1, "ALTER SERVER %s OWNER TO %s", q, m.role(0))
+	case OLanguage:
+		if o.Builtin {
+			return
+		}
+		// plpgsql's handler under another name: a trusted language that is
+		// no extension's member (plpgsql itself is one).
+		m.add(-1, "CREATE TRUSTED LANGUAGE %s HANDLER pg_catalog.plpgsql_call_handler", q)
+		if o.Owner != SuperOwner {
+			m.add(-1, "ALTER LANGUAGE %s OWNER TO %s", q, m.role(0))
+		}
+	case OLargeObject:
+		m.add(0, "SELECT pg_catalog.lo_create(%s)", q)
 	}
 }
 
@@ -307,6 +347,14 @@ func (m *Materialized) targetSQL(t Target) (cols, on string) {
 		return "", "PROCEDURE " + m.signature(o)
 	case OEnum, ODomain, OComposite, ORange:
 		return "", "TYPE " + m.qname(o)
+	case OFDW:
+		return "", "FOREIGN DATA WRAPPER " + m.qname(o)
+	case OServer:
+		return "", "FOREIGN SERVER " + m.qname(o)
+	case OLanguage:
+		return "", "LANGUAGE " + m.qname(o)
+	case OLargeObject:
+		return "", "LARGE OBJECT " + m.qname(o)
 	}
 	return "", "TABLE " + m.qname(o)
 }

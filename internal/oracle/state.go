@@ -23,6 +23,9 @@ type Obj struct {
 	OID      uint32 // the relation's for a column
 	AttNum   int16
 	Owner    string
+	// Extension: an extension's member (plpgsql), which pgward neither
+	// reads nor manages.
+	Extension bool
 	// Items are the ACL's privileges, one per (grantee, grantor); Grantee
 	// "" is PUBLIC.
 	Items []ACLItem
@@ -71,7 +74,9 @@ type DefaultKey struct {
 }
 
 // State is what the oracle reads of a database: the objects of the given
-// schemas (all their columns included) and the database itself, and every
+// schemas (all their columns included), the database itself, its
+// languages, foreign-data wrappers, foreign servers and large objects
+// (extension members too, marked), and every
 // pg_default_acl row, global rows missing for a (role, kind) seen anywhere
 // expanded to the built-in default.
 type State struct {
@@ -86,36 +91,54 @@ WITH sch AS (
   SELECT n.oid, n.nspname, n.nspowner, n.nspacl FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY ($1::text[])
 ), objs AS (
   SELECT 'database' AS kind, '' AS subkind, '' AS schema, d.datname::text AS name, '' AS args, '' AS argtypes, '' AS col,
-         d.oid AS oid, 0::int2 AS attnum, d.datdba AS owner, COALESCE(d.datacl, pg_catalog.acldefault('d', d.datdba)) AS acl
+         d.oid AS oid, 0::int2 AS attnum, d.datdba AS owner, COALESCE(d.datacl, pg_catalog.acldefault('d', d.datdba)) AS acl,
+         false AS ext
   FROM pg_catalog.pg_database d WHERE d.datname = current_database()
   UNION ALL
-  SELECT 'schema', '', '', s.nspname::text, '', '', '', s.oid, 0::int2, s.nspowner, COALESCE(s.nspacl, pg_catalog.acldefault('n', s.nspowner))
+  SELECT 'schema', '', '', s.nspname::text, '', '', '', s.oid, 0::int2, s.nspowner, COALESCE(s.nspacl, pg_catalog.acldefault('n', s.nspowner)), false
   FROM sch s
   UNION ALL
   SELECT CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END, c.relkind::text, s.nspname::text, c.relname::text, '', '', '',
          c.oid, 0::int2, c.relowner,
-         COALESCE(c.relacl, pg_catalog.acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner))
+         COALESCE(c.relacl, pg_catalog.acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner)), false
   FROM pg_catalog.pg_class c JOIN sch s ON s.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
   UNION ALL
-  SELECT 'column', c.relkind::text, s.nspname::text, c.relname::text, '', '', a.attname::text, c.oid, a.attnum, c.relowner, a.attacl
+  SELECT 'column', c.relkind::text, s.nspname::text, c.relname::text, '', '', a.attname::text, c.oid, a.attnum, c.relowner, a.attacl, false
   FROM pg_catalog.pg_class c JOIN sch s ON s.oid = c.relnamespace
   JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
   UNION ALL
   SELECT 'function', p.prokind::text, s.nspname::text, p.proname::text, pg_catalog.pg_get_function_identity_arguments(p.oid),
-         pg_catalog.oidvectortypes(p.proargtypes), '', p.oid, 0::int2, p.proowner, COALESCE(p.proacl, pg_catalog.acldefault('f', p.proowner))
+         pg_catalog.oidvectortypes(p.proargtypes), '', p.oid, 0::int2, p.proowner, COALESCE(p.proacl, pg_catalog.acldefault('f', p.proowner)), false
   FROM pg_catalog.pg_proc p JOIN sch s ON s.oid = p.pronamespace
   WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')
   UNION ALL
   SELECT 'type', t.typtype::text, s.nspname::text, t.typname::text, '', '', '', t.oid, 0::int2, t.typowner,
-         COALESCE(t.typacl, pg_catalog.acldefault('T', t.typowner))
+         COALESCE(t.typacl, pg_catalog.acldefault('T', t.typowner)), false
   FROM pg_catalog.pg_type t JOIN sch s ON s.oid = t.typnamespace
   WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_type e WHERE e.typarray = t.oid)
     AND (t.typrelid = 0 OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')
     AND (t.typtype <> 'm' OR current_setting('server_version_num')::int < 170000)
+  UNION ALL
+  SELECT 'language', CASE WHEN l.lanpltrusted THEN 't' ELSE 'u' END, '', l.lanname::text, '', '', '', l.oid, 0::int2, l.lanowner,
+         COALESCE(l.lanacl, pg_catalog.acldefault('l', l.lanowner)),
+         EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_language'::regclass AND d.objid = l.oid AND d.deptype = 'e')
+  FROM pg_catalog.pg_language l
+  UNION ALL
+  SELECT 'foreign_data_wrapper', '', '', w.fdwname::text, '', '', '', w.oid, 0::int2, w.fdwowner,
+         COALESCE(w.fdwacl, pg_catalog.acldefault('F', w.fdwowner)), false
+  FROM pg_catalog.pg_foreign_data_wrapper w
+  UNION ALL
+  SELECT 'foreign_server', '', '', f.srvname::text, '', '', '', f.oid, 0::int2, f.srvowner,
+         COALESCE(f.srvacl, pg_catalog.acldefault('S', f.srvowner)), false
+  FROM pg_catalog.pg_foreign_server f
+  UNION ALL
+  SELECT 'large_object', '', '', m.oid::text, '', '', '', m.oid, 0::int2, m.lomowner,
+         COALESCE(m.lomacl, pg_catalog.acldefault('L', m.lomowner)), false
+  FROM pg_catalog.pg_largeobject_metadata m
 )
-SELECT o.kind, o.subkind, o.schema, o.name, o.args, o.argtypes, o.col, o.oid, o.attnum, ow.rolname::text,
+SELECT o.kind, o.subkind, o.schema, o.name, o.args, o.argtypes, o.col, o.oid, o.attnum, ow.rolname::text, o.ext,
        CASE WHEN e.grantee = 0 THEN '' ELSE ge.rolname::text END, gr.rolname::text, e.privilege_type, e.is_grantable
 FROM objs o
 JOIN pg_catalog.pg_roles ow ON ow.oid = o.owner
@@ -149,7 +172,7 @@ func ReadState(ctx context.Context, q interface {
 			grantee, grantor, privName *string
 			grantable                  *bool
 		)
-		if err := rows.Scan(&kind, &subkind, &o.Schema, &o.Name, &o.Args, &o.ArgTypes, &o.Column, &o.OID, &o.AttNum, &o.Owner,
+		if err := rows.Scan(&kind, &subkind, &o.Schema, &o.Name, &o.Args, &o.ArgTypes, &o.Column, &o.OID, &o.AttNum, &o.Owner, &o.Extension,
 			&grantee, &grantor, &privName, &grantable); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("read state: %w", err)
