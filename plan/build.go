@@ -86,6 +86,9 @@ type builder struct {
 	// option to a role the connecting role has the privileges of; built on
 	// first use.
 	holderGrants map[string][]*Change
+	// columns indexes the catalog's column objects by table key; built on
+	// first use.
+	columns map[string][]*catalog.Object
 	// byKey indexes catalog objects by identity; built on first use.
 	byKey map[string]*catalog.Object
 	plan  *Plan
@@ -489,20 +492,11 @@ type columnWant struct {
 // column's ACL too, so it needs CASCADE when a column grant option it takes
 // was passed on (found by the oracle test).
 func (b *builder) cascadeThroughColumns() {
-	var columns map[string][]*catalog.Object // by table key, built on first use
 	for _, c := range b.plan.Changes {
 		if c.Target != TargetObject || c.Action != Revoke || c.Object.Kind != acl.KindTable || c.Cascade {
 			continue
 		}
-		if columns == nil {
-			columns = map[string][]*catalog.Object{}
-			for _, o := range b.cat.Objects {
-				if o.Kind == acl.KindColumn {
-					columns[o.Table().Key()] = append(columns[o.Table().Key()], o)
-				}
-			}
-		}
-		for _, col := range columns[c.Object.Key()] {
+		for _, col := range b.columnsOf(c.Object) {
 			r := &aclRevoker{owner: col.Owner, holds: b.holdsAtRevoke}
 			r.revoke(col.ACL, c.Grantee, c.Grantor, c.Privs.Privs, c.GrantOptionOnly)
 			if r.cascaded {
@@ -513,13 +507,27 @@ func (b *builder) cascadeThroughColumns() {
 	}
 }
 
+// columnsOf returns the catalog's column objects (columns with column
+// privileges) of a table.
+func (b *builder) columnsOf(table acl.Object) []*catalog.Object {
+	if b.columns == nil {
+		b.columns = map[string][]*catalog.Object{}
+		for _, o := range b.cat.Objects {
+			if o.Kind == acl.KindColumn {
+				b.columns[o.Table().Key()] = append(b.columns[o.Table().Key()], o)
+			}
+		}
+	}
+	return b.columns[table.Key()]
+}
+
 // regrantWipedColumns re-grants column privileges that a table-level REVOKE
 // of the same privilege wipes (PostgreSQL strips it from every column ACL),
-// so that the run converges in one pass.
+// so that the run converges in one pass: what managed roles should keep,
+// and what PUBLIC held on columns where the policy lets it (the column
+// ceiling of the public block, or everything when it sets none; found by
+// the oracle test).
 func (b *builder) regrantWipedColumns(columns map[string][]columnWant) {
-	if len(columns) == 0 {
-		return
-	}
 	planned := map[string]acl.Priv{} // column key + grantee → privileges already being granted
 	var revokes []*Change
 	for _, c := range b.plan.Changes {
@@ -532,6 +540,10 @@ func (b *builder) regrantWipedColumns(columns map[string][]columnWant) {
 		}
 	}
 	for _, r := range revokes {
+		if r.Grantee.IsPublic() {
+			b.regrantPublicColumns(r)
+			continue
+		}
 		for _, cw := range columns[r.Object.Key()] {
 			if cw.grantee != r.Grantee {
 				continue
@@ -543,6 +555,30 @@ func (b *builder) regrantWipedColumns(columns map[string][]columnWant) {
 			c := b.objectChange(Grant, cw.obj, cw.grantee, acl.Privileges{Privs: again, GrantOption: again & cw.want.grantOpt}, cw.obj.Owner,
 				Reason{Rule: cw.want.rule, Text: "re-granted: the table-level revoke wipes column grants"})
 			b.add(c)
+		}
+	}
+}
+
+// regrantPublicColumns re-grants what a table-level revoke from PUBLIC
+// wipes from PUBLIC's column grants, within the column ceiling.
+func (b *builder) regrantPublicColumns(r *Change) {
+	may, managed := acl.Priv(0), false
+	if b.pol.Public != nil {
+		may, managed = b.pol.Public.MayHold[acl.KindColumn]
+	}
+	for _, col := range b.columnsOf(r.Object) {
+		for _, it := range col.ACL {
+			if !it.Grantee.IsPublic() || it.Grantor != r.Grantor {
+				continue
+			}
+			again := it.Privs.Privs & r.Privs.Privs
+			if managed {
+				again &= may
+			}
+			if again != 0 {
+				b.add(b.objectChange(Grant, col, acl.Public, acl.Privileges{Privs: again}, it.Grantor,
+					Reason{Text: "re-granted: the table-level revoke wipes column grants"}))
+			}
 		}
 	}
 }
@@ -594,8 +630,8 @@ func (b *builder) diffObject(rules *ruleSet, obj *catalog.Object) map[acl.Grante
 			}
 			b.add(c)
 		}
-		if m.privs != 0 {
-			items = grantItem(slices.Clone(items), g, obj.Owner, acl.Privileges{Privs: m.privs, GrantOption: m.grantOpt})
+		if m.privs|m.grantOpt != 0 {
+			items = grantItem(slices.Clone(items), g, obj.Owner, acl.Privileges{Privs: m.privs | m.grantOpt, GrantOption: m.grantOpt})
 		}
 	}
 	d := &objectRevokes{b: b, obj: obj, want: orig, items: items, busy: map[acl.Grantee]bool{}, kept: map[acl.Item]bool{}}

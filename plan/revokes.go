@@ -1,6 +1,9 @@
 package plan
 
 import (
+	"cmp"
+	"slices"
+
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
 )
@@ -22,9 +25,14 @@ type objectRevokes struct {
 	// kept holds the items whose revokes an additive role keeps: they are
 	// reported once and never run.
 	kept map[acl.Item]bool
+	// start is the ACL before the revokes; emitted lists the revokes in
+	// the order they were planned (see settle).
+	start   []acl.Item
+	emitted []*Change
 }
 
 func (d *objectRevokes) plan() {
+	d.start = d.items
 	// The owner's items first: revoking a grant option there may cascade
 	// to the items of other grantors.
 	for {
@@ -33,10 +41,73 @@ func (d *objectRevokes) plan() {
 			c = d.next(false)
 		}
 		if c == nil {
-			return
+			break
 		}
 		d.emit(c)
 	}
+	d.settle()
+}
+
+// settle makes the revokes correct in the order they will run, which is
+// not the order they were planned in: statements of one phase run by rank,
+// then by grantee (lessChange). It runs them in that order on the ACL and
+// takes each one's CASCADE from that run (a revoke that runs earlier can
+// take away the grant option through which a later one's grantee kept its
+// own, found by the oracle test). When that order would not do the same
+// (a revoke would find its privileges gone, or the end state differs), the
+// revokes get ranks that keep the planned order instead.
+func (d *objectRevokes) settle() {
+	if len(d.emitted) < 2 {
+		return
+	}
+	order := slices.Clone(d.emitted)
+	slices.SortStableFunc(order, func(a, b *Change) int {
+		return cmp.Or(cmp.Compare(a.rank, b.rank), cmp.Compare(a.Grantee, b.Grantee))
+	})
+	items := d.start
+	cascade := make([]bool, len(order))
+	same := true
+	for i, c := range order {
+		if !holdsRevoked(items, c) {
+			same = false
+			break
+		}
+		r := d.revoker()
+		items = r.revoke(items, c.Grantee, c.Grantor, c.Privs.Privs, c.GrantOptionOnly)
+		cascade[i] = r.cascaded
+	}
+	if same && slices.Equal(sortedItems(items), sortedItems(d.items)) {
+		for i, c := range order {
+			c.Cascade = cascade[i]
+		}
+		return
+	}
+	for i, c := range d.emitted {
+		c.rank = i
+	}
+}
+
+// holdsRevoked reports whether items hold everything c revokes, as they
+// did when c was planned.
+func holdsRevoked(items []acl.Item, c *Change) bool {
+	for _, it := range items {
+		if it.Grantee != c.Grantee || it.Grantor != c.Grantor {
+			continue
+		}
+		if c.GrantOptionOnly {
+			return it.Privs.GrantOption.Has(c.Privs.Privs)
+		}
+		return it.Privs.Privs.Has(c.Privs.Privs)
+	}
+	return false
+}
+
+func sortedItems(items []acl.Item) []acl.Item {
+	out := slices.Clone(items)
+	slices.SortFunc(out, func(a, b acl.Item) int {
+		return cmp.Or(cmp.Compare(a.Grantee, b.Grantee), cmp.Compare(a.Grantor, b.Grantor))
+	})
+	return out
 }
 
 // next returns the revoke of the first item that needs one, among the
@@ -130,6 +201,7 @@ func (d *objectRevokes) emit(c *Change) {
 	r := d.revoker()
 	d.items = r.revoke(d.items, g, c.Grantor, c.Privs.Privs, c.GrantOptionOnly)
 	c.Cascade = r.cascaded
+	d.emitted = append(d.emitted, c)
 	d.b.add(c)
 }
 

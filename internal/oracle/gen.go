@@ -641,12 +641,6 @@ func (g *gen) policy() {
 	}
 	if g.chance(0.4) {
 		kinds := []acl.Kind{acl.KindDatabase, acl.KindSchema, acl.KindTable, acl.KindSequence, acl.KindFunction, acl.KindType}
-		if c.publicColumnGrants() {
-			// Open bug, known case "a PUBLIC table ceiling wipes PUBLIC's
-			// unmanaged column grants": no table ceiling over them until
-			// it is fixed.
-			kinds = slices.DeleteFunc(kinds, func(k acl.Kind) bool { return k == acl.KindTable })
-		}
 		g.r.Shuffle(len(kinds), func(i, j int) { kinds[i], kinds[j] = kinds[j], kinds[i] })
 		kinds = kinds[:g.between(1, 3)]
 		if g.chance(0.2) { // rarer, for the same reason as in rule
@@ -660,12 +654,6 @@ func (g *gen) policy() {
 			p.Public = append(p.Public, PublicCeiling{Kind: k, Privs: privs})
 		}
 	}
-}
-
-// publicColumnGrants reports whether the setup grants PUBLIC privileges on
-// columns.
-func (c *Case) publicColumnGrants() bool {
-	return slices.ContainsFunc(c.Grants, func(g Grant) bool { return g.Target.Kind == TColumn && g.Grantee == -1 && !g.Revoke })
 }
 
 // memberOf mirrors the role's memberships, sometimes with a difference.

@@ -261,7 +261,6 @@ var knownCases = []knownCase{
 		// re-grants INSERT (id) to PUBLIC (regrantWipedColumns only covers
 		// managed grantees): an unmanaged privilege is lost.
 		name:    "a PUBLIC table ceiling wipes PUBLIC's unmanaged column grants",
-		skip:    "open bug: the table-level REVOKE … FROM PUBLIC strips PUBLIC's column grants, which the policy does not manage, and the plan does not re-grant them",
 		schemas: []string{"s"},
 		roles:   roles(),
 		objects: []oracle.Object{{Kind: oracle.OTable, Schema: 0, Name: "t", Columns: []oracle.Column{{Name: "id"}}, Parent: -1}},
@@ -280,7 +279,6 @@ var knownCases = []knownCase{
 		// item depends on g3's: "dependent privileges exist" (seed 7246,
 		// found on 18).
 		name:    "a CASCADE left out after the plan's own revoke from a role the grantee inherits from",
-		skip:    "open bug: REVOKE … FROM g3 needs CASCADE once the plan has revoked g1's item, through which g3 kept the grant option",
 		roles:   roles("g1", "g3", "g4"),
 		members: []oracle.Membership{{Role: 1, Member: 2}},
 		schemas: []string{"s"},
@@ -303,7 +301,6 @@ var knownCases = []knownCase{
 		// membership and a grant option of the same plan. The next plan is
 		// not empty, and g3 keeps EXECUTE (seed 7155, found on 18).
 		name:     "a membership added by the same plan stops the CASCADE",
-		skip:     "open bug: the plan counts on REVOKE … FROM g1 CASCADE, which the membership in g4 it adds (with g4's new grant option) stops",
 		roles:    roles("g1", "g3", "g4"),
 		schemas:  []string{"s"},
 		defaults: []oracle.Default{{ForRole: 0, Schema: 0, Kind: acl.KindFunction, Grantee: 3, Privs: acl.Execute, Early: true}},
