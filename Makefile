@@ -72,18 +72,19 @@ fuzz:
 	GO="$(GO)" FUZZTIME="$(FUZZTIME)" scripts/fuzz
 
 # The safety suites of docs/safety.md with long budgets: STRESS_FAULTS
-# injected faults (kill, cancel), STRESS_CRASHES server crashes,
+# injected faults (kill, cancel), STRESS_CRASHES server crashes, STRESS_STOPS clean stops,
 # STRESS_HOSTILE random hostile-name cases, STRESS_ROUNDS rounds of 8
 # concurrent applies, the lock-conflict and secrets tests, then every fuzz
 # target for STRESS_FUZZTIME. CI=true: a suite that cannot get a server
 # fails instead of skipping. PGWARD_FAULT_SEED replays a seed.
 STRESS_FAULTS ?= 1000
 STRESS_CRASHES ?= 40
+STRESS_STOPS ?= 40
 STRESS_HOSTILE ?= 200
 STRESS_ROUNDS ?= 20
 STRESS_FUZZTIME ?= 5m
 stress:
-	CI=true PGWARD_FAULTS=$(STRESS_FAULTS) PGWARD_CRASH_FAULTS=$(STRESS_CRASHES) PGWARD_HOSTILE_CASES=$(STRESS_HOSTILE) \
+	CI=true PGWARD_FAULTS=$(STRESS_FAULTS) PGWARD_CRASH_FAULTS=$(STRESS_CRASHES) PGWARD_STOP_FAULTS=$(STRESS_STOPS) PGWARD_HOSTILE_CASES=$(STRESS_HOSTILE) \
 		$(GO) test -count=1 -timeout 3h -run 'TestFault_|TestHostileNames|TestRun_lockTimeout|TestRun_advisoryLockTimeout|TestRun_retriesTupleConcurrentlyUpdated|TestRun_concurrentRunsQueue' ./apply
 	CI=true PGWARD_CONCURRENT_ROUNDS=$(STRESS_ROUNDS) \
 		$(GO) test -count=1 -timeout 1h -run 'TestApply_eightProcessesAtOnce|TestApply_lockConflictNamesTheMigration|TestPlan_neverBlocksAMigration|TestSecrets_neverPrinted' ./cmd/pgward

@@ -43,16 +43,21 @@ const (
 	// stops and starts again with only what was committed. Only on a
 	// private server.
 	faultCrash
+	// faultStop: a clean server stop (pg_ctl stop -m fast, which rolls
+	// back open transactions and ends every session), then a start. Only
+	// on a private local server.
+	faultStop
 )
 
 func (k faultKind) String() string {
-	return [...]string{"terminate", "cancel-query", "cancel-context", "crash"}[k]
+	return [...]string{"terminate", "cancel-query", "cancel-context", "crash", "stop"}[k]
 }
 
 // Budgets: small by default (CI), large under make stress.
 const (
 	envFaults      = "PGWARD_FAULTS"       // faults of kinds terminate, cancel-query, cancel-context
 	envCrashFaults = "PGWARD_CRASH_FAULTS" // server crashes
+	envStopFaults  = "PGWARD_STOP_FAULTS"  // clean server stops and starts
 	envFaultSeed   = "PGWARD_FAULT_SEED"   // the first seed, to reproduce a failure
 )
 
@@ -301,6 +306,15 @@ func (f *faultDB) inject(ctx context.Context, kind faultKind, pid uint32, cancel
 		conn.Close(context.Background())
 		f.conn = nil
 		return nil
+	case faultStop:
+		if err := f.server.Restart(ctx, "fast"); err != nil {
+			return err
+		}
+		if f.conn != nil {
+			f.conn.Close(context.Background()) // the stop ended it
+			f.conn = nil
+		}
+		return nil
 	}
 	return fmt.Errorf("unknown fault %d", kind)
 }
@@ -509,6 +523,13 @@ func unclear(err error, kind faultKind) string {
 		if !errors.As(err, &pe) && !lostConnection(msg) {
 			return "it does not say that the connection was lost"
 		}
+	case faultStop:
+		if errors.As(err, &pe) && pe.Code != "57P01" {
+			return "it is a PostgreSQL error other than admin_shutdown (57P01)"
+		}
+		if !errors.As(err, &pe) && !lostConnection(msg) {
+			return "it does not say that the connection was lost"
+		}
 	case faultCrash:
 		if errors.As(err, &pe) && pe.Code != "57P02" && pe.Code != "57P01" {
 			return "it is a PostgreSQL error other than crash_shutdown (57P02)"
@@ -594,15 +615,35 @@ func TestFault_serverCrash(t *testing.T) {
 	if n == 0 {
 		t.Skip(envCrashFaults + "=0")
 	}
+	runFaults(t, privateFaultDB(t), []faultKind{faultCrash}, n, testSeed(t))
+}
+
+// TestFault_serverStop stops the server cleanly (pg_ctl stop -m fast) and
+// starts it again at random points of an apply: $PGWARD_STOP_FAULTS times
+// (default 3), on a server of its own.
+func TestFault_serverStop(t *testing.T) {
+	n := envInt(t, envStopFaults, 3)
+	if n == 0 {
+		t.Skip(envStopFaults + "=0")
+	}
+	runFaults(t, privateFaultDB(t), []faultKind{faultStop}, n, testSeed(t))
+}
+
+// privateFaultDB starts a server for one test, for the faults that end
+// every session of a cluster.
+func privateFaultDB(t *testing.T) *faultDB {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("pgtest: skipping test that needs PostgreSQL in -short mode")
 	}
+	// Not cancelled before the test ends: the server's processes may be
+	// tied to it.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
 	srv, err := pgtest.Start(ctx, pgtest.Options{BinDir: os.Getenv(pgtest.EnvBinDir), Image: os.Getenv(pgtest.EnvImage), Logf: t.Logf})
 	if err != nil {
 		if errors.Is(err, pgtest.ErrNoServer) && !pgtest.InCI() {
-			t.Skipf("no private server for crash faults: %v", err)
+			t.Skipf("no private server for this fault: %v", err)
 		}
 		t.Fatal(err)
 	}
@@ -616,6 +657,5 @@ func TestFault_serverCrash(t *testing.T) {
 	// lets a crash lose transactions that had committed, the reset of the
 	// state before among them. Commits must be durable here.
 	db.Exec(t, fmt.Sprintf("ALTER DATABASE %q SET synchronous_commit = on", db.Name))
-	f := newFaultDB(t, db)
-	runFaults(t, f, []faultKind{faultCrash}, n, testSeed(t))
+	return newFaultDB(t, db)
 }

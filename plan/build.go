@@ -25,6 +25,11 @@ type Options struct {
 	// with Blocked set, are reported as warnings, and get no statement, so
 	// that the rest can be applied. Without it they make the plan invalid.
 	Partial bool
+	// LeaveOutClusterWide leaves out what every database of the server
+	// shares (roles, memberships, parameters, tablespaces; see
+	// Change.ClusterWide): in a fleet run one database's run changes those
+	// for all (cluster.go).
+	LeaveOutClusterWide bool
 }
 
 // Build computes the changes that make the catalog match the policy.
@@ -62,6 +67,7 @@ func Build(p *policy.Policy, c *catalog.Catalog, o Options) (*Plan, hcl.Diagnost
 	b.guards() // lockout guard and warnings: guards.go, warnings.go
 	b.finish()
 	b.invariants()
+	b.leaveOutClusterWide()
 	return b.plan, b.diags
 }
 

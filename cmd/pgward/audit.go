@@ -39,6 +39,7 @@ func newAuditCmd(e env) *cobra.Command {
 		Args: cobra.NoArgs,
 	}
 	c.bind(cmd, true, true)
+	fl := bindFleet(cmd, c)
 	f := cmd.Flags()
 	f.Lookup("format").Usage = "output format: text, json, sql, markdown or prometheus (for node-exporter's textfile collector)"
 	f.StringSliceVar(&a.ownerApplications, "owner-applications", nil,
@@ -48,6 +49,9 @@ func newAuditCmd(e env) *cobra.Command {
 		opts := plan.AuditOptions{
 			CheckSessions:     cmd.Flags().Changed("owner-applications"),
 			OwnerApplications: a.ownerApplications,
+		}
+		if fl.active() || fl.misused() {
+			return c.runFleet(cmd, fl, fleetRun{mode: fleetAudit, audit: opts, output: a.output})
 		}
 		// The report goes straight to a terminal (for colour), or through
 		// a buffer to --output, or to the metrics writer.
@@ -172,7 +176,7 @@ func (c *common) readAudit(ctx context.Context, pol *policy.Policy, cfg *pgx.Con
 	// Partial: a change the connecting role could not execute is drift
 	// like any other (a warning says why), not an error; audit executes
 	// nothing, and often runs as a role that may execute nothing.
-	p, diags := plan.Build(pol, cat, plan.Options{Strict: c.strict, Partial: true})
+	p, diags := plan.Build(pol, cat, plan.Options{Strict: c.strict, Partial: true, LeaveOutClusterWide: c.leaveOutCluster})
 	p.Findings = plan.Audit(pol, cat, sessions, o)
 	if p.Findings == nil {
 		p.Findings = []plan.Finding{} // an audit: JSON always has "findings"

@@ -67,6 +67,9 @@ type common struct {
 	requireAll  bool
 	noColor     bool
 	maxRevokes  int // apply: --max-revokes
+	// leaveOutCluster: a fleet run over a database that does not own the
+	// cluster-wide changes (fleet.go).
+	leaveOutCluster bool
 }
 
 func newRootCmd(e env) *cobra.Command {
@@ -168,7 +171,7 @@ func (c *common) bindRequireAll(cmd *cobra.Command) {
 // apply as the owner right after migrations does what it can;
 // --require-all makes them errors.
 func (c *common) planOptions() plan.Options {
-	return plan.Options{Strict: c.strict, Partial: !c.requireAll}
+	return plan.Options{Strict: c.strict, Partial: !c.requireAll, LeaveOutClusterWide: c.leaveOutCluster}
 }
 
 func (c *common) render(w io.Writer, p *plan.Plan, audit bool) error {
@@ -195,6 +198,7 @@ func newPlanCmd(e env) *cobra.Command {
 	}
 	c.bind(cmd, true, true)
 	c.bindRequireAll(cmd)
+	fl := bindFleet(cmd, c)
 	var out string
 	sb := &sandboxFlags{}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "save the plan to this file, for `pgward apply FILE`")
@@ -205,6 +209,12 @@ func newPlanCmd(e env) *cobra.Command {
 		}
 		if err := c.checkFormat(); err != nil {
 			return err
+		}
+		if fl.active() || fl.misused() {
+			if out != "" {
+				return errors.New("--out saves the plan of one database; it does not go with a fleet run")
+			}
+			return c.runFleet(cmd, fl, fleetRun{mode: fleetPlan})
 		}
 		pol, err := c.loadPolicy()
 		if err != nil {
@@ -257,6 +267,7 @@ func newApplyCmd(e env) *cobra.Command {
 	}
 	c.bind(cmd, true, false)
 	c.bindRequireAll(cmd)
+	fl := bindFleet(cmd, c)
 	c.format = "text"
 	f := cmd.Flags()
 	f.BoolVar(&autoApprove, "auto-approve", false, "apply without asking (required when not on a terminal)")
@@ -267,6 +278,15 @@ func newApplyCmd(e env) *cobra.Command {
 	f.Var(revokeLimit{&c.maxRevokes}, "max-revokes", "refuse a plan that revokes more than N privileges and memberships (-1: no limit)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		out := cmd.OutOrStdout()
+		if fl.active() || fl.misused() {
+			switch {
+			case len(args) == 1:
+				return errors.New("a saved plan is the plan of one database; it does not go with a fleet run")
+			case !autoApprove:
+				return errors.New("a fleet apply needs --auto-approve: it does not ask for each database (review them first with pgward plan over the same databases)")
+			}
+			return c.runFleet(cmd, fl, fleetRun{mode: fleetApply, lockTimeout: lockTimeout, statementTimeout: statementTimeout, verbose: verbose})
+		}
 		pol, err := c.loadPolicy()
 		if err != nil {
 			return err
@@ -280,7 +300,7 @@ func newApplyCmd(e env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return c.applyApproved(cmd, cfg, pol, saved, lockTimeout, statementTimeout, verbose)
+			return c.applyApproved(cmd.Context(), out, cfg, pol, saved, lockTimeout, statementTimeout, verbose)
 		}
 		preview, diags, err := c.readPlan(cmd.Context(), pol, cfg)
 		if err != nil {
@@ -307,21 +327,20 @@ func newApplyCmd(e env) *cobra.Command {
 				return exitCode(exitError)
 			}
 		}
-		return c.applyApproved(cmd, cfg, pol, preview, lockTimeout, statementTimeout, verbose)
+		return c.applyApproved(cmd.Context(), out, cfg, pol, preview, lockTimeout, statementTimeout, verbose)
 	}
 	return cmd
 }
 
 // applyApproved runs apply with the plan the user approved (shown, or
 // saved), which apply refuses if the database changed since.
-func (c *common) applyApproved(cmd *cobra.Command, cfg *pgx.ConnConfig, pol *policy.Policy, approved *plan.Plan, lockTimeout, statementTimeout time.Duration, verbose bool) error {
-	out := cmd.OutOrStdout()
+func (c *common) applyApproved(ctx context.Context, out io.Writer, cfg *pgx.ConnConfig, pol *policy.Policy, approved *plan.Plan, lockTimeout, statementTimeout time.Duration, verbose bool) error {
 	level := slog.LevelWarn
 	if verbose {
 		level = slog.LevelInfo
 	}
 	logger := slog.New(slog.NewTextHandler(c.env.stderr, &slog.HandlerOptions{Level: level}))
-	res, err := apply.Run(cmd.Context(), cfg, pol, apply.Options{
+	res, err := apply.Run(ctx, cfg, pol, apply.Options{
 		Scope:            introspect.Scope{Schemas: pol.Schemas},
 		Plan:             c.planOptions(),
 		LockTimeout:      lockTimeout,

@@ -30,6 +30,7 @@ type localCluster struct {
 	log   string // server log
 	runAs string // unprivileged user running the server when we are root
 	logf  func(string, ...any)
+	opts  string // the postgres options it was started with (port included)
 }
 
 // findBinDir returns a directory holding initdb and pg_ctl, or "" and what
@@ -146,6 +147,7 @@ func startLocal(ctx context.Context, bin string, logf func(string, ...any)) (s *
 		opts := fmt.Sprintf("-p %d -k '%s' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off", port, c.sock)
 		out, err := c.run(ctx, filepath.Join(bin, "pg_ctl"), "-D", c.data, "-l", c.log, "-w", "-t", "60", "-o", opts, "start")
 		if err == nil {
+			c.opts = opts
 			break
 		}
 		logTail := c.logTail()
@@ -249,6 +251,19 @@ func (c *localCluster) reapStale(ctx context.Context) {
 func processAlive(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// restart stops the server with pg_ctl's shutdown mode (smart, fast or
+// immediate) and starts it again on the same port.
+func (c *localCluster) restart(ctx context.Context, mode string) error {
+	pgCtl := filepath.Join(c.bin, "pg_ctl")
+	if out, err := c.run(ctx, pgCtl, "-D", c.data, "-m", mode, "-w", "-t", "60", "stop"); err != nil {
+		return fmt.Errorf("pg_ctl stop -m %s %s: %w\n%s", mode, c.data, err, out)
+	}
+	if out, err := c.run(ctx, pgCtl, "-D", c.data, "-l", c.log, "-w", "-t", "60", "-o", c.opts, "start"); err != nil {
+		return fmt.Errorf("pg_ctl start %s: %w\n%s\nserver log:\n%s", c.data, err, out, c.logTail())
+	}
+	return nil
 }
 
 // stop stops the server if it runs and removes the directory.

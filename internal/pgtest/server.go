@@ -185,6 +185,17 @@ func (s *Server) Stop() error {
 	return s.stopErr
 }
 
+// Restart stops the server with pg_ctl stop -m mode ("smart", "fast" or
+// "immediate") and starts it again on the same port: every session ends,
+// and with "immediate" the server recovers from its WAL. Only a cluster
+// Start created locally can be restarted; the fault tests use it.
+func (s *Server) Restart(ctx context.Context, mode string) error {
+	if s.local == nil {
+		return errors.New("pgtest: only a local cluster started by pgtest can be restarted")
+	}
+	return s.local.restart(ctx, mode)
+}
+
 // URL returns a URL for user on database: postgres://user@host:port/database
 // with the server's sslmode (disable for a local cluster). User "" means the
 // superuser, and only the superuser's URL carries a password (the one of an
