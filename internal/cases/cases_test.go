@@ -349,7 +349,7 @@ public {
 		id: "C06", name: "public schema on 13/14: the owner role cannot revoke PUBLIC's CREATE",
 		maxVersion: 150000,
 		policy:     "scope {\n  schemas = [\"public\"]\n}\npublic {\n  schema = [\"USAGE\"]\n}",
-		want:       []string{`REVOKE CREATE ON SCHEMA "public" FROM PUBLIC`},
+		want:       nil, // the revoke is left out, with its fix
 		blocked:    "owned by postgres",
 	},
 	{
@@ -481,7 +481,7 @@ role "{dave}" {
     privileges = ["SELECT"]
   }
 }`,
-		want:    []string{`ALTER DEFAULT PRIVILEGES FOR ROLE "{app_owner}" GRANT SELECT ON TABLES TO "{bob}"`},
+		want:    nil, // left out, with its fix
 		blocked: "only {app_owner}, a member of it with INHERIT, or a superuser",
 	},
 	{
