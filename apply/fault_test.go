@@ -281,13 +281,25 @@ func (f *faultDB) inject(ctx context.Context, kind faultKind, pid uint32, cancel
 		return f.waitGone(ctx, pid)
 	case faultCrash:
 		// COPY TO PROGRAM runs a shell as the server's user, which may
-		// signal its own processes.
-		var conn *pgx.Conn
-		if err := f.admin(ctx, func(c *pgx.Conn) error { conn = c; return nil }); err != nil {
+		// signal its own processes. A connection of its own: the suite's
+		// admin connection may have been broken by the previous crash
+		// without pgx knowing yet ("conn closed" on its next use).
+		conn, err := f.server.SuperuserConn(ctx, f.name)
+		if err != nil {
 			return err
 		}
 		if _, err := conn.Exec(ctx, fmt.Sprintf("COPY (SELECT 1) TO PROGRAM 'kill -9 %d'", pid)); err != nil {
-			return err
+			var pe *pgconn.PgError
+			switch {
+			case errors.As(err, &pe) && pe.Code == "38000":
+				// kill failed: the apply's backend had already ended.
+				conn.Close(context.Background())
+				return nil
+			case errors.As(err, &pe) && pe.Code != "57P01" && pe.Code != "57P02", !errors.As(err, &pe) && !lostConnection(err.Error()) && !conn.IsClosed():
+				conn.Close(context.Background())
+				return err
+			}
+			// The crash ended this session too, before COPY could answer.
 		}
 		// The postmaster now ends every session, this one too, then
 		// recovers. Wait for this session to end, so that nothing reads
@@ -304,7 +316,10 @@ func (f *faultDB) inject(ctx context.Context, kind faultKind, pid uint32, cancel
 			time.Sleep(10 * time.Millisecond)
 		}
 		conn.Close(context.Background())
-		f.conn = nil
+		if f.conn != nil {
+			f.conn.Close(context.Background()) // the crash ended it
+			f.conn = nil
+		}
 		return nil
 	case faultStop:
 		if err := f.server.Restart(ctx, "fast"); err != nil {
