@@ -303,11 +303,17 @@ func clusterFacts(c *catalog.Catalog, roles []string) []fact {
 	return sortFacts(out)
 }
 
-func appendFacts(out []fact, seen map[fact]bool, o *catalog.Object, roles []string) []fact {
-	key := o.Kind.String() + " " + o.String()
+// factObject names an object in facts; the database is "database", so
+// that the facts of two databases compare.
+func factObject(o *catalog.Object) string {
 	if o.Kind == acl.KindDatabase {
-		key = "database"
+		return "database"
 	}
+	return o.Kind.String() + " " + o.String()
+}
+
+func appendFacts(out []fact, seen map[fact]bool, o *catalog.Object, roles []string) []fact {
+	key := factObject(o)
 	for _, it := range o.ACL {
 		g := it.Grantee.String()
 		if !it.Grantee.IsPublic() && !slices.Contains(roles, g) {
@@ -340,11 +346,17 @@ func sortFacts(fs []fact) []fact {
 
 // defaultFacts lists the default privileges the roles and PUBLIC receive.
 func defaultFacts(c *catalog.Catalog, roles []string) []string {
+	return defaultFactsExcept(c, roles, nil)
+}
+
+// defaultFactsExcept is defaultFacts without the items skip (if not nil)
+// reports.
+func defaultFactsExcept(c *catalog.Catalog, roles []string, skip func(*catalog.DefaultACL, acl.Item) bool) []string {
 	var out []string
 	for _, d := range c.DefaultPrivileges {
 		for _, it := range d.ACL {
 			g := it.Grantee.String()
-			if !it.Grantee.IsPublic() && !slices.Contains(roles, g) {
+			if !it.Grantee.IsPublic() && !slices.Contains(roles, g) || skip != nil && skip(d, it) {
 				continue
 			}
 			out = append(out, fmt.Sprintf("for %s in %q on %ss: %s to %s", d.ForRole, d.Schema, d.Kind, it.Privs, g))
