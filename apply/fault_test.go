@@ -288,7 +288,9 @@ func (f *faultDB) inject(ctx context.Context, kind faultKind, pid uint32, cancel
 		if err != nil {
 			return err
 		}
-		if _, err := conn.Exec(ctx, fmt.Sprintf("COPY (SELECT 1) TO PROGRAM 'kill -9 %d'", pid)); err != nil {
+		// The program reads its input first: a kill that exits before
+		// COPY has written would fail COPY with "Broken pipe".
+		if _, err := conn.Exec(ctx, fmt.Sprintf("COPY (SELECT 1) TO PROGRAM 'cat >/dev/null; kill -9 %d'", pid)); err != nil {
 			var pe *pgconn.PgError
 			switch {
 			case errors.As(err, &pe) && pe.Code == "38000":
