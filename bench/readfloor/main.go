@@ -9,13 +9,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pgward/pgward/internal/acl"
 
 	"github.com/pgward/pgward/internal/synth"
 )
@@ -37,9 +37,6 @@ type item struct {
 	grantee, grantor string
 	privs, options   uint16
 }
-
-// privLetters are the aclitem letters, one bit each.
-const privLetters = "rawdDxtmXUCcTsA"
 
 func main() {
 	url := flag.String("database-url", os.Getenv("DATABASE_URL"), "connection string")
@@ -88,65 +85,9 @@ func read(ctx context.Context, url string) ([]row, int, error) {
 	return out, items, res.Err()
 }
 
-// parseItem parses the text form of an aclitem: grantee=privs/grantor,
-// grantee empty for PUBLIC, names double-quoted when needed.
+// parseItem parses the text form of an aclitem with pgward's own parser
+// (acl.ParseItem): the floor parses what pgward parses.
 func parseItem(s string) (item, error) {
-	var it item
-	grantee, rest, err := parseName(s)
-	if err != nil {
-		return it, err
-	}
-	if !strings.HasPrefix(rest, "=") {
-		return it, fmt.Errorf("aclitem %q: no '='", s)
-	}
-	rest = rest[1:]
-	slash := strings.IndexByte(rest, '/')
-	if slash < 0 {
-		return it, fmt.Errorf("aclitem %q: no grantor", s)
-	}
-	for i := 0; i < slash; i++ {
-		bit := strings.IndexByte(privLetters, rest[i])
-		if bit < 0 {
-			return it, fmt.Errorf("aclitem %q: unknown privilege %q", s, rest[i])
-		}
-		it.privs |= 1 << bit
-		if i+1 < slash && rest[i+1] == '*' {
-			it.options |= 1 << bit
-			i++
-		}
-	}
-	grantor, tail, err := parseName(rest[slash+1:])
-	if err != nil {
-		return it, err
-	}
-	if tail != "" {
-		return it, fmt.Errorf("aclitem %q: trailing %q", s, tail)
-	}
-	it.grantee, it.grantor = grantee, grantor
-	return it, nil
-}
-
-// parseName reads a role name, quoted or not, up to '=', '/' or the end.
-func parseName(s string) (name, rest string, err error) {
-	if !strings.HasPrefix(s, `"`) {
-		end := strings.IndexAny(s, "=/")
-		if end < 0 {
-			return s, "", nil
-		}
-		return s[:end], s[end:], nil
-	}
-	var b strings.Builder
-	for i := 1; i < len(s); i++ {
-		if s[i] != '"' {
-			b.WriteByte(s[i])
-			continue
-		}
-		if i+1 < len(s) && s[i+1] == '"' {
-			b.WriteByte('"')
-			i++
-			continue
-		}
-		return b.String(), s[i+1:], nil
-	}
-	return "", "", errors.New("unterminated quoted name")
+	grantee, grantor, p, err := acl.ParseItem(s)
+	return item{grantee: grantee, grantor: grantor, privs: uint16(p.Privs), options: uint16(p.GrantOption)}, err
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
 
-	"github.com/pgward/pgward/internal/connstr"
 	"github.com/pgward/pgward/introspect"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
@@ -149,29 +148,23 @@ func (c *common) audit(ctx context.Context, w io.Writer, o plan.AuditOptions) (a
 // REPEATABLE READ transaction: the catalog (introspect.Read) and, when
 // sessions are checked, pg_stat_activity (one more query).
 func (c *common) readAudit(ctx context.Context, pol *policy.Policy, cfg *pgx.ConnConfig, o plan.AuditOptions) (*plan.Plan, hcl.Diagnostics, error) {
-	conn, err := connstr.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return nil, nil, fmt.Errorf("begin read-only transaction: %w", err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	cat, err := introspect.Read(ctx, tx, introspect.Scope{Schemas: pol.Schemas})
-	if err != nil {
-		return nil, nil, err
-	}
-	var sessions []plan.Session
-	if o.CheckSessions {
-		read, err := introspect.ReadSessions(ctx, tx)
-		if err != nil {
-			return nil, nil, err
+	var (
+		cat      *introspect.Catalog
+		sessions []plan.Session
+	)
+	err := c.readOnly(ctx, cfg, func(tx pgx.Tx) error {
+		var err error
+		if cat, err = introspect.Read(ctx, tx, introspect.Scope{Schemas: pol.Schemas}); err != nil || !o.CheckSessions {
+			return err
 		}
+		read, err := introspect.ReadSessions(ctx, tx)
 		for _, s := range read {
 			sessions = append(sessions, plan.Session{Role: s.Role, ApplicationName: s.ApplicationName, Count: s.Count})
 		}
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	// Partial: a change the connecting role could not execute is drift
 	// like any other (a warning says why), not an error; audit executes

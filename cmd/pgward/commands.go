@@ -141,19 +141,9 @@ func (c *common) connConfig() (*pgx.ConnConfig, error) {
 	return connstr.ParseConfig(connstr.Resolve(c.databaseURL, c.env.getenv))
 }
 
-// readPlan builds the plan in a READ ONLY, REPEATABLE READ transaction.
+// readPlan builds the plan from a read-only snapshot of the catalog.
 func (c *common) readPlan(ctx context.Context, pol *policy.Policy, cfg *pgx.ConnConfig) (*plan.Plan, hcl.Diagnostics, error) {
-	conn, err := connstr.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return nil, nil, fmt.Errorf("begin read-only transaction: %w", err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	cat, err := introspect.Read(ctx, tx, introspect.Scope{Schemas: pol.Schemas})
+	cat, err := c.readCatalog(ctx, pol, cfg)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -61,20 +61,29 @@ func newValidateCmd(e env) *cobra.Command {
 	return cmd
 }
 
-// readCatalog reads the catalog in a READ ONLY, REPEATABLE READ
-// transaction, which it rolls back.
-func (c *common) readCatalog(ctx context.Context, pol *policy.Policy, cfg *pgx.ConnConfig) (*introspect.Catalog, error) {
+// readOnly runs read in one READ ONLY, REPEATABLE READ transaction (one
+// snapshot, no locks beyond catalog reads), which it rolls back.
+func (c *common) readOnly(ctx context.Context, cfg *pgx.ConnConfig, read func(pgx.Tx) error) error {
 	conn, err := connstr.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return nil, fmt.Errorf("begin read-only transaction: %w", err)
+		return fmt.Errorf("begin read-only transaction: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	return introspect.Read(ctx, tx, introspect.Scope{Schemas: pol.Schemas})
+	return read(tx)
+}
+
+// readCatalog reads the catalog in scope in a read-only snapshot.
+func (c *common) readCatalog(ctx context.Context, pol *policy.Policy, cfg *pgx.ConnConfig) (cat *introspect.Catalog, err error) {
+	err = c.readOnly(ctx, cfg, func(tx pgx.Tx) error {
+		cat, err = introspect.Read(ctx, tx, introspect.Scope{Schemas: pol.Schemas})
+		return err
+	})
+	return cat, err
 }
 
 // policyProblems keeps the plan's diagnostics that are about the policy
