@@ -305,7 +305,7 @@ func runOnce(ctx context.Context, conn *pgx.Conn, wcfg *pgx.ConnConfig, pol *pol
 	}
 	if o.Approved != nil && !samePlan(o.Approved, p) {
 		if !p.Empty() {
-			return nil, &StaleError{Changes: plan.StateDiff(o.Approved.State, p.State)}
+			return nil, &StaleError{Changes: plan.StateDiff(o.Approved.State(), p.State())}
 		}
 		// Another run made the database match the policy since the plan
 		// was approved (concurrent applies after one migration): nothing is
@@ -448,7 +448,7 @@ func execStatement(ctx context.Context, tx pgx.Tx, st plan.Statement, notices *n
 // samePlan compares what two plans would execute and the state they were
 // computed from.
 func samePlan(a, b *plan.Plan) bool {
-	if a.Fingerprint != b.Fingerprint || len(a.Statements) != len(b.Statements) {
+	if len(a.Statements) != len(b.Statements) {
 		return false
 	}
 	for i := range a.Statements {
@@ -456,7 +456,8 @@ func samePlan(a, b *plan.Plan) bool {
 			return false
 		}
 	}
-	return true
+	// Last: the fingerprint sums up the whole catalog.
+	return a.Fingerprint() == b.Fingerprint()
 }
 
 // noticeLog collects the notices of the statement being executed. pgx

@@ -52,10 +52,9 @@ func Build(p *policy.Policy, c *catalog.Catalog, o Options) (*Plan, hcl.Diagnost
 			Database:       c.Database,
 			ServerVersion:  c.ServerVersion,
 			ConnectingRole: c.CurrentUser,
-			State:          StateLines(c),
+			state:          &planState{cat: c},
 		},
 	}
-	b.plan.Fingerprint = hashLines(b.plan.State)
 	b.resolveRoles()
 	b.checkVersion()
 	b.roleAttributes()

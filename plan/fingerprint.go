@@ -3,9 +3,9 @@ package plan
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"hash"
-	"sort"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/pgward/pgward/internal/acl"
@@ -22,25 +22,112 @@ func Fingerprint(c *catalog.Catalog) string { return hashLines(StateLines(c)) }
 // membership, object and default ACL: what Fingerprint hashes, and what a
 // saved plan keeps so that apply can say what changed.
 func StateLines(c *catalog.Catalog) []string {
-	var lines []string
-	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
-	add("database %q on %d as %q", c.Database, c.ServerVersion, c.CurrentUser)
+	// Built with strconv appends into one scratch buffer rather than
+	// fmt: this runs over every object of the catalog on every plan, and
+	// fmt's reflection was a third of an in-sync plan's CPU at 50,000
+	// tables. The text is exactly what the fmt verbs wrote (%q is
+	// strconv.Quote, %t FormatBool, %d FormatInt), so fingerprints of
+	// saved plans do not change.
+	lines := make([]string, 0, 1+len(c.Roles)+len(c.Memberships)+len(c.Objects)+len(c.DefaultPrivileges))
+	var (
+		buf   []byte
+		items []string
+	)
+	q := strconv.AppendQuote
+	flag := func(name string, v bool) {
+		buf = append(buf, ' ')
+		buf = append(buf, name...)
+		buf = append(buf, '=')
+		buf = strconv.AppendBool(buf, v)
+	}
+	done := func() {
+		lines = append(lines, string(buf))
+		buf = buf[:0]
+	}
+	buf = append(buf, "database "...)
+	buf = q(buf, c.Database)
+	buf = append(buf, " on "...)
+	buf = strconv.AppendInt(buf, int64(c.ServerVersion), 10)
+	buf = append(buf, " as "...)
+	buf = q(buf, c.CurrentUser)
+	done()
 	for _, name := range sortedKeys(c.Roles) {
 		r := c.Roles[name]
-		add("role %q superuser=%t login=%t inherit=%t createdb=%t createrole=%t replication=%t bypassrls=%t connection_limit=%d valid_until=%s",
-			r.Name, r.Superuser, r.Login, r.Inherit, r.CreateDB, r.CreateRole, r.Replication, r.BypassRLS, r.ConnectionLimit, formatValidUntil(r.ValidUntil))
+		buf = append(buf, "role "...)
+		buf = q(buf, r.Name)
+		flag("superuser", r.Superuser)
+		flag("login", r.Login)
+		flag("inherit", r.Inherit)
+		flag("createdb", r.CreateDB)
+		flag("createrole", r.CreateRole)
+		flag("replication", r.Replication)
+		flag("bypassrls", r.BypassRLS)
+		buf = append(buf, " connection_limit="...)
+		buf = strconv.AppendInt(buf, int64(r.ConnectionLimit), 10)
+		buf = append(buf, " valid_until="...)
+		buf = append(buf, formatValidUntil(r.ValidUntil)...)
+		done()
 	}
 	for _, m := range c.Memberships {
-		add("membership %q in %q granted by %q admin=%t inherit=%t set=%t", m.Member, m.Role, m.Grantor, m.Admin, m.Inherit, m.Set)
+		buf = append(buf, "membership "...)
+		buf = q(buf, m.Member)
+		buf = append(buf, " in "...)
+		buf = q(buf, m.Role)
+		buf = append(buf, " granted by "...)
+		buf = q(buf, m.Grantor)
+		flag("admin", m.Admin)
+		flag("inherit", m.Inherit)
+		flag("set", m.Set)
+		done()
 	}
 	for _, o := range c.Objects {
-		add("%s %q owner %q acl %s", o.Kind, o.String(), o.Owner, itemsKey(o.ACL))
+		buf = append(buf, o.Kind.String()...)
+		buf = append(buf, ' ')
+		buf = q(buf, o.String())
+		buf = append(buf, " owner "...)
+		buf = q(buf, o.Owner)
+		buf = append(buf, " acl "...)
+		buf, items = appendItemsKey(buf, o.ACL, items)
+		done()
 	}
 	for _, d := range c.DefaultPrivileges {
-		add("default privileges for %q in %q on %ss %s", d.ForRole, d.Schema, d.Kind, itemsKey(d.ACL))
+		buf = append(buf, "default privileges for "...)
+		buf = q(buf, d.ForRole)
+		buf = append(buf, " in "...)
+		buf = q(buf, d.Schema)
+		buf = append(buf, " on "...)
+		buf = append(buf, d.Kind.String()...)
+		buf = append(buf, "s "...)
+		buf, items = appendItemsKey(buf, d.ACL, items)
+		done()
 	}
-	sort.Strings(lines)
+	slices.Sort(lines)
 	return lines
+}
+
+// appendItemsKey appends an ACL as StateLines writes it: the items as
+// "grantee"=privileges/"grantor", sorted as text, space-separated in
+// brackets. scratch is reused between calls.
+func appendItemsKey(buf []byte, items []acl.Item, scratch []string) ([]byte, []string) {
+	scratch = scratch[:0]
+	for _, it := range items {
+		var b []byte
+		b = strconv.AppendQuote(b, string(it.Grantee))
+		b = append(b, '=')
+		b = append(b, it.Privs.String()...)
+		b = append(b, '/')
+		b = strconv.AppendQuote(b, it.Grantor)
+		scratch = append(scratch, string(b))
+	}
+	slices.Sort(scratch)
+	buf = append(buf, '[')
+	for i, s := range scratch {
+		if i > 0 {
+			buf = append(buf, ' ')
+		}
+		buf = append(buf, s...)
+	}
+	return append(buf, ']'), scratch
 }
 
 func hashLines(lines []string) string {
@@ -71,15 +158,6 @@ func StateDiff(before, after []string) []string {
 		}
 	}
 	return out
-}
-
-func itemsKey(items []acl.Item) string {
-	s := make([]string, len(items))
-	for i, it := range items {
-		s[i] = fmt.Sprintf("%q=%s/%q", string(it.Grantee), it.Privs, it.Grantor)
-	}
-	sort.Strings(s)
-	return fmt.Sprint(s)
 }
 
 // parseValidUntil accepts RFC 3339 timestamps, dates, and "infinity"

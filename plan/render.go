@@ -370,7 +370,7 @@ type jsonDrift struct {
 func WriteJSON(w io.Writer, p *Plan) error {
 	jp := jsonPlan{
 		FormatVersion: JSONFormatVersion, Database: p.Database, ServerVersion: p.ServerVersion,
-		ConnectingRole: p.ConnectingRole, Fingerprint: p.Fingerprint,
+		ConnectingRole: p.ConnectingRole, Fingerprint: p.Fingerprint(),
 		Changes: []jsonChange{}, Statements: []jsonStatement{}, Drift: []jsonDrift{}, Skipped: []string{},
 	}
 	s := p.Summary()

@@ -53,7 +53,7 @@ func WriteSaved(w io.Writer, p *Plan, policyDigest string) error {
 	s := Saved{
 		Kind: savedKind, FormatVersion: SavedFormatVersion,
 		Database: p.Database, ServerVersion: p.ServerVersion, ConnectingRole: p.ConnectingRole,
-		PolicyDigest: policyDigest, Fingerprint: p.Fingerprint, State: p.State,
+		PolicyDigest: policyDigest, Fingerprint: p.Fingerprint(), State: p.State(),
 		Statements: []SavedStatement{},
 	}
 	for _, st := range p.Statements {
@@ -90,7 +90,8 @@ func ReadSaved(r io.Reader) (*Saved, error) {
 // Plan turns the saved plan back into the plan apply compares with the one
 // it builds under its lock: same fingerprint, same statements.
 func (s *Saved) Plan() *Plan {
-	p := &Plan{Database: s.Database, ServerVersion: s.ServerVersion, ConnectingRole: s.ConnectingRole, Fingerprint: s.Fingerprint, State: s.State}
+	p := &Plan{Database: s.Database, ServerVersion: s.ServerVersion, ConnectingRole: s.ConnectingRole,
+		state: &planState{fingerprint: s.Fingerprint, lines: s.State}}
 	for _, st := range s.Statements {
 		p.Statements = append(p.Statements, Statement{SQL: st.SQL, AsRole: st.AsRole})
 	}

@@ -135,7 +135,7 @@ func TestBuild_statesAgainstPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	again := buildPlan(t, cfg, pol)
-	if again.Fingerprint != half.Fingerprint || len(again.Statements) != len(half.Statements) {
+	if again.Fingerprint() != half.Fingerprint() || len(again.Statements) != len(half.Statements) {
 		t.Errorf("Reset(Half) differs from Build: %d statements, want %d", len(again.Statements), len(half.Statements))
 	}
 
