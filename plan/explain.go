@@ -295,7 +295,7 @@ func LookupObjects(c *catalog.Catalog, name string, kind acl.Kind) []*catalog.Ob
 
 // WriteExplanation writes an explanation for people. Only o.Color is read.
 func WriteExplanation(w io.Writer, x *Explanation, o TextOptions) error {
-	tw := &textWriter{w: w, color: o.Color}
+	tw := newTextWriter(w, o.Color)
 	who := x.Role
 	if who == "" {
 		who = "PUBLIC"
@@ -397,7 +397,7 @@ func WriteExplanation(w io.Writer, x *Explanation, o TextOptions) error {
 			tw.printf("      %s %s\n", tw.paint(ansiRed, "cannot be executed:"), c.Blocked)
 		}
 	}
-	return tw.err
+	return tw.flush()
 }
 
 func ruleLine(r hcl.Range) string {

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -31,7 +32,7 @@ const (
 // one block per object, + for grants, - for revokes, ~ for alterations, and
 // a summary line.
 func WriteText(w io.Writer, p *Plan, o TextOptions) error {
-	tw := &textWriter{w: w, color: o.Color}
+	tw := newTextWriter(w, o.Color)
 	subject := "Plan"
 	if o.Audit {
 		subject = "Drift"
@@ -101,13 +102,27 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 		}
 		tw.printf("%s: %d to grant, %d to revoke, %d to alter.%s%s%s\n", subject, s.Grant, s.Revoke, s.Alter, blocked, broken, findingsSummary(p.Findings))
 	}
-	return tw.err
+	return tw.flush()
 }
 
+// textWriter buffers: a plan of tens of thousands of changes is as many
+// printf calls, and each unbuffered one was a write system call.
 type textWriter struct {
-	w     io.Writer
+	w     *bufio.Writer
 	color bool
 	err   error
+}
+
+func newTextWriter(w io.Writer, color bool) *textWriter {
+	return &textWriter{w: bufio.NewWriterSize(w, 64<<10), color: color}
+}
+
+// flush writes what is buffered and returns the first error.
+func (t *textWriter) flush() error {
+	if t.err == nil {
+		t.err = t.w.Flush()
+	}
+	return t.err
 }
 
 func (t *textWriter) printf(format string, args ...any) {
@@ -231,7 +246,7 @@ func membershipOptions(m *MembershipChange) string {
 // SET ROLE around those that run as another grantor. It is for review: apply
 // also wraps them in one transaction with a lock and timeouts.
 func WriteSQL(w io.Writer, p *Plan) error {
-	tw := &textWriter{w: w}
+	tw := newTextWriter(w, false)
 	tw.printf("-- pgward plan for database %s (PostgreSQL %s), as %s\n", p.Database, VersionString(p.ServerVersion), p.ConnectingRole)
 	switch {
 	case len(p.Changes) == 0:
@@ -254,7 +269,7 @@ func WriteSQL(w io.Writer, p *Plan) error {
 			tw.printf("--   %s: %s\n", renderOne(c, p.ServerVersion), strings.ReplaceAll(c.Blocked, "\n", " "))
 		}
 	}
-	return tw.err
+	return tw.flush()
 }
 
 // JSONFormatVersion is the version of the JSON plan format (docs/json.md).

@@ -18,7 +18,7 @@ type MarkdownOptions struct {
 // changes, broken invariants), then the changes grouped by role, and the SQL
 // folded away at the end.
 func WriteMarkdown(w io.Writer, p *Plan, o MarkdownOptions) error {
-	tw := &textWriter{w: w}
+	tw := newTextWriter(w, false)
 	title := "pgward plan"
 	if o.Audit {
 		title = "pgward audit"
@@ -33,7 +33,7 @@ func WriteMarkdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 	switch {
 	case p.Empty() && len(violations) == 0 && (!o.Audit || len(p.Drift) == 0 && len(p.Findings) == 0):
 		tw.printf("**No changes.** The database matches the policy.\n")
-		return tw.err
+		return tw.flush()
 	default:
 		tw.printf("**%d to grant, %d to revoke, %d to alter.**", s.Grant, s.Revoke, s.Alter)
 		if s.Blocked > 0 {
@@ -87,12 +87,12 @@ func WriteMarkdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 	}
 	if len(p.Statements) > 0 {
 		tw.printf("<details><summary>SQL (%d %s)</summary>\n\n```sql\n", len(p.Statements), pluralWord(len(p.Statements), "statement", "statements"))
-		if err := WriteSQL(w, p); err != nil {
+		if err := WriteSQL(tw.w, p); err != nil {
 			return err
 		}
 		tw.printf("```\n\n</details>\n")
 	}
-	return tw.err
+	return tw.flush()
 }
 
 func mdCode(s string) string { return "`" + strings.ReplaceAll(s, "`", "'") + "`" }
