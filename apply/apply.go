@@ -74,8 +74,16 @@ type Options struct {
 	// DefaultMaxRevokes, a negative value no limit. Run executes only a
 	// plan identical to Approved, so the limit holds for what runs; without
 	// Approved there is no plan to check before the run, and MaxRevokes is
-	// not applied.
+	// not applied, unless Review is set (below).
 	MaxRevokes int
+	// Review, when set and Approved is nil, is called with the plan Run
+	// built under its lock and the plan's diagnostics (warnings), before
+	// anything executes: the approval step, moved under the lock. Then
+	// MaxRevokes is checked on that plan. An error from Review ends the
+	// attempt, rolled back, and Run returns it. pgward apply --auto-approve
+	// shows the plan this way instead of reading the catalog once more
+	// beforehand. Review may be called once per attempt (see Retries).
+	Review func(*plan.Plan, hcl.Diagnostics) error
 }
 
 // TooManyRevokesError is ErrTooManyRevokes with the counts.
@@ -302,6 +310,19 @@ func runOnce(ctx context.Context, conn *pgx.Conn, wcfg *pgx.ConnConfig, pol *pol
 	p, diags := plan.Build(pol, cat, o.Plan)
 	if diags.HasErrors() {
 		return nil, &PlanError{Plan: p, Diags: diags}
+	}
+	if o.Approved == nil && o.Review != nil {
+		if err := o.Review(p, diags); err != nil {
+			return nil, err
+		}
+		if err := checkRevokes(p, o.MaxRevokes); err != nil {
+			return nil, err
+		}
+	}
+	if len(p.Statements) == 0 {
+		// Nothing to execute, so nothing to verify: what the plan left
+		// out (changes without statements) is what verification accepts.
+		return p, nil
 	}
 	if o.Approved != nil && !samePlan(o.Approved, p) {
 		if !p.Empty() {

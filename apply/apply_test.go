@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -213,5 +214,64 @@ func TestRetryable(t *testing.T) {
 		if got := Retryable(tt.err); got != tt.want {
 			t.Errorf("Retryable(%v) = %t, want %t", tt.err, got, tt.want)
 		}
+	}
+}
+
+// TestRun_review: without an approved plan, Review sees the plan built
+// under the lock before anything executes; its error, or a plan over
+// MaxRevokes, ends the run with nothing changed.
+func TestRun_review(t *testing.T) {
+	ctx := context.Background()
+	db, cfg, pol, reader := setup(t)
+	db.Exec(t, fmt.Sprintf("GRANT INSERT ON s.a, s.b TO %q", reader))
+	hasInsert := func() bool {
+		conn, err := db.Server.SuperuserConn(ctx, db.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		var ok bool
+		if err := conn.QueryRow(ctx, "SELECT has_table_privilege($1, 's.a', 'INSERT')", reader).Scan(&ok); err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	opts := Options{Scope: introspect.Scope{Schemas: pol.Schemas}}
+
+	refused := errors.New("not approved")
+	var seen *plan.Plan
+	opts.Review = func(p *plan.Plan, _ hcl.Diagnostics) error { seen = p; return refused }
+	if _, err := Run(ctx, cfg, pol, opts); !errors.Is(err, refused) {
+		t.Fatalf("Review refused: got %v", err)
+	}
+	if seen == nil || seen.Summary().Grant != 2 || seen.Summary().Revoke != 2 {
+		t.Fatalf("Review saw %+v, want 2 grants and 2 revokes", seen)
+	}
+	if !hasInsert() || canSelect(t, db, reader, "s.a") {
+		t.Fatal("a refused review changed the database")
+	}
+
+	opts.Review = func(*plan.Plan, hcl.Diagnostics) error { return nil }
+	opts.MaxRevokes = 1
+	var tooMany *TooManyRevokesError
+	if _, err := Run(ctx, cfg, pol, opts); !errors.As(err, &tooMany) || tooMany.Revokes != 2 {
+		t.Fatalf("2 revokes over a limit of 1: got %v", err)
+	}
+	if !hasInsert() {
+		t.Fatal("a plan over the revoke limit ran")
+	}
+
+	calls := 0
+	opts.MaxRevokes = 2
+	opts.Review = func(p *plan.Plan, _ hcl.Diagnostics) error { calls++; seen = p; return nil }
+	res, err := Run(ctx, cfg, pol, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 || res.Plan != seen {
+		t.Errorf("Review called %d times; executed plan is the reviewed one: %t", calls, res.Plan == seen)
+	}
+	if hasInsert() || !canSelect(t, db, reader, "s.a") {
+		t.Error("the reviewed plan did not run")
 	}
 }

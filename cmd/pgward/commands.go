@@ -292,6 +292,12 @@ func newApplyCmd(e env) *cobra.Command {
 			}
 			return c.applyApproved(cmd.Context(), out, cfg, pol, saved, lockTimeout, statementTimeout, verbose)
 		}
+		if autoApprove {
+			// Nobody is asked, so the plan is shown from under the lock,
+			// as it is built for execution: one catalog read fewer than a
+			// preview followed by the run.
+			return c.applyApproved(cmd.Context(), out, cfg, pol, nil, lockTimeout, statementTimeout, verbose)
+		}
 		preview, diags, err := c.readPlan(cmd.Context(), pol, cfg)
 		if err != nil {
 			return err
@@ -306,16 +312,14 @@ func newApplyCmd(e env) *cobra.Command {
 		if len(preview.Statements) == 0 {
 			return nil // nothing to do, or nothing this role may do: both said above
 		}
-		if !autoApprove {
-			if !e.isTTY(e.stdin) {
-				return errors.New("apply needs --auto-approve when standard input is not a terminal")
-			}
-			fmt.Fprint(out, "\nApply these changes? Only 'yes' is accepted: ")
-			line, _ := bufio.NewReader(e.stdin).ReadString('\n')
-			if strings.TrimSpace(line) != "yes" {
-				fmt.Fprintln(out, "Apply cancelled; nothing was changed.")
-				return exitCode(exitError)
-			}
+		if !e.isTTY(e.stdin) {
+			return errors.New("apply needs --auto-approve when standard input is not a terminal")
+		}
+		fmt.Fprint(out, "\nApply these changes? Only 'yes' is accepted: ")
+		line, _ := bufio.NewReader(e.stdin).ReadString('\n')
+		if strings.TrimSpace(line) != "yes" {
+			fmt.Fprintln(out, "Apply cancelled; nothing was changed.")
+			return exitCode(exitError)
 		}
 		return c.applyApproved(cmd.Context(), out, cfg, pol, preview, lockTimeout, statementTimeout, verbose)
 	}
@@ -323,14 +327,16 @@ func newApplyCmd(e env) *cobra.Command {
 }
 
 // applyApproved runs apply with the plan the user approved (shown, or
-// saved), which apply refuses if the database changed since.
+// saved), which apply refuses if the database changed since. With approved
+// nil (--auto-approve), apply shows the plan it builds under its lock
+// before executing it.
 func (c *common) applyApproved(ctx context.Context, out io.Writer, cfg *pgx.ConnConfig, pol *policy.Policy, approved *plan.Plan, lockTimeout, statementTimeout time.Duration, verbose bool) error {
 	level := slog.LevelWarn
 	if verbose {
 		level = slog.LevelInfo
 	}
 	logger := slog.New(slog.NewTextHandler(c.env.stderr, &slog.HandlerOptions{Level: level}))
-	res, err := apply.Run(ctx, cfg, pol, apply.Options{
+	opts := apply.Options{
 		Scope:            introspect.Scope{Schemas: pol.Schemas},
 		Plan:             c.planOptions(),
 		LockTimeout:      lockTimeout,
@@ -338,14 +344,33 @@ func (c *common) applyApproved(ctx context.Context, out io.Writer, cfg *pgx.Conn
 		Approved:         approved,
 		Logger:           logger,
 		MaxRevokes:       c.maxRevokes,
-	})
+	}
+	if approved == nil {
+		opts.Review = func(p *plan.Plan, diags hcl.Diagnostics) error {
+			if err := c.render(out, p, false); err != nil {
+				return err
+			}
+			c.printDiags(diags)
+			return nil
+		}
+	}
+	res, err := apply.Run(ctx, cfg, pol, opts)
 	if err != nil {
 		var pe *apply.PlanError
 		if errors.As(err, &pe) {
+			if approved == nil && pe.Plan != nil {
+				// Shown as a preview would have shown it, errors below.
+				if err := c.render(out, pe.Plan, false); err != nil {
+					return err
+				}
+			}
 			c.printDiags(pe.Diags)
 			return exitCode(exitError)
 		}
 		return err
+	}
+	if approved == nil && len(res.Plan.Statements) == 0 {
+		return nil // nothing to do, or nothing this role may do: both said above
 	}
 	var s plan.Summary
 	for _, ch := range res.Plan.Changes {
