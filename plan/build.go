@@ -94,8 +94,9 @@ type builder struct {
 	// columns indexes the catalog's column objects by table key; built on
 	// first use.
 	columns map[string][]*catalog.Object
-	// byKey indexes catalog objects by identity; built on first use.
-	byKey map[string]*catalog.Object
+	// objectIndex maps object keys to positions in cat.Objects; built on
+	// first use (index).
+	objectIndex map[string]int
 	plan  *Plan
 	diags hcl.Diagnostics
 }
@@ -472,8 +473,9 @@ func membershipChain(edges map[string][]string, from, to string) []string {
 func (b *builder) objectPrivileges() {
 	rules := b.compileRules()
 	columns := map[string][]columnWant{} // by table key
+	roles := sortedKeys(b.roles)
 	for _, obj := range b.objectsInScope(rules) {
-		orig := b.diffObject(rules, obj)
+		orig := b.diffObject(rules, roles, obj)
 		if obj.Kind == acl.KindColumn {
 			t := obj.Table().Key()
 			for g, w := range orig {
@@ -589,37 +591,50 @@ func (b *builder) regrantPublicColumns(r *Change) {
 }
 
 // diffObject plans the changes for one object and returns what each
-// managed grantee should hold on it.
-func (b *builder) diffObject(rules *ruleSet, obj *catalog.Object) map[acl.Grantee]want {
-	orig := map[acl.Grantee]want{}
-	for _, name := range sortedKeys(b.roles) {
+// managed grantee should hold on it. roles are the managed roles, sorted.
+func (b *builder) diffObject(rules *ruleSet, roles []string, obj *catalog.Object) map[acl.Grantee]want {
+	// In role order, so that the grants below come out sorted; the map is
+	// for the callers.
+	type wanted struct {
+		grantee acl.Grantee
+		want
+	}
+	var (
+		orig    map[acl.Grantee]want
+		missing []wanted
+	)
+	for _, name := range roles {
 		if name == obj.Owner {
 			continue // the owner's own item is never managed
 		}
 		if w := rules.desired(name, obj); w.privs != 0 {
+			if orig == nil {
+				orig = make(map[acl.Grantee]want, len(roles))
+			}
 			orig[acl.Grantee(name)] = w
+			missing = append(missing, wanted{acl.Grantee(name), w})
 		}
 	}
 	// What is missing is judged on the items the owner granted: pgward's
 	// own GRANT records the owner, so an item of another grantor never
 	// counts as held.
-	missing := map[acl.Grantee]want{}
-	for g, w := range orig {
-		missing[g] = w
-	}
 	for _, it := range obj.ACL {
-		if w, ok := missing[it.Grantee]; ok && it.Grantor == obj.Owner {
-			w.privs &^= it.Privs.Privs
-			w.grantOpt &^= it.Privs.GrantOption
-			missing[it.Grantee] = w
+		if it.Grantor != obj.Owner {
+			continue
+		}
+		for i := range missing {
+			if missing[i].grantee == it.Grantee {
+				missing[i].privs &^= it.Privs.Privs
+				missing[i].grantOpt &^= it.Privs.GrantOption
+			}
 		}
 	}
 	// Grants run before revokes (see phase), so the revokes are planned on
 	// the ACL the grants leave: a grant option granted to a role the
 	// grantee inherits from stops a CASCADE.
 	items := obj.ACL
-	for _, g := range sortedKeys(missing) {
-		m := missing[g]
+	for _, mw := range missing {
+		g, m := mw.grantee, mw.want
 		// A missing grant option needs the privilege granted again WITH
 		// GRANT OPTION; privileges without it go in a plain GRANT.
 		if plain := m.privs &^ m.grantOpt; plain != 0 {
@@ -639,7 +654,7 @@ func (b *builder) diffObject(rules *ruleSet, obj *catalog.Object) map[acl.Grante
 			items = grantItem(slices.Clone(items), g, obj.Owner, acl.Privileges{Privs: m.privs | m.grantOpt, GrantOption: m.grantOpt})
 		}
 	}
-	d := &objectRevokes{b: b, obj: obj, want: orig, items: items, busy: map[acl.Grantee]bool{}, kept: map[acl.Item]bool{}}
+	d := &objectRevokes{b: b, obj: obj, want: orig, items: items}
 	d.plan()
 	return orig
 }
@@ -949,20 +964,30 @@ func (b *builder) holdsAtRevoke(role, other string) bool {
 				before = append(before, c)
 			}
 		}
-		b.atRevoke = NewEffectiveAccess(project(b.cat, before))
+		b.atRevoke = NewEffectiveAccess(b.project(before))
 	}
 	return b.atRevoke.HasPrivilegesOf(role, other)
 }
 
 // object finds a catalog object by identity.
 func (b *builder) object(o acl.Object) *catalog.Object {
-	if b.byKey == nil {
-		b.byKey = make(map[string]*catalog.Object, len(b.cat.Objects))
-		for _, obj := range b.cat.Objects {
-			b.byKey[obj.Key()] = obj
-		}
+	if i, ok := b.index()[o.Key()]; ok {
+		return b.cat.Objects[i]
 	}
-	return b.byKey[o.Key()]
+	return nil
+}
+
+// index is indexObjects(b.cat), shared by every projection of the plan.
+func (b *builder) index() map[string]int {
+	if b.objectIndex == nil {
+		b.objectIndex = indexObjects(b.cat)
+	}
+	return b.objectIndex
+}
+
+// project is the package's project on the plan's catalog.
+func (b *builder) project(changes []*Change) *catalog.Catalog {
+	return projectIndexed(b.cat, b.index(), changes)
 }
 
 // schemaOf returns the schema an object lives in, or nil.

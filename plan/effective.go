@@ -112,6 +112,8 @@ func (p Path) String() string {
 type EffectiveAccess struct {
 	c      *catalog.Catalog
 	a      *access
+	// byKey finds objects by key; built on first use (object), since
+	// most callers only ask about roles.
 	byKey  map[string]*catalog.Object
 	privs  map[string]map[string]string // role → roles whose privileges it has
 	member map[string]map[string]string // role → roles it is a member of
@@ -120,12 +122,19 @@ type EffectiveAccess struct {
 // NewEffectiveAccess prepares effective-access queries on c, which must not
 // change while they run.
 func NewEffectiveAccess(c *catalog.Catalog) *EffectiveAccess {
-	e := &EffectiveAccess{c: c, a: newAccess(c), byKey: map[string]*catalog.Object{},
+	return &EffectiveAccess{c: c, a: newAccess(c),
 		privs: map[string]map[string]string{}, member: map[string]map[string]string{}}
-	for _, o := range c.Objects {
-		e.byKey[o.Key()] = o
+}
+
+// object finds an object of the catalog by key, or nil.
+func (e *EffectiveAccess) object(key string) *catalog.Object {
+	if e.byKey == nil {
+		e.byKey = make(map[string]*catalog.Object, len(e.c.Objects))
+		for _, o := range e.c.Objects {
+			e.byKey[o.Key()] = o
+		}
 	}
-	return e
+	return e.byKey[key]
 }
 
 // Effective computes what role can use on obj, with the paths that give
@@ -154,7 +163,7 @@ func (e *EffectiveAccess) Of(role string, obj *catalog.Object) (acl.Priv, []Path
 	}
 	var paths []Path
 	if obj.Kind == acl.KindColumn {
-		if t := e.byKey[obj.Table().Key()]; t != nil {
+		if t := e.object(obj.Table().Key()); t != nil {
 			_, tp := e.Of(role, t)
 			for _, p := range tp {
 				if p.Privs &= valid; p.Privs != 0 {

@@ -17,7 +17,8 @@ import (
 type effDB struct {
 	version int
 	members []catalog.Membership
-	// edit changes objects before the test, by "kind name" ("table t").
+	// edit changes objects before the test, by "kind name" ("table t");
+	// "table u" adds a second table app.u.
 	edit map[string][]acl.Item
 	// dbOwner replaces alice as the database owner.
 	dbOwner string
@@ -91,6 +92,9 @@ func (d effDB) catalog() *catalog.Catalog {
 		o(acl.KindSequence, "app", "s", "alice", eItem("alice", "alice", acl.Usage|acl.Select|acl.Update)),
 		f,
 		o(acl.KindType, "app", "ty", "alice", eItem("", "alice", acl.Usage), eItem("alice", "alice", acl.Usage)),
+	}
+	if _, ok := d.edit["table u"]; ok {
+		objs = append(objs, o(acl.KindTable, "app", "u", "alice"))
 	}
 	if items, ok := d.edit["column t.c"]; ok {
 		objs = append(objs, &catalog.Object{Object: acl.Object{Kind: acl.KindColumn, Schema: "app", Name: "t", Column: "c", Subkind: 'r'}, Owner: "alice", ACL: items})

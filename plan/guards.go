@@ -54,7 +54,7 @@ type need struct {
 func (n need) holds(e *EffectiveAccess, me string) bool {
 	switch n.kind {
 	case needPrivilege:
-		o := e.byKey[n.key]
+		o := e.object(n.key)
 		if o == nil {
 			return false
 		}
@@ -295,7 +295,7 @@ func (b *builder) projectWithout(skip map[*Change]bool) *catalog.Catalog {
 			changes = append(changes, c)
 		}
 	}
-	return project(b.cat, changes)
+	return b.project(changes)
 }
 
 // lockoutFix says how to keep n while making c unnecessary.

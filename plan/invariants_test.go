@@ -254,6 +254,18 @@ func TestBuild_violations(t *testing.T) {
 			now:  []string{"ops: INSERT, UPDATE, DELETE on table app.t via ops → member of pg_write_all_data (policy.hcl:12)"},
 		},
 		{
+			name: "a violation on an object the plan leaves alone stays",
+			db: effDB{members: []catalog.Membership{eMember("readers", "bob", true)}, edit: map[string][]acl.Item{
+				"table t": {eItem("alice", "alice", acl.Valid(acl.KindTable, 160000)), eItem("readers", "alice", acl.Delete)},
+				"table u": {eItem("alice", "alice", acl.Valid(acl.KindTable, 160000)), eItem("bob", "alice", acl.Truncate)},
+			}},
+			role: &policy.Role{Name: "bob", DeclRange: rng(1), Deny: []*policy.Deny{denyAt(12, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: acl.Delete | acl.Truncate})},
+				MemberOf: []*policy.Membership{{Role: "readers", Range: rng(2)}},
+				Grants:   []*policy.Grant{{Kind: acl.KindTable, Names: patterns("u"), Privileges: acl.Select, DeclRange: rng(3)}}},
+			now:   []string{"bob: DELETE on table app.t via bob → member of readers (policy.hcl:12)", "bob: TRUNCATE on table app.u via bob (policy.hcl:12)"},
+			after: []string{"bob: DELETE on table app.t via bob → member of readers (policy.hcl:12)"},
+		},
+		{
 			name:  "an external role keeps the membership that breaks a deny",
 			db:    effDB{members: []catalog.Membership{eMember("readers", "ops", true)}, edit: map[string][]acl.Item{"table t": {eItem("alice", "alice", acl.Valid(acl.KindTable, 160000)), eItem("readers", "alice", acl.Update)}}},
 			role:  &policy.Role{Name: "ops", External: true, DeclRange: rng(1), Deny: []*policy.Deny{denyWrites}, MemberOf: []*policy.Membership{{Role: "readers", Range: rng(2)}}},
@@ -263,9 +275,16 @@ func TestBuild_violations(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, diags := Build(&policy.Policy{Roles: []*policy.Role{tt.role}}, tt.db.catalog(), Options{})
+			pol, cat := &policy.Policy{Roles: []*policy.Role{tt.role}}, tt.db.catalog()
+			p, diags := Build(pol, cat, Options{})
 			if diags.HasErrors() {
 				t.Fatalf("diagnostics: %s", diags.Error())
+			}
+			// Build reuses the violations of objects the plan leaves alone;
+			// checking the whole projected catalog must agree.
+			full := violations(CheckInvariants(pol, project(cat, p.Changes)))
+			if got := violations(p.Violations); strings.Join(got, "\n") != strings.Join(full, "\n") {
+				t.Errorf("after the plan, reused:\n  %s\nchecked in full:\n  %s", strings.Join(got, "\n  "), strings.Join(full, "\n  "))
 			}
 			if got := violations(p.ViolationsNow); strings.Join(got, "\n") != strings.Join(tt.now, "\n") {
 				t.Errorf("now:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.now, "\n  "))

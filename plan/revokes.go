@@ -132,6 +132,9 @@ func (d *objectRevokes) needed(it acl.Item) *Change {
 		return c
 	}
 	if !d.kept[it] {
+		if d.kept == nil {
+			d.kept = map[acl.Item]bool{}
+		}
 		d.kept[it] = true
 		d.b.add(c)
 		if opt := d.revokeFor(it, true); opt != nil && !c.GrantOptionOnly {
@@ -189,6 +192,9 @@ func (d *objectRevokes) revokeFor(it acl.Item, optionOnly bool) *Change {
 func (d *objectRevokes) emit(c *Change) {
 	g := c.Grantee
 	if lost := c.Privs.GrantOption; lost != 0 && !d.busy[g] && dependentOf(d.items, string(g), lost) >= 0 {
+		if d.busy == nil {
+			d.busy = map[acl.Grantee]bool{}
+		}
 		d.busy[g] = true
 		after := d.revoker().revoke(d.items, g, c.Grantor, c.Privs.Privs, c.GrantOptionOnly)
 		for dep := d.residual(after, string(g), lost); dep != nil; dep = d.residual(after, string(g), lost) {

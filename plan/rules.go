@@ -73,8 +73,9 @@ func (rs *ruleSet) desired(role string, obj *catalog.Object) want {
 		switch {
 		case rank > best:
 			best = rank
-			rng := cr.grant.DeclRange
-			w = want{privs: cr.privs, grantOpt: cr.grantOpt, rule: &rng}
+			// Points into the policy, which nothing modifies: one Range
+			// per rule, not one per object it matches.
+			w = want{privs: cr.privs, grantOpt: cr.grantOpt, rule: &cr.grant.DeclRange}
 		case rank == best:
 			w.privs |= cr.privs
 			w.grantOpt |= cr.grantOpt
