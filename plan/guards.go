@@ -115,9 +115,35 @@ func (b *builder) guardLockout() {
 	if !meRole.Superuser && b.mayLockOut() {
 		refused := map[*Change]bool{}
 		var now *EffectiveAccess // after the plan without the refused changes
-		for _, n := range b.lockoutNeeds(me) {
+		needs := b.lockoutNeeds(me)
+		// What me holds on a need's object depends on that object's ACL and
+		// on roles and memberships only: the projections below leave out
+		// the changes on every other object, which at tens of thousands of
+		// objects are nearly all of them.
+		keys := map[string]bool{}
+		kinds := map[acl.Kind]bool{}
+		for _, n := range needs {
+			if n.kind == needPrivilege {
+				keys[n.key] = true
+				kinds[n.obj.Kind] = true
+				if n.obj.Kind == acl.KindColumn {
+					keys[n.obj.Table().Key()] = true
+					kinds[acl.KindTable] = true
+				}
+			}
+		}
+		projectWithout := func(skip map[*Change]bool) *catalog.Catalog {
+			changes := make([]*Change, 0, len(keys))
+			for _, c := range b.plan.Changes {
+				if c.Blocked == "" && !skip[c] && (c.Target != TargetObject || kinds[c.Object.Kind] && keys[c.objectKey()]) {
+					changes = append(changes, c)
+				}
+			}
+			return b.project(changes)
+		}
+		for _, n := range needs {
 			if now == nil {
-				now = NewEffectiveAccess(b.projectWithout(refused))
+				now = NewEffectiveAccess(projectWithout(refused))
 			}
 			if n.holds(now, me) {
 				continue
@@ -130,12 +156,12 @@ func (b *builder) guardLockout() {
 			for _, c := range cands {
 				trial[c] = true
 			}
-			if !n.holds(NewEffectiveAccess(b.projectWithout(trial)), me) {
+			if !n.holds(NewEffectiveAccess(projectWithout(trial)), me) {
 				continue // not this plan's doing
 			}
 			for _, c := range cands {
 				delete(trial, c)
-				if !n.holds(NewEffectiveAccess(b.projectWithout(trial)), me) {
+				if !n.holds(NewEffectiveAccess(projectWithout(trial)), me) {
 					trial[c] = true
 				}
 			}
@@ -264,7 +290,7 @@ func (b *builder) lockoutCandidates(n need, refused map[*Change]bool) []*Change 
 		}
 		switch c.Target {
 		case TargetObject:
-			if n.kind == needPrivilege && c.Action == Revoke && c.Object.Key() == n.key && (c.Privs.Privs&n.priv != 0 || c.Cascade) {
+			if n.kind == needPrivilege && c.Action == Revoke && c.objectKey() == n.key && (c.Privs.Privs&n.priv != 0 || c.Cascade) {
 				out = append(out, c)
 			}
 		case TargetMembership:
@@ -284,18 +310,6 @@ func (b *builder) lockoutCandidates(n need, refused map[*Change]bool) []*Change 
 		}
 	}
 	return out
-}
-
-// projectWithout is the catalog once the plan's executable changes run,
-// except those in skip.
-func (b *builder) projectWithout(skip map[*Change]bool) *catalog.Catalog {
-	changes := make([]*Change, 0, len(b.plan.Changes))
-	for _, c := range b.plan.Changes {
-		if c.Blocked == "" && !skip[c] {
-			changes = append(changes, c)
-		}
-	}
-	return b.project(changes)
 }
 
 // lockoutFix says how to keep n while making c unnecessary.

@@ -29,6 +29,8 @@ type Violation struct {
 
 	// Target and Privs are Object and Privilege as values.
 	Target acl.Object
+	// on is the catalog object checked, for reuseUnchanged.
+	on *catalog.Object
 	Privs  acl.Priv
 }
 
@@ -98,7 +100,7 @@ func checkDeny(e *EffectiveAccess, role string, d *policy.Deny, reuse *invariant
 			continue
 		}
 		if reuse != nil && reuse.unchanged(obj) {
-			out = append(out, reuse.prev[violationKey{role, d.DeclRange, obj.Key()}]...)
+			out = append(out, reuse.prev[violationKey{role, d.DeclRange, obj}]...)
 			continue
 		}
 		denied := d.Privileges
@@ -134,7 +136,7 @@ func checkDeny(e *EffectiveAccess, role string, d *policy.Deny, reuse *invariant
 		}
 		for _, rt := range routes {
 			out = append(out, Violation{Role: role, Object: objectLabel(obj.Object), Privilege: byRoute[rt].String(),
-				Path: rt, Rule: d.DeclRange, Target: obj.Object, Privs: byRoute[rt]})
+				Path: rt, Rule: d.DeclRange, Target: obj.Object, Privs: byRoute[rt], on: obj})
 		}
 	}
 	return out
@@ -192,45 +194,50 @@ func (b *builder) invariants() {
 // its table's, so an object whose ACL and table ACL project does not touch
 // keeps the violations it has now. At tens of thousands of objects this
 // saves a second pass over all of them. project copies exactly the
-// objects it changes, so a changed object is a different pointer.
+// objects it changes and keeps the others, so objects are compared by
+// pointer: an unchanged object of after is the very object of before that
+// now's violations were found on.
 func reuseUnchanged(before, after *catalog.Catalog, now []Violation) *invariantReuse {
-	r := &invariantReuse{prev: map[violationKey][]Violation{}, changed: map[string]bool{}}
+	r := &invariantReuse{prev: map[violationKey][]Violation{}, changed: map[*catalog.Object]bool{}}
 	for i, o := range after.Objects {
 		if i >= len(before.Objects) || before.Objects[i] != o {
-			r.changed[o.Key()] = true
+			r.changed[o] = true
 			if o.Kind == acl.KindTable {
-				r.changedTables = true
+				if r.changedTables == nil {
+					r.changedTables = map[string]bool{}
+				}
+				r.changedTables[o.Key()] = true
 			}
 		}
 	}
 	for _, v := range now {
-		k := violationKey{v.Role, v.Rule, v.Target.Key()}
+		k := violationKey{v.Role, v.Rule, v.on}
 		r.prev[k] = append(r.prev[k], v)
 	}
 	return r
 }
 
 // invariantReuse is what reuseUnchanged found: the violations of now by
-// role, deny block and object, and the keys of the objects project changed.
+// role, deny block and object, and the objects project changed.
 type invariantReuse struct {
 	prev          map[violationKey][]Violation
-	changed       map[string]bool
-	changedTables bool
+	changed       map[*catalog.Object]bool
+	changedTables map[string]bool // keys of the tables among changed
 }
 
 type violationKey struct {
-	role   string
-	rule   hcl.Range
-	object string
+	role string
+	rule hcl.Range
+	on   *catalog.Object
 }
 
 // unchanged reports whether obj and, for a column, its table kept their
 // ACLs.
 func (r *invariantReuse) unchanged(obj *catalog.Object) bool {
-	if r.changed[obj.Key()] {
+	if r.changed[obj] {
 		return false
 	}
-	return obj.Kind != acl.KindColumn || !r.changedTables || !r.changed[obj.Table().Key()]
+	return obj.Kind != acl.KindColumn || !r.changedTables[obj.Table().Key()]
 }
 
 // project returns the catalog as it will be once changes run in order: the
@@ -289,7 +296,7 @@ func projectIndexed(c *catalog.Catalog, base map[string]int, changes []*Change) 
 		}
 		switch ch.Target {
 		case TargetObject:
-			key := ch.Object.Key()
+			key := ch.objectKey()
 			i, ok := find(key)
 			if !ok {
 				if ch.Action != Grant || ch.Object.Kind != acl.KindColumn {

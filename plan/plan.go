@@ -178,6 +178,17 @@ type Change struct {
 	// a grant whose grantor is about to lose the grant option, and that a
 	// CASCADE would not reach, is revoked first (rank 0 before 1 …).
 	rank int
+	// key caches Object.Key() (see objectKey): a plan of a large database
+	// has one change per object and grantee, each looked up several times.
+	key string
+}
+
+// objectKey is c.Object.Key(), computed once.
+func (c *Change) objectKey() string {
+	if c.key == "" {
+		c.key = c.Object.Key()
+	}
+	return c.key
 }
 
 // Statement is one SQL statement of the plan, with the changes it carries.
