@@ -246,7 +246,10 @@ cols AS MATERIALIZED (
 // kind for a NULL ACL and keeps an empty ACL empty, except columns: a NULL
 // attacl means no column grants, so those columns are not read at all. The
 // filters follow pg-privileges.md §3. [objectsQuery] completes the text
-// for the server version.
+// for the server version. In the first type branch, OFFSET 0 keeps the NOT
+// EXISTS a per-row index probe: few types pass its filter, but pg_depend
+// holds a row for every table's row and array type, and the planner would
+// otherwise hash all of them.
 const sqlObjectsBase = `
 WITH ` + sqlScope + `,` + sqlRels + `,` + sqlCols + `,
 objects AS (
@@ -290,7 +293,8 @@ UNION ALL
          OR (t.typtype = 'm' AND current_setting('server_version_num')::int < 170000))
     AND NOT (` + trueArray + `)
     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                    WHERE d.classid = 'pg_catalog.pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+                    WHERE d.classid = 'pg_catalog.pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'
+                    OFFSET 0)
 UNION ALL
   SELECT 'type', 'c', r.nspname::text, t.typname::text, '', '', '',
          t.typowner, t.typacl IS NULL, COALESCE(t.typacl, pg_catalog.acldefault('T', t.typowner))
