@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/ident"
@@ -50,12 +53,21 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 		}
 		byHeader[h] = append(byHeader[h], c)
 	}
+	// A plan of a large database has a line per change: written without
+	// fmt, with each rule's "file:line" formatted once.
+	reasons := map[*hcl.Range]string{}
 	for _, h := range headers {
 		tw.printf("  %s\n", tw.paint(ansiBold, "# "+h))
 		for _, c := range byHeader[h] {
-			sym, col := string(rune(c.Action)), actionColor(c.Action)
-			line := fmt.Sprintf("  %s %s", tw.paint(col, sym), changeLine(c))
-			tw.printf("%-64s  %s\n", line, c.Reason)
+			line := "  " + tw.paint(actionColor(c.Action), string(rune(c.Action))) + " " + changeLine(c)
+			reason, ok := reasons[c.Reason.Rule]
+			if !ok {
+				reason = c.Reason.String()
+				if c.Reason.Rule != nil {
+					reasons[c.Reason.Rule] = reason
+				}
+			}
+			tw.writeStrings(line, padding(line, 64), "  ", reason, "\n")
 			if c.Blocked != "" {
 				tw.printf("      %s %s\n", tw.paint(ansiRed, "cannot be executed:"), c.Blocked)
 			}
@@ -115,6 +127,25 @@ type textWriter struct {
 
 func newTextWriter(w io.Writer, color bool) *textWriter {
 	return &textWriter{w: bufio.NewWriterSize(w, 64<<10), color: color}
+}
+
+// writeStrings writes each string in turn.
+func (t *textWriter) writeStrings(ss ...string) {
+	for _, s := range ss {
+		if t.err != nil {
+			return
+		}
+		_, t.err = t.w.WriteString(s)
+	}
+}
+
+// padding is the spaces that bring s to width runes, as fmt's %-*s pads.
+func padding(s string, width int) string {
+	n := width - utf8.RuneCountInString(s)
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat(" ", n)
 }
 
 // flush writes what is buffered and returns the first error.
@@ -188,7 +219,7 @@ func changeLine(c *Change) string {
 		if c.GrantOptionOnly {
 			privs = "GRANT OPTION FOR " + privs
 		}
-		s := fmt.Sprintf("%s %s %s %s", c.Action, privs, toFrom(c.Action), c.Grantee)
+		s := c.Action.String() + " " + privs + " " + toFrom(c.Action) + " " + c.Grantee.String()
 		if c.Action == Grant && c.Privs.GrantOption != 0 {
 			s += " WITH GRANT OPTION"
 		}
