@@ -303,11 +303,17 @@ func runOnce(ctx context.Context, conn *pgx.Conn, wcfg *pgx.ConnConfig, pol *pol
 		return nil, fmt.Errorf("wait for the pgward advisory lock (another run holds it): %w", err)
 	}
 
+	// Each phase is logged with its duration (--verbose): where a run's
+	// time goes is the first question about a slow one.
+	start := time.Now()
 	cat, err := introspect.Read(ctx, tx, o.Scope)
 	if err != nil {
 		return nil, err
 	}
+	o.Logger.Info("read the catalog", "objects", len(cat.Objects), "duration", time.Since(start).Round(time.Millisecond))
+	start = time.Now()
 	p, diags := plan.Build(pol, cat, o.Plan)
+	o.Logger.Info("planned", "changes", len(p.Changes), "statements", len(p.Statements), "duration", time.Since(start).Round(time.Millisecond))
 	if diags.HasErrors() {
 		return nil, &PlanError{Plan: p, Diags: diags}
 	}
@@ -334,6 +340,7 @@ func runOnce(ctx context.Context, conn *pgx.Conn, wcfg *pgx.ConnConfig, pol *pol
 		o.Logger.Info("the database already matches the policy; nothing to execute")
 	}
 	w = watchBlockers(ctx, wcfg, pid, o.LockTimeout/3)
+	start = time.Now()
 	err = execStatements(ctx, tx, p.Statements, notices, o.Logger, defaultBatchLimits)
 	if blockers := w.stop(window); err != nil {
 		var se *StatementError
@@ -343,11 +350,14 @@ func runOnce(ctx context.Context, conn *pgx.Conn, wcfg *pgx.ConnConfig, pol *pol
 		return nil, err
 	}
 
+	o.Logger.Info("executed the plan", "statements", len(p.Statements), "duration", time.Since(start).Round(time.Millisecond))
+	start = time.Now()
 	after, err := introspect.Read(ctx, tx, o.Scope)
 	if err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
 	check, _ := plan.Build(pol, after, o.Plan)
+	o.Logger.Info("verified", "duration", time.Since(start).Round(time.Millisecond))
 	// What is left must be only what the plan left out (Partial: changes
 	// the connecting role lacks the authority for), which has no statement.
 	if len(check.Statements) > 0 {
@@ -357,9 +367,11 @@ func runOnce(ctx context.Context, conn *pgx.Conn, wcfg *pgx.ConnConfig, pol *pol
 		}
 		return nil, fmt.Errorf("%w: still to do: %s", ErrNotConverged, strings.Join(left, "; "))
 	}
+	start = time.Now()
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
+	o.Logger.Info("committed", "duration", time.Since(start).Round(time.Millisecond))
 	return p, nil
 }
 

@@ -478,8 +478,8 @@ func (b *builder) objectPrivileges() {
 		orig := b.diffObject(rules, roles, obj)
 		if obj.Kind == acl.KindColumn {
 			t := obj.Table().Key()
-			for g, w := range orig {
-				columns[t] = append(columns[t], columnWant{obj: obj, grantee: g, want: w})
+			for _, w := range orig {
+				columns[t] = append(columns[t], columnWant{obj: obj, grantee: w.grantee, want: w.want})
 			}
 		}
 	}
@@ -590,31 +590,40 @@ func (b *builder) regrantPublicColumns(r *Change) {
 	}
 }
 
+// wanted is what one grantee should hold on an object.
+type wanted struct {
+	grantee acl.Grantee
+	want
+}
+
+// wants is what the managed grantees should hold on one object, one entry
+// per grantee that should hold something: a handful at most, so a slice
+// rather than a map.
+type wants []wanted
+
+// of is what g should hold (zero if nothing).
+func (ws wants) of(g acl.Grantee) want {
+	for _, w := range ws {
+		if w.grantee == g {
+			return w.want
+		}
+	}
+	return want{}
+}
+
 // diffObject plans the changes for one object and returns what each
 // managed grantee should hold on it. roles are the managed roles, sorted.
-func (b *builder) diffObject(rules *ruleSet, roles []string, obj *catalog.Object) map[acl.Grantee]want {
-	// In role order, so that the grants below come out sorted; the map is
-	// for the callers.
-	type wanted struct {
-		grantee acl.Grantee
-		want
-	}
-	var (
-		orig    map[acl.Grantee]want
-		missing []wanted
-	)
+func (b *builder) diffObject(rules *ruleSet, roles []string, obj *catalog.Object) wants {
+	var orig wants // in role order, so that the grants below come out sorted
 	for _, name := range roles {
 		if name == obj.Owner {
 			continue // the owner's own item is never managed
 		}
 		if w := rules.desired(name, obj); w.privs != 0 {
-			if orig == nil {
-				orig = make(map[acl.Grantee]want, len(roles))
-			}
-			orig[acl.Grantee(name)] = w
-			missing = append(missing, wanted{acl.Grantee(name), w})
+			orig = append(orig, wanted{acl.Grantee(name), w})
 		}
 	}
+	missing := slices.Clone(orig)
 	// What is missing is judged on the items the owner granted: pgward's
 	// own GRANT records the owner, so an item of another grantor never
 	// counts as held.
@@ -632,7 +641,7 @@ func (b *builder) diffObject(rules *ruleSet, roles []string, obj *catalog.Object
 	// Grants run before revokes (see phase), so the revokes are planned on
 	// the ACL the grants leave: a grant option granted to a role the
 	// grantee inherits from stops a CASCADE.
-	items := obj.ACL
+	items, cloned := obj.ACL, false
 	for _, mw := range missing {
 		g, m := mw.grantee, mw.want
 		// A missing grant option needs the privilege granted again WITH
@@ -651,7 +660,10 @@ func (b *builder) diffObject(rules *ruleSet, roles []string, obj *catalog.Object
 			b.add(c)
 		}
 		if m.privs|m.grantOpt != 0 {
-			items = grantItem(slices.Clone(items), g, obj.Owner, acl.Privileges{Privs: m.privs | m.grantOpt, GrantOption: m.grantOpt})
+			if !cloned {
+				items, cloned = slices.Clone(items), true
+			}
+			items = grantItem(items, g, obj.Owner, acl.Privileges{Privs: m.privs | m.grantOpt, GrantOption: m.grantOpt})
 		}
 	}
 	d := &objectRevokes{b: b, obj: obj, want: orig, items: items}

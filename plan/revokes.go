@@ -17,7 +17,7 @@ import (
 type objectRevokes struct {
 	b     *builder
 	obj   *catalog.Object
-	want  map[acl.Grantee]want
+	want  wants
 	items []acl.Item // the ACL once the revokes planned so far have run
 	// busy holds the grantees whose revoke is being planned, so that a
 	// cycle of grant options ends in a CASCADE instead of recursing.
@@ -166,7 +166,7 @@ func (d *objectRevokes) revokeFor(it acl.Item, optionOnly bool) *Change {
 	if string(g) == obj.Owner || b.roles[string(g)] == nil {
 		return nil
 	}
-	w := d.want[g]
+	w := d.want.of(g)
 	byOther := ""
 	if it.Grantor != obj.Owner {
 		byOther = " (granted by " + it.Grantor + ")"
