@@ -408,6 +408,10 @@ func readObjects(ctx context.Context, q Querier, c *Catalog, names roleNames, sc
 		return fmt.Errorf("read objects: %w", err)
 	}
 	defer rows.Close()
+	// Every row repeats its schema's name: the objects share one copy
+	// (role names in ACLs share the roles' own, see parseACL). At tens of
+	// thousands of objects the catalog is most of a plan's memory.
+	schemaNames := map[string]string{}
 	for rows.Next() {
 		var (
 			kind, subkind string
@@ -417,6 +421,11 @@ func readObjects(ctx context.Context, q Querier, c *Catalog, names roleNames, sc
 		)
 		if err := rows.Scan(&kind, &subkind, &o.Schema, &o.Name, &o.Args, &o.ArgTypes, &o.Column, &owner, &o.NullACL, &items); err != nil {
 			return fmt.Errorf("read objects: %w", err)
+		}
+		if s, ok := schemaNames[o.Schema]; ok {
+			o.Schema = s
+		} else {
+			schemaNames[o.Schema] = o.Schema
 		}
 		if o.Kind = objectKind(kind); o.Kind == acl.KindInvalid {
 			return fmt.Errorf("read objects: unknown kind %q", kind)
@@ -520,10 +529,15 @@ func parseACL(items []string, roles map[string]*catalog.Role) ([]acl.Item, error
 		if err != nil {
 			return nil, err
 		}
-		for _, name := range []string{grantee, grantor} {
-			if _, ok := roles[name]; !ok && name != "" {
-				return nil, fmt.Errorf("aclitem %q: role %q does not exist (a role dropped while its grants remain prints as its OID)", text, name)
+		for _, name := range []*string{&grantee, &grantor} {
+			if *name == "" {
+				continue
 			}
+			r, ok := roles[*name]
+			if !ok {
+				return nil, fmt.Errorf("aclitem %q: role %q does not exist (a role dropped while its grants remain prints as its OID)", text, *name)
+			}
+			*name = r.Name // the role's own copy, shared by every item
 		}
 		out = append(out, acl.Item{Grantee: acl.Grantee(grantee), Grantor: grantor, Privs: p})
 	}
