@@ -97,8 +97,8 @@ type builder struct {
 	// objectIndex maps object keys to positions in cat.Objects; built on
 	// first use (index).
 	objectIndex map[string]int
-	plan  *Plan
-	diags hcl.Diagnostics
+	plan        *Plan
+	diags       hcl.Diagnostics
 }
 
 func (b *builder) errorf(rng *hcl.Range, summary, detail string, args ...any) {

@@ -110,8 +110,8 @@ func (p Path) String() string {
 // predefined roles that act outside ACLs, and superuser status. It caches
 // membership closures; it is not safe for concurrent use.
 type EffectiveAccess struct {
-	c      *catalog.Catalog
-	a      *access
+	c *catalog.Catalog
+	a *access
 	// byKey finds objects by key; built on first use (object), since
 	// most callers only ask about roles.
 	byKey  map[string]*catalog.Object

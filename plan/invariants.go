@@ -30,8 +30,8 @@ type Violation struct {
 	// Target and Privs are Object and Privilege as values.
 	Target acl.Object
 	// on is the catalog object checked, for reuseUnchanged.
-	on *catalog.Object
-	Privs  acl.Priv
+	on    *catalog.Object
+	Privs acl.Priv
 }
 
 // CheckInvariants evaluates every deny block of the policy on the effective

@@ -516,3 +516,31 @@ END $$`)
 	pg.expect(0, "apply", "--auto-approve", "--policy", pg.policy, "--max-revokes", "-1")
 	pg.expect(0, "plan", "--policy", pg.policy)
 }
+
+// TestApply_autoApproveShowsThePlanItRuns: with --auto-approve the plan is
+// built under the lock and shown from there, with no preview read: the
+// text is the one pgward plan prints for the same state, and --verbose
+// logs each phase of the run with its duration.
+func TestApply_autoApproveShowsThePlanItRuns(t *testing.T) {
+	db, pg := tuistDB(t, true)
+	pg.expect(0, "apply", "--auto-approve", "--policy", pg.policy)
+	db.Exec(t, "GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO tuist_web")
+	planned, _ := pg.expect(2, "plan", "--policy", pg.policy)
+	stdout, stderr := pg.expect(0, "apply", "--auto-approve", "--verbose", "--policy", pg.policy)
+	if !strings.HasPrefix(stdout, planned) {
+		t.Errorf("apply does not show the plan pgward plan showed:\nplan:\n%s\napply:\n%s", planned, stdout)
+	}
+	if !strings.Contains(stdout, "Apply complete:") {
+		t.Errorf("no completion line:\n%s", stdout)
+	}
+	for _, phase := range []string{`msg="read the catalog"`, "msg=planned", `msg="executed the plan"`, "msg=verified", "msg=committed"} {
+		if !strings.Contains(stderr, phase) || !regexp.MustCompile(regexp.QuoteMeta(phase)+`.* duration=\d`).MatchString(stderr) {
+			t.Errorf("--verbose does not log %s with a duration:\n%s", phase, stderr)
+		}
+	}
+	// In sync: the plan says so, and nothing runs.
+	stdout, stderr = pg.expect(0, "apply", "--auto-approve", "--verbose", "--policy", pg.policy)
+	if !strings.Contains(stdout, "No changes.") || strings.Contains(stdout, "Apply complete") || strings.Contains(stderr, "executed the plan") {
+		t.Errorf("an in-sync apply:\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
+	}
+}
