@@ -345,16 +345,40 @@ func (c *common) applyApproved(ctx context.Context, out io.Writer, cfg *pgx.Conn
 		Logger:           logger,
 		MaxRevokes:       c.maxRevokes,
 	}
+	// shown is closed once the plan of the last attempt has been written;
+	// its warnings are printed after it, from this goroutine (stderr is
+	// also the logger's).
+	var (
+		shown    chan struct{}
+		warnings hcl.Diagnostics
+	)
+	waitShown := func() {
+		if shown != nil {
+			<-shown
+		}
+	}
 	if approved == nil {
 		opts.Review = func(p *plan.Plan, diags hcl.Diagnostics) error {
-			if err := c.render(out, p, false); err != nil {
-				return err
-			}
-			c.printDiags(diags)
+			// Nobody is asked, so the plan is written while it executes:
+			// rendering a plan of a large database takes a good part of
+			// the time the server spends executing it, and the two use
+			// different processors. The plan is not modified meanwhile,
+			// and nothing else is written until it is out.
+			waitShown() // a retried attempt shows its plan after the last one
+			done := make(chan struct{})
+			shown, warnings = done, diags
+			go func() {
+				defer close(done)
+				if err := c.render(out, p, false); err != nil {
+					logger.Warn("could not write the plan", "error", err)
+				}
+			}()
 			return nil
 		}
 	}
 	res, err := apply.Run(ctx, cfg, pol, opts)
+	waitShown()
+	c.printDiags(warnings)
 	if err != nil {
 		var pe *apply.PlanError
 		if errors.As(err, &pe) {
