@@ -9,7 +9,8 @@
 // read floor (bench/readfloor, a bare pgx program) and the same query with
 // psql. Every one of these is a separate process timed whole, start and
 // connection included; peak RSS comes from its rusage. Between runs the
-// half state is restored with synth.Reset, which is not timed.
+// half state is restored with synth.Reset, which is not timed; after each
+// untimed write the catalogs are vacuumed (see settle).
 //
 // In the same process it also times introspect.Read and plan.Build alone,
 // and counts what the client sends (simple queries, Parse/Execute, Syncs)
@@ -278,14 +279,30 @@ func measure(ctx context.Context, c config, srv *pgtest.Server, admin *pgx.Conn,
 		return nil, err
 	}
 	r.reset = time.Since(start)
-	// Fresh statistics on the catalogs the queries read, as autovacuum
-	// would give them on a live database, so that plans do not depend on
-	// when it last ran.
-	if _, err := conn.Exec(ctx, "ANALYZE pg_catalog.pg_class, pg_catalog.pg_attribute, pg_catalog.pg_type, pg_catalog.pg_proc, pg_catalog.pg_namespace, pg_catalog.pg_depend, pg_catalog.pg_default_acl, pg_catalog.pg_auth_members"); err != nil {
+	// Every untimed write below (a reset, the floor script) rewrites the
+	// pg_class row of most objects. The catalogs are vacuumed and analyzed
+	// after it, untimed, as autovacuum leaves a live database: otherwise
+	// the next timed step pays for the dead rows, hint bits and page
+	// pruning of the write before it, or shares the processors with an
+	// autovacuum that started meanwhile, and the ratios depend on which
+	// step comes first.
+	settle := func() error {
+		_, err := conn.Exec(ctx, "VACUUM (ANALYZE) pg_catalog.pg_class, pg_catalog.pg_attribute, pg_catalog.pg_type, pg_catalog.pg_proc, pg_catalog.pg_namespace, pg_catalog.pg_depend, pg_catalog.pg_default_acl, pg_catalog.pg_auth_members, pg_catalog.pg_shdepend")
+		if err != nil {
+			return fmt.Errorf("vacuum the catalogs: %w", err)
+		}
+		return nil
+	}
+	if err := settle(); err != nil {
 		return nil, err
 	}
 	logf("%d tables: created in %s, half state in %s", spec.Tables, round(r.create), round(r.reset))
-	resetHalf := func() error { return synth.Reset(ctx, conn, spec, synth.Half) }
+	resetHalf := func() error {
+		if err := synth.Reset(ctx, conn, spec, synth.Half); err != nil {
+			return err
+		}
+		return settle()
+	}
 
 	policyPath := filepath.Join(dir, fmt.Sprintf("policy-%d.hcl", spec.Tables))
 	src, err := synth.PolicyHCL(spec)
@@ -367,6 +384,9 @@ func measure(ctx context.Context, c config, srv *pgtest.Server, admin *pgx.Conn,
 		}
 		r.writeFloor = append(r.writeFloor, p)
 
+		if err := settle(); err != nil {
+			return nil, err
+		}
 		// Converged by the floor script: pgward must agree (exit 0).
 		p, err = pgward(0, "plan")
 		if err != nil {
