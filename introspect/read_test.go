@@ -683,13 +683,16 @@ func TestRead_extensionMembersAbsent(t *testing.T) {
 	// A schema can be an extension member too (an extension script that
 	// creates its schema, here added by hand).
 	db.Exec(t, `CREATE SCHEMA ext_owned; ALTER EXTENSION `+ext+` ADD SCHEMA ext_owned`)
-	// So can a table (whose column grants follow it), a language, a
-	// foreign-data wrapper and a server.
+	// So can a table (whose column grants follow it), a composite type
+	// (the membership is recorded on the type, not its relation), a
+	// language, a foreign-data wrapper and a server.
 	db.Exec(t, `
 		CREATE TABLE ext.member (a int); GRANT SELECT (a) ON ext.member TO PUBLIC;
+		CREATE TYPE ext.member_t AS (a int); CREATE TYPE public.mine_t AS (a int);
 		CREATE TRUSTED LANGUAGE ext_lang HANDLER plpgsql_call_handler;
 		CREATE FOREIGN DATA WRAPPER ext_fdw; CREATE SERVER ext_srv FOREIGN DATA WRAPPER ext_fdw;
 		ALTER EXTENSION `+ext+` ADD TABLE ext.member;
+		ALTER EXTENSION `+ext+` ADD TYPE ext.member_t;
 		ALTER EXTENSION `+ext+` ADD LANGUAGE ext_lang;
 		ALTER EXTENSION `+ext+` ADD FOREIGN DATA WRAPPER ext_fdw;
 		ALTER EXTENSION `+ext+` ADD SERVER ext_srv;
@@ -703,6 +706,7 @@ func TestRead_extensionMembersAbsent(t *testing.T) {
 	}
 	find(t, c, acl.KindSchema, "", "ext", "")
 	find(t, c, acl.KindTable, "ext", "mine", "")
+	find(t, c, acl.KindType, "public", "mine_t", "")
 	for _, o := range c.Objects {
 		if o.Schema == "ext" && o.Name != "mine" {
 			t.Errorf("extension member %s %s is in the catalog", o.Kind, o.Object)
