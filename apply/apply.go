@@ -325,11 +325,6 @@ func runOnce(ctx context.Context, conn *pgx.Conn, wcfg *pgx.ConnConfig, pol *pol
 			return nil, err
 		}
 	}
-	if len(p.Statements) == 0 {
-		// Nothing to execute, so nothing to verify: what the plan left
-		// out (changes without statements) is what verification accepts.
-		return p, nil
-	}
 	if o.Approved != nil && !samePlan(o.Approved, p) {
 		if !p.Empty() {
 			return nil, &StaleError{Changes: plan.StateDiff(o.Approved.State(), p.State())}
@@ -338,6 +333,11 @@ func runOnce(ctx context.Context, conn *pgx.Conn, wcfg *pgx.ConnConfig, pol *pol
 		// was approved (concurrent applies after one migration): nothing is
 		// left to execute, so nothing unapproved can run.
 		o.Logger.Info("the database already matches the policy; nothing to execute")
+	}
+	if len(p.Statements) == 0 {
+		// Nothing to execute, so nothing to verify: what the plan left
+		// out (changes without statements) is what verification accepts.
+		return p, nil
 	}
 	w = watchBlockers(ctx, wcfg, pid, o.LockTimeout/3)
 	start = time.Now()

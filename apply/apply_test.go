@@ -122,6 +122,28 @@ func TestRun_refusesAStalePlan(t *testing.T) {
 	}
 }
 
+// TestRun_refusesAStalePlanWithNothingLeftToRun: the approved plan had
+// statements; the plan under the lock has none, only changes the
+// connecting role may no longer make (the tables changed owner). That is a
+// changed database, not a converged one: refused, not reported as done.
+func TestRun_refusesAStalePlanWithNothingLeftToRun(t *testing.T) {
+	db, cfg, pol, reader := setup(t)
+	approved := previewPlan(t, cfg, pol)
+	if len(approved.Statements) == 0 {
+		t.Fatal("the approved plan has nothing to run")
+	}
+	other := db.RoleName("other")
+	db.CreateRole(t, other, "NOLOGIN")
+	db.Exec(t, fmt.Sprintf("ALTER TABLE s.a OWNER TO %q; ALTER TABLE s.b OWNER TO %q", other, other))
+	_, err := Run(context.Background(), cfg, pol, Options{Scope: introspect.Scope{Schemas: pol.Schemas}, Approved: approved, Plan: plan.Options{Partial: true}})
+	if !errors.Is(err, ErrStalePlan) {
+		t.Fatalf("got %v, want ErrStalePlan", err)
+	}
+	if canSelect(t, db, reader, "s.a") {
+		t.Error("a refused run granted something")
+	}
+}
+
 func TestRun_waitsForTheAdvisoryLockAndTimesOut(t *testing.T) {
 	db, cfg, pol, reader := setup(t)
 	ctx := context.Background()

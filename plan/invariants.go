@@ -29,9 +29,13 @@ type Violation struct {
 
 	// Target and Privs are Object and Privilege as values.
 	Target acl.Object
-	// on is the catalog object checked, for reuseUnchanged.
-	on    *catalog.Object
-	Privs acl.Priv
+	Privs  acl.Priv
+
+	// on is the catalog object checked and deny the index of the deny
+	// block in its role's, for reuseUnchanged (two blocks may share a
+	// range: a profile listed twice).
+	on   *catalog.Object
+	deny int
 }
 
 // CheckInvariants evaluates every deny block of the policy on the effective
@@ -62,14 +66,15 @@ func checkInvariants(p *policy.Policy, c *catalog.Catalog, reuse *invariantReuse
 		if e == nil {
 			e = NewEffectiveAccess(c)
 		}
-		for _, d := range r.Deny {
-			out = append(out, checkDeny(e, r.Name, d, reuse)...)
+		for i, d := range r.Deny {
+			out = append(out, checkDeny(e, r.Name, d, i, reuse)...)
 		}
 	}
 	return out
 }
 
-func checkDeny(e *EffectiveAccess, role string, d *policy.Deny, reuse *invariantReuse) []Violation {
+// checkDeny checks deny block d, the i-th of role's.
+func checkDeny(e *EffectiveAccess, role string, d *policy.Deny, i int, reuse *invariantReuse) []Violation {
 	kinds := map[acl.Kind]bool{}
 	for _, k := range d.Kinds {
 		kinds[k] = true
@@ -100,7 +105,7 @@ func checkDeny(e *EffectiveAccess, role string, d *policy.Deny, reuse *invariant
 			continue
 		}
 		if reuse != nil && reuse.unchanged(obj) {
-			out = append(out, reuse.prev[violationKey{role, d.DeclRange, obj}]...)
+			out = append(out, reuse.prev[violationKey{role, i, obj}]...)
 			continue
 		}
 		denied := d.Privileges
@@ -136,7 +141,7 @@ func checkDeny(e *EffectiveAccess, role string, d *policy.Deny, reuse *invariant
 		}
 		for _, rt := range routes {
 			out = append(out, Violation{Role: role, Object: objectLabel(obj.Object), Privilege: byRoute[rt].String(),
-				Path: rt, Rule: d.DeclRange, Target: obj.Object, Privs: byRoute[rt], on: obj})
+				Path: rt, Rule: d.DeclRange, Target: obj.Object, Privs: byRoute[rt], on: obj, deny: i})
 		}
 	}
 	return out
@@ -211,7 +216,7 @@ func reuseUnchanged(before, after *catalog.Catalog, now []Violation) *invariantR
 		}
 	}
 	for _, v := range now {
-		k := violationKey{v.Role, v.Rule, v.on}
+		k := violationKey{v.Role, v.deny, v.on}
 		r.prev[k] = append(r.prev[k], v)
 	}
 	return r
@@ -227,7 +232,7 @@ type invariantReuse struct {
 
 type violationKey struct {
 	role string
-	rule hcl.Range
+	deny int
 	on   *catalog.Object
 }
 

@@ -266,6 +266,25 @@ func TestBuild_violations(t *testing.T) {
 			after: []string{"bob: DELETE on table app.t via bob → member of readers (policy.hcl:12)"},
 		},
 		{
+			// The same block twice (a profile listed twice): each reports,
+			// and reusing the violations of untouched objects keeps them
+			// apart.
+			name: "a deny block listed twice",
+			db: effDB{members: []catalog.Membership{eMember("readers", "bob", true)}, edit: map[string][]acl.Item{
+				"table t": {eItem("alice", "alice", acl.Valid(acl.KindTable, 160000)), eItem("readers", "alice", acl.Delete)},
+				"table u": {eItem("alice", "alice", acl.Valid(acl.KindTable, 160000)), eItem("bob", "alice", acl.Truncate)},
+			}},
+			role: func() *policy.Role {
+				d := denyAt(12, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: acl.Delete | acl.Truncate})
+				return &policy.Role{Name: "bob", DeclRange: rng(1), Deny: []*policy.Deny{d, d},
+					MemberOf: []*policy.Membership{{Role: "readers", Range: rng(2)}},
+					Grants:   []*policy.Grant{{Kind: acl.KindTable, Names: patterns("u"), Privileges: acl.Select, DeclRange: rng(3)}}}
+			}(),
+			now: []string{"bob: DELETE on table app.t via bob → member of readers (policy.hcl:12)", "bob: TRUNCATE on table app.u via bob (policy.hcl:12)",
+				"bob: DELETE on table app.t via bob → member of readers (policy.hcl:12)", "bob: TRUNCATE on table app.u via bob (policy.hcl:12)"},
+			after: []string{"bob: DELETE on table app.t via bob → member of readers (policy.hcl:12)", "bob: DELETE on table app.t via bob → member of readers (policy.hcl:12)"},
+		},
+		{
 			name:  "an external role keeps the membership that breaks a deny",
 			db:    effDB{members: []catalog.Membership{eMember("readers", "ops", true)}, edit: map[string][]acl.Item{"table t": {eItem("alice", "alice", acl.Valid(acl.KindTable, 160000)), eItem("readers", "alice", acl.Update)}}},
 			role:  &policy.Role{Name: "ops", External: true, DeclRange: rng(1), Deny: []*policy.Deny{denyWrites}, MemberOf: []*policy.Membership{{Role: "readers", Range: rng(2)}}},

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -331,11 +332,31 @@ func newApplyCmd(e env) *cobra.Command {
 // nil (--auto-approve), apply shows the plan it builds under its lock
 // before executing it.
 func (c *common) applyApproved(ctx context.Context, out io.Writer, cfg *pgx.ConnConfig, pol *policy.Policy, approved *plan.Plan, lockTimeout, statementTimeout time.Duration, verbose bool) error {
+	// With approved nil nobody is asked, so the plan is written while it
+	// executes: rendering a plan of a large database takes a good part of
+	// the time the server spends executing it, and the two use different
+	// processors (the plan is not modified meanwhile). Until it is out,
+	// nothing else is written: the logger's lines wait (so that with 2>&1
+	// none lands inside the plan), and the plan's warnings follow it.
+	var (
+		mu        sync.Mutex
+		shown     chan struct{} // closed once the last attempt's plan is out
+		renderErr error
+		warnings  hcl.Diagnostics
+	)
+	waitShown := func() {
+		mu.Lock()
+		done := shown
+		mu.Unlock()
+		if done != nil {
+			<-done
+		}
+	}
 	level := slog.LevelWarn
 	if verbose {
 		level = slog.LevelInfo
 	}
-	logger := slog.New(slog.NewTextHandler(c.env.stderr, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(slog.NewTextHandler(writerAfter{c.env.stderr, waitShown}, &slog.HandlerOptions{Level: level}))
 	opts := apply.Options{
 		Scope:            introspect.Scope{Schemas: pol.Schemas},
 		Plan:             c.planOptions(),
@@ -345,32 +366,23 @@ func (c *common) applyApproved(ctx context.Context, out io.Writer, cfg *pgx.Conn
 		Logger:           logger,
 		MaxRevokes:       c.maxRevokes,
 	}
-	// shown is closed once the plan of the last attempt has been written;
-	// its warnings are printed after it, from this goroutine (stderr is
-	// also the logger's).
-	var (
-		shown    chan struct{}
-		warnings hcl.Diagnostics
-	)
-	waitShown := func() {
-		if shown != nil {
-			<-shown
-		}
-	}
 	if approved == nil {
 		opts.Review = func(p *plan.Plan, diags hcl.Diagnostics) error {
-			// Nobody is asked, so the plan is written while it executes:
-			// rendering a plan of a large database takes a good part of
-			// the time the server spends executing it, and the two use
-			// different processors. The plan is not modified meanwhile,
-			// and nothing else is written until it is out.
+			mu.Lock()
+			retried := shown != nil
+			mu.Unlock()
 			waitShown() // a retried attempt shows its plan after the last one
+			if retried {
+				fmt.Fprint(out, "\nThe run was retried after a concurrent catalog update; this plan replaces the one above.\n\n")
+			}
 			done := make(chan struct{})
+			mu.Lock()
 			shown, warnings = done, diags
+			mu.Unlock()
 			go func() {
 				defer close(done)
 				if err := c.render(out, p, false); err != nil {
-					logger.Warn("could not write the plan", "error", err)
+					renderErr = err // read after done is closed
 				}
 			}()
 			return nil
@@ -378,6 +390,9 @@ func (c *common) applyApproved(ctx context.Context, out io.Writer, cfg *pgx.Conn
 	}
 	res, err := apply.Run(ctx, cfg, pol, opts)
 	waitShown()
+	if renderErr != nil {
+		fmt.Fprintf(c.env.stderr, "pgward: could not write the plan: %v\n", renderErr)
+	}
 	c.printDiags(warnings)
 	if err != nil {
 		var pe *apply.PlanError
@@ -468,4 +483,15 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// writerAfter writes to w once wait returns.
+type writerAfter struct {
+	w    io.Writer
+	wait func()
+}
+
+func (a writerAfter) Write(p []byte) (int, error) {
+	a.wait()
+	return a.w.Write(p)
 }
