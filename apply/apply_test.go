@@ -55,13 +55,19 @@ role %q {
 
 func canSelect(t *testing.T, db *pgtest.DB, role, table string) bool {
 	t.Helper()
+	return hasTablePrivilege(t, db, role, table, "SELECT")
+}
+
+// hasTablePrivilege is has_table_privilege(role, table, privilege).
+func hasTablePrivilege(t *testing.T, db *pgtest.DB, role, table, privilege string) bool {
+	t.Helper()
 	conn, err := db.Server.SuperuserConn(context.Background(), db.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
 	var ok bool
-	if err := conn.QueryRow(context.Background(), "SELECT has_table_privilege($1, $2, 'SELECT')", role, table).Scan(&ok); err != nil {
+	if err := conn.QueryRow(context.Background(), "SELECT has_table_privilege($1, $2, $3)", role, table, privilege).Scan(&ok); err != nil {
 		t.Fatal(err)
 	}
 	return ok
@@ -246,18 +252,7 @@ func TestRun_review(t *testing.T) {
 	ctx := context.Background()
 	db, cfg, pol, reader := setup(t)
 	db.Exec(t, fmt.Sprintf("GRANT INSERT ON s.a, s.b TO %q", reader))
-	hasInsert := func() bool {
-		conn, err := db.Server.SuperuserConn(ctx, db.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(ctx)
-		var ok bool
-		if err := conn.QueryRow(ctx, "SELECT has_table_privilege($1, 's.a', 'INSERT')", reader).Scan(&ok); err != nil {
-			t.Fatal(err)
-		}
-		return ok
-	}
+	hasInsert := func() bool { return hasTablePrivilege(t, db, reader, "s.a", "INSERT") }
 	opts := Options{Scope: introspect.Scope{Schemas: pol.Schemas}}
 
 	refused := errors.New("not approved")

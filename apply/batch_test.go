@@ -22,20 +22,10 @@ import (
 // begins a transaction, rolled back in t.Cleanup.
 func ownerTx(t *testing.T, cfg *pgx.ConnConfig) (pgx.Tx, *noticeLog) {
 	t.Helper()
-	ctx := context.Background()
 	notices := &noticeLog{}
 	cfg = cfg.Copy()
 	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { notices.add(n) }
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tx.Rollback(context.Background()) })
+	_, tx := pgtest.Begin(t, cfg)
 	return tx, notices
 }
 

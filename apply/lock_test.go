@@ -29,27 +29,8 @@ type migration struct {
 // committing. The transaction is rolled back in t.Cleanup unless committed.
 func startMigration(t *testing.T, db *pgtest.DB, role, app, sql string) *migration {
 	t.Helper()
-	ctx := context.Background()
-	url := db.URL
-	if role != "" {
-		url = db.RoleURL(role)
-	}
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.RuntimeParams["application_name"] = app
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tx.Rollback(context.Background()) })
-	if _, err := tx.Exec(ctx, sql); err != nil {
+	conn, tx := db.BeginAs(t, role, app)
+	if _, err := tx.Exec(context.Background(), sql); err != nil {
 		t.Fatalf("migration %s: %v", sql, err)
 	}
 	return &migration{conn: conn, tx: tx, pid: conn.PgConn().PID()}

@@ -121,21 +121,18 @@ func (b *builder) guardLockout() {
 		// the changes on every other object, which at tens of thousands of
 		// objects are nearly all of them.
 		keys := map[string]bool{}
-		kinds := map[acl.Kind]bool{}
 		for _, n := range needs {
 			if n.kind == needPrivilege {
 				keys[n.key] = true
-				kinds[n.obj.Kind] = true
 				if n.obj.Kind == acl.KindColumn {
 					keys[n.obj.Table().Key()] = true
-					kinds[acl.KindTable] = true
 				}
 			}
 		}
 		projectWithout := func(skip map[*Change]bool) *catalog.Catalog {
 			changes := make([]*Change, 0, len(keys))
 			for _, c := range b.plan.Changes {
-				if c.Blocked == "" && !skip[c] && (c.Target != TargetObject || kinds[c.Object.Kind] && keys[c.objectKey()]) {
+				if c.Blocked == "" && !skip[c] && (c.Target != TargetObject || keys[c.objectKey()]) {
 					changes = append(changes, c)
 				}
 			}

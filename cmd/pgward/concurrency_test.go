@@ -133,23 +133,8 @@ func TestApply_eightProcessesAtOnce(t *testing.T) {
 // rolled back when the test ends unless the test commits it.
 func startMigration(t *testing.T, db *pgtest.DB, role, app, sql string) (*pgx.Conn, pgx.Tx) {
 	t.Helper()
-	ctx := context.Background()
-	cfg, err := pgx.ParseConfig(db.RoleURL(role))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.RuntimeParams["application_name"] = app
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tx.Rollback(context.Background()) })
-	if _, err := tx.Exec(ctx, sql); err != nil {
+	conn, tx := db.BeginAs(t, role, app)
+	if _, err := tx.Exec(context.Background(), sql); err != nil {
 		t.Fatalf("migration %q: %v", sql, err)
 	}
 	return conn, tx

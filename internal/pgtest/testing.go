@@ -228,6 +228,41 @@ func (d *DB) Conn(t testing.TB) *pgx.Conn {
 	return conn
 }
 
+// Begin connects with cfg and begins a transaction. Both end with the
+// test: the transaction is rolled back unless the test commits it.
+func Begin(t testing.TB, cfg *pgx.ConnConfig) (*pgx.Conn, pgx.Tx) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatalf("pgtest: begin: %v", err)
+	}
+	t.Cleanup(func() { tx.Rollback(context.Background()) })
+	return conn, tx
+}
+
+// BeginAs is Begin in the database as role ("" for the superuser), with
+// application_name app: a session that holds locks while a test runs,
+// such as a migration between its statements.
+func (d *DB) BeginAs(t testing.TB, role, app string) (*pgx.Conn, pgx.Tx) {
+	t.Helper()
+	url := d.URL
+	if role != "" {
+		url = d.RoleURL(role)
+	}
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	cfg.RuntimeParams["application_name"] = app
+	return Begin(t, cfg)
+}
+
 // Exec runs sql with args as the superuser in the database and fails the
 // test on error. Without args, sql may hold several statements.
 func (d *DB) Exec(t testing.TB, sql string, args ...any) {
