@@ -59,70 +59,71 @@ const (
 // yamlFile is the source of one YAML policy file, to turn node positions
 // into hcl positions.
 type yamlFile struct {
-	name  string
-	src   []byte
-	lines []int // byte offset of the start of each line
+	name string
+	src  []byte
+	// lines and ends are where each line starts and where its break
+	// starts, with YAML's line breaks (LF, CR, CRLF, NEL, LS, PS): yaml.v3
+	// counts its lines and columns that way.
+	lines, ends []int
+	// newlines is where each line starts when only LF breaks a line.
+	// Positions are reported in these lines, as hcl, grep -n, git and most
+	// editors count them, so that a CR-only or LS-separated file does not
+	// get a line number that no other tool shows.
+	newlines []int
 }
 
 func newYAMLFile(src []byte, name string) *yamlFile {
-	f := &yamlFile{name: name, src: src, lines: []int{0}}
+	f := &yamlFile{name: name, src: src, lines: []int{0}, newlines: []int{0}}
+	brk := func(at, next int) {
+		f.ends = append(f.ends, at)
+		f.lines = append(f.lines, next)
+	}
 	for i := 0; i < len(src); i++ {
 		switch {
 		case src[i] == '\n':
-			f.lines = append(f.lines, i+1)
-		case src[i] == '\r':
-			if i+1 < len(src) && src[i+1] == '\n' {
-				i++
-			}
-			f.lines = append(f.lines, i+1)
-		case src[i] == 0xc2 && i+1 < len(src) && src[i+1] == 0x85: // NEL
+			brk(i, i+1)
+			f.newlines = append(f.newlines, i+1)
+		case src[i] == '\r' && i+1 < len(src) && src[i+1] == '\n':
+			brk(i, i+2)
+			f.newlines = append(f.newlines, i+2)
 			i++
-			f.lines = append(f.lines, i+1)
+		case src[i] == '\r':
+			brk(i, i+1)
+		case src[i] == 0xc2 && i+1 < len(src) && src[i+1] == 0x85: // NEL
+			brk(i, i+2)
+			i++
 		case src[i] == 0xe2 && i+2 < len(src) && src[i+1] == 0x80 && (src[i+2] == 0xa8 || src[i+2] == 0xa9): // LS, PS
+			brk(i, i+3)
 			i += 2
-			f.lines = append(f.lines, i+1)
 		}
 	}
+	f.ends = append(f.ends, len(src))
 	return f
 }
 
-// lineEnd is the byte offset where line (1-based) ends, its break excluded.
-func (f *yamlFile) lineEnd(line int) int {
-	if line < len(f.lines) {
-		end := f.lines[line]
-		for end > f.lines[line-1] && (f.src[end-1] == '\n' || f.src[end-1] == '\r') {
-			end--
-		}
-		return end
-	}
-	return len(f.src)
-}
-
-// pos converts a YAML line and column (1-based, in characters) to an hcl
-// position.
-func (f *yamlFile) pos(line, col int) hcl.Pos {
-	if line < 1 {
-		line = 1
-	}
-	if line > len(f.lines) {
-		line = len(f.lines)
-	}
-	if col < 1 {
-		col = 1
-	}
-	off, end := f.lines[line-1], f.lineEnd(line)
+// yamlOffset converts a YAML line and column (1-based, in characters, as
+// yaml.v3 counts them) to a byte offset, kept inside the line.
+func (f *yamlFile) yamlOffset(line, col int) int {
+	line = min(max(line, 1), len(f.lines))
+	off, end := f.lines[line-1], f.ends[line-1]
 	for c := 1; c < col && off < end; c++ {
 		_, w := utf8.DecodeRune(f.src[off:end])
 		off += w
 	}
-	return hcl.Pos{Line: line, Column: col, Byte: off}
+	return off
 }
 
-// posAt converts a byte offset to an hcl position.
+// pos converts a YAML line and column to an hcl position.
+func (f *yamlFile) pos(line, col int) hcl.Pos {
+	return f.posAt(f.yamlOffset(line, col))
+}
+
+// posAt converts a byte offset to an hcl position: lines counted by LF,
+// columns in characters.
 func (f *yamlFile) posAt(off int) hcl.Pos {
 	off = min(max(off, 0), len(f.src))
-	line := sort.Search(len(f.lines), func(i int) bool { return f.lines[i] > off })
-	start := f.lines[line-1]
+	line := sort.Search(len(f.newlines), func(i int) bool { return f.newlines[i] > off })
+	start := f.newlines[line-1]
 	return hcl.Pos{Line: line, Column: utf8.RuneCount(f.src[start:off]) + 1, Byte: off}
 }
 
@@ -204,7 +205,7 @@ func (f *yamlFile) syntaxError(err error) *hcl.Diagnostic {
 		}
 	}
 	line = min(max(line, 1), len(f.lines))
-	off, end := f.lines[line-1], f.lineEnd(line)
+	off, end := f.lines[line-1], f.ends[line-1]
 	for off < end && (f.src[off] == ' ' || f.src[off] == '\t') {
 		off++
 	}

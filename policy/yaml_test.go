@@ -1,6 +1,7 @@
 package policy_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -516,6 +517,18 @@ f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]
 			want: []string{`p.yaml:1:1: error: YAML too large; With its aliases expanded, this YAML document has`},
 		},
 		{
+			// yaml.v3 counts CR, NEL, LS and PS as line breaks; positions
+			// count only LF, as hcl, grep -n and git do.
+			name: "CR line breaks",
+			src:  "role:\r  web:\r    logn: true\r",
+			want: []string{`p.yaml:1:18: error: Unsupported argument;`},
+		},
+		{
+			name: "line separator, then CRLF",
+			src:  "role:\u2028  web: 1\r\n  ops: 2\r\n",
+			want: []string{`p.yaml:1:14: error: `, `p.yaml:2:8: error: `},
+		},
+		{
 			name: "merge key",
 			src:  "role:\n  a:\n    <<: {login: true}\n",
 			want: []string{`p.yaml:3:5: error: Unsupported YAML merge key;`},
@@ -728,7 +741,8 @@ func FuzzLoadYAML(f *testing.F) {
 				}
 				continue
 			}
-			if d.Subject.Filename != "in/fuzz.yaml" || d.Subject.Start.Line < 1 || d.Subject.Start.Column < 1 {
+			if d.Subject.Filename != "in/fuzz.yaml" || d.Subject.Start.Line < 1 || d.Subject.Start.Line > bytes.Count(src, []byte("\n"))+1 ||
+				d.Subject.Start.Column < 1 || d.Subject.Start.Byte > len(src) || d.Subject.End.Byte < d.Subject.Start.Byte {
 				t.Errorf("diagnostic at %s: %s: %s", yamlPos(*d.Subject), d.Summary, d.Detail)
 			}
 		}
