@@ -308,3 +308,21 @@ func lineDiff(a, b string) string {
 	ca, cb, lines := dmp.DiffLinesToChars(a, b)
 	return dmp.DiffPrettyText(dmp.DiffCharsToLines(dmp.DiffMain(ca, cb, false), lines))
 }
+
+// TestFormat_joinedTokens: hclwrite removes the space in "0 .0", which
+// would turn an index into a number into the number 0.0; Format refuses
+// and points at the token that would change. The same space elsewhere
+// (after a name) is formatted as usual.
+func TestFormat_joinedTokens(t *testing.T) {
+	out, diags := policy.FormatFile([]byte("locals {\n  a = 0 .0\n}\n"), "p.hcl")
+	if out != nil {
+		t.Errorf("formatted despite the joined tokens: %q", out)
+	}
+	if got, want := policy.FormatDiagnostics(diags), "p.hcl:2:7: error: Cannot format;"; !strings.HasPrefix(got, want) {
+		t.Errorf("got %q, want the prefix %q", got, want)
+	}
+	out, diags = policy.FormatFile([]byte("locals {\n  a = b .c\n}\n"), "p.hcl")
+	if diags.HasErrors() || string(out) != "locals {\n  a = b.c\n}\n" {
+		t.Errorf("got %q, %v", out, diags)
+	}
+}
