@@ -3,12 +3,15 @@ package introspect
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/pgward/pgward/internal/acl"
@@ -411,35 +414,55 @@ func readObjects(ctx context.Context, q Querier, c *Catalog, names roleNames, sc
 		return fmt.Errorf("read objects: %w", err)
 	}
 	defer rows.Close()
-	// Every row repeats its schema's name: the objects share one copy
-	// (role names in ACLs share the roles' own, see parseACL). At tens of
+	fields := rows.FieldDescriptions()
+	if len(fields) != 10 {
+		return fmt.Errorf("read objects: %d columns, want 10", len(fields))
+	}
+	// The rows are decoded from their raw values: at tens of thousands of
+	// objects, scanning every column through pgx was most of the client's
+	// time. Strings repeated from row to row are shared: each schema's
+	// name, and each distinct ACL, which is parsed once (a database in
+	// sync has a few dozen distinct ACLs for any number of objects; role
+	// names in them are the roles' own copies, see parseACL). At tens of
 	// thousands of objects the catalog is most of a plan's memory.
-	schemaNames := map[string]string{}
+	var (
+		schemaNames = map[string]string{}
+		acls        = aclCache{roles: c.Roles, typeMap: typeMap(rows)}
+		slab        []catalog.Object
+	)
 	for rows.Next() {
-		var (
-			kind, subkind string
-			owner         uint32
-			items         []string
-			o             = &catalog.Object{}
-		)
-		if err := rows.Scan(&kind, &subkind, &o.Schema, &o.Name, &o.Args, &o.ArgTypes, &o.Column, &owner, &o.NullACL, &items); err != nil {
-			return fmt.Errorf("read objects: %w", err)
+		v := rows.RawValues()
+		if len(slab) == cap(slab) {
+			slab = make([]catalog.Object, 0, 512)
 		}
-		if s, ok := schemaNames[o.Schema]; ok {
-			o.Schema = s
+		slab = slab[:len(slab)+1]
+		o := &slab[len(slab)-1]
+		kind := objectKind(string(v[0]))
+		if kind == acl.KindInvalid {
+			return fmt.Errorf("read objects: unknown kind %q", v[0])
+		}
+		o.Kind = kind
+		if len(v[1]) > 0 {
+			o.Subkind = v[1][0]
+		}
+		if name, ok := schemaNames[string(v[2])]; ok {
+			o.Schema = name
 		} else {
+			o.Schema = string(v[2])
 			schemaNames[o.Schema] = o.Schema
 		}
-		if o.Kind = objectKind(kind); o.Kind == acl.KindInvalid {
-			return fmt.Errorf("read objects: unknown kind %q", kind)
-		}
-		if subkind != "" {
-			o.Subkind = subkind[0]
+		o.Name, o.Args, o.ArgTypes, o.Column = string(v[3]), string(v[4]), string(v[5]), string(v[6])
+		owner, err := rawOID(fields[7], v[7])
+		if err != nil {
+			return fmt.Errorf("read owner of %s %s: %w", o.Kind, o.Object, err)
 		}
 		if o.Owner, err = names.name(owner); err != nil {
 			return fmt.Errorf("read owner of %s %s: %w", o.Kind, o.Object, err)
 		}
-		if o.ACL, err = parseACL(items, c.Roles); err != nil {
+		if o.NullACL, err = rawBool(fields[8], v[8]); err != nil {
+			return fmt.Errorf("read ACL of %s %s: %w", o.Kind, o.Object, err)
+		}
+		if o.ACL, err = acls.parse(fields[9], v[9]); err != nil {
 			return fmt.Errorf("read ACL of %s %s: %w", o.Kind, o.Object, err)
 		}
 		c.Objects = append(c.Objects, o)
@@ -456,6 +479,69 @@ func readObjects(ctx context.Context, q Querier, c *Catalog, names roleNames, sc
 	})
 	slices.Sort(c.Schemas)
 	return nil
+}
+
+// typeMap is the type map of the connection rows came from, or a new one.
+func typeMap(rows pgx.Rows) *pgtype.Map {
+	if conn := rows.Conn(); conn != nil {
+		return conn.TypeMap()
+	}
+	return pgtype.NewMap()
+}
+
+// rawOID decodes an oid column in either wire format.
+func rawOID(f pgconn.FieldDescription, b []byte) (uint32, error) {
+	if f.Format == pgx.BinaryFormatCode {
+		if len(b) != 4 {
+			return 0, fmt.Errorf("oid of %d bytes", len(b))
+		}
+		return binary.BigEndian.Uint32(b), nil
+	}
+	n, err := strconv.ParseUint(string(b), 10, 32)
+	if err != nil {
+		return 0, fmt.Errorf("oid %q: %w", b, err)
+	}
+	return uint32(n), nil
+}
+
+// rawBool decodes a bool column in either wire format.
+func rawBool(f pgconn.FieldDescription, b []byte) (bool, error) {
+	if len(b) != 1 {
+		return false, fmt.Errorf("bool of %d bytes", len(b))
+	}
+	if f.Format == pgx.BinaryFormatCode {
+		return b[0] == 1, nil
+	}
+	return b[0] == 't', nil
+}
+
+// aclCache parses each distinct ACL value once: objects with the same
+// ACL share one slice, which nothing modifies (see catalog.Object.ACL).
+type aclCache struct {
+	roles   map[string]*catalog.Role
+	typeMap *pgtype.Map
+	parsed  map[string][]acl.Item
+}
+
+func (a *aclCache) parse(f pgconn.FieldDescription, raw []byte) ([]acl.Item, error) {
+	if items, ok := a.parsed[string(raw)]; ok {
+		return items, nil
+	}
+	var texts []string
+	if raw != nil {
+		if err := a.typeMap.Scan(f.DataTypeOID, f.Format, raw, &texts); err != nil {
+			return nil, err
+		}
+	}
+	items, err := parseACL(texts, a.roles)
+	if err != nil {
+		return nil, err
+	}
+	if a.parsed == nil {
+		a.parsed = map[string][]acl.Item{}
+	}
+	a.parsed[string(raw)] = items
+	return items, nil
 }
 
 // sqlDefaultACLs reads pg_default_acl rows that are global or belong to a

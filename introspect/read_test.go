@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -258,6 +259,15 @@ func TestRead_objects(t *testing.T) {
 	db.Exec(t, `GRANT SELECT ON app."Weird ""Name""" TO `+M)
 
 	c := read(t, db.URL, introspect.Scope{})
+
+	// The objects are decoded from raw values in either wire format: the
+	// simple protocol sends text, the default extended protocol binary.
+	t.Run("same catalog over the simple protocol", func(t *testing.T) {
+		simple := read(t, db.URL+"&default_query_exec_mode=simple_protocol", introspect.Scope{})
+		if len(c.Objects) == 0 || !reflect.DeepEqual(simple, c) {
+			t.Errorf("the simple protocol reads another catalog:\n%s\nthe extended protocol:\n%s", dump(simple), dump(c))
+		}
+	})
 	all := tablePrivs(c)
 
 	t.Run("header", func(t *testing.T) {

@@ -73,7 +73,9 @@ type Object struct {
 	// match signatures against it.
 	ArgTypes string
 	Owner    string
-	ACL      []acl.Item
+	// ACL is shared by the objects read with the same ACL: never modify
+	// it in place (copy it, as the plan's projections do).
+	ACL []acl.Item
 	// NullACL records that the catalog held NULL and ACL is acldefault.
 	NullACL bool
 }
