@@ -674,7 +674,7 @@ func privateFaultDB(t *testing.T) *faultDB {
 			t.Error(err)
 		}
 	})
-	db := srv.NewDB(t)
+	db := pgtest.NewDBOn(t, srv)
 	// The harness runs its clusters with synchronous_commit off, which
 	// lets a crash lose transactions that had committed, the reset of the
 	// state before among them. Commits must be durable here.

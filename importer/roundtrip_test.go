@@ -385,7 +385,7 @@ func reproduceExcept(t *testing.T, a *pgtest.DB, roles []string, out imported, s
 			if reset != nil {
 				reset(t)
 			}
-			b := a.Server.NewDB(t)
+			b := pgtest.NewDBOn(t, a.Server)
 			setup(t, b)
 			// The database name is part of the grants on it: point the policy at b.
 			applyPolicy(t, b.URL, f.pol)
@@ -434,7 +434,7 @@ func TestRoundTrip_oracle(t *testing.T) {
 	for seed := uint64(1); seed <= uint64(*oracleCases); seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			c := oracle.Generate(seed, srv.Version())
-			db := srv.NewDB(t)
+			db := pgtest.NewDBOn(t, srv)
 			m := c.Materialize(db.Name, db.RoleName)
 			var roles []string
 			for _, r := range m.Roles {

@@ -102,7 +102,7 @@ func TestBadInput(t *testing.T) {
 		oneLineError(t, stderr, "Error: ", "s3cr%zzt", "s3cr")
 	})
 	t.Run("wrong password", func(t *testing.T) {
-		user, url := db.Server.PasswordRole(t, db, "right-password")
+		user, url := pgtest.PasswordRole(t, db, "right-password")
 		wrong := strings.Replace(url, "right-password", "wr0ng-pw", 1)
 		bad := cli{t: t, url: wrong}
 		_, stderr := bad.expect(1, "plan", "--policy", pg.policy)

@@ -32,8 +32,8 @@ func newFleet(t *testing.T) *fleet {
 	// The first database holds the roles: its cleanup, which runs last,
 	// drops them once the other databases are gone.
 	f.dbs[0] = pgtest.NewDB(t)
-	f.dbs[1] = f.dbs[0].Server.NewDB(t)
-	f.dbs[2] = f.dbs[0].Server.NewDB(t)
+	f.dbs[1] = pgtest.NewDBOn(t, f.dbs[0].Server)
+	f.dbs[2] = pgtest.NewDBOn(t, f.dbs[0].Server)
 	d0 := f.dbs[0]
 	f.own, f.app, f.grp = d0.RoleName("fl_own"), d0.RoleName("fl_app"), d0.RoleName("fl_grp")
 	other := d0.RoleName("fl_other")
@@ -303,9 +303,9 @@ func TestFleet_allDatabases(t *testing.T) {
 // of them wrong, prints neither.
 func TestFleet_passwordNeverPrinted(t *testing.T) {
 	db := pgtest.NewDB(t)
-	other := db.Server.NewDB(t)
+	other := pgtest.NewDBOn(t, db.Server)
 	const right = "fleet-right-pw"
-	_, url := db.Server.PasswordRole(t, db, right)
+	_, url := pgtest.PasswordRole(t, db, right)
 	wrong := strings.Replace(strings.Replace(url, right, "fleet-wr0ng-pw", 1), "/"+db.Name+"?", "/"+other.Name+"?", 1)
 	policyPath := writePolicy(t, "role \"nobody_here\" {\n  if_missing = \"skip\"\n}\n")
 	targets := filepath.Join(t.TempDir(), "targets")

@@ -118,7 +118,7 @@ func TestSecrets_neverPrinted(t *testing.T) {
 	db := pgtest.NewDB(t)
 	right := "R1@ght:pw/" + randomSuffix(t) + "?%x"
 	wrong := "Wr0ng@:pw/" + randomSuffix(t) + "?%y"
-	user, roleURL := db.Server.PasswordRole(t, db, right)
+	user, roleURL := pgtest.PasswordRole(t, db, right)
 	u, err := url.Parse(roleURL)
 	if err != nil {
 		t.Fatal(err)
@@ -349,7 +349,7 @@ func waitForAdvisoryWait(t *testing.T, conn *pgx.Conn, database string) {
 func TestTLS_verificationWhenTheURLAsksForIt(t *testing.T) {
 	db := pgtest.NewDB(t)
 	pw := "tls@:/?" + randomSuffix(t)
-	user, roleURL := db.Server.PasswordRole(t, db, pw)
+	user, roleURL := pgtest.PasswordRole(t, db, pw)
 	u, err := url.Parse(roleURL)
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 
 	"github.com/pgward/pgward/apply"
 	"github.com/pgward/pgward/internal/accessreport"
-	"github.com/pgward/pgward/internal/pgtest"
+	"github.com/pgward/pgward/internal/pgserver"
 	"github.com/pgward/pgward/internal/sandbox"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
@@ -52,7 +52,7 @@ func (s *sandboxFlags) start(ctx context.Context, e env) (*sandbox.Sandbox, erro
 		level = slog.LevelInfo
 	}
 	sb, err := sandbox.Start(ctx, sandbox.Options{
-		Server: pgtest.Options{URL: url, BinDir: s.pgBin, Image: s.image, NoLocal: s.image != ""},
+		Server: pgserver.Options{URL: url, BinDir: s.pgBin, Image: s.image, NoLocal: s.image != ""},
 		Logger: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level})),
 	})
 	if errors.Is(err, sandbox.ErrNoServer) {

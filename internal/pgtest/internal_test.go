@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"testing"
+
+	"github.com/pgward/pgward/internal/pgserver"
 )
 
 func TestHasWord(t *testing.T) {
@@ -33,16 +35,17 @@ func TestInCI(t *testing.T) {
 	}
 }
 
-// TestStartContainer_noDocker checks that a Docker that does not answer is
-// reported as errNoDocker (which Start turns into ErrNoServer), not as a
-// failure. Where Docker answers, the container path itself is exercised.
-func TestStartContainer_noDocker(t *testing.T) {
+// TestRunContainer_noDocker checks that a Docker that does not answer is
+// reported as pgserver.ErrNoDocker (which Start turns into ErrNoServer),
+// not as a failure. Where Docker answers, the container path itself is
+// exercised.
+func TestRunContainer_noDocker(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
 	ctx := context.Background()
 	if err := dockerAvailable(ctx); err == nil {
-		s, err := startContainer(ctx, DefaultImage, t.Logf)
+		s, err := Start(ctx, Options{NoLocal: true, Logf: t.Logf})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,8 +55,8 @@ func TestStartContainer_noDocker(t *testing.T) {
 		}
 		return
 	}
-	_, err := startContainer(ctx, DefaultImage, t.Logf)
-	if !errors.Is(err, errNoDocker) {
-		t.Errorf("startContainer without Docker: %v, want errNoDocker", err)
+	_, err := runContainer(ctx, DefaultImage, t.Logf)
+	if !errors.Is(err, pgserver.ErrNoDocker) {
+		t.Errorf("runContainer without Docker: %v, want pgserver.ErrNoDocker", err)
 	}
 }

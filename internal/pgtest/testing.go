@@ -144,12 +144,12 @@ type DB struct {
 // drops it, with the roles of [DB.CreateRole], in t.Cleanup.
 func NewDB(t testing.TB) *DB {
 	t.Helper()
-	return Shared(t).NewDB(t)
+	return NewDBOn(t, Shared(t))
 }
 
-// NewDB creates a database with a unique name on s and drops it, with the
-// roles of [DB.CreateRole], in t.Cleanup.
-func (s *Server) NewDB(t testing.TB) *DB {
+// NewDBOn creates a database with a unique name on s and drops it, with
+// the roles of [DB.CreateRole], in t.Cleanup.
+func NewDBOn(t testing.TB, s *Server) *DB {
 	t.Helper()
 	suffix := randomHex(4)
 	d := &DB{Server: s, Name: "pgward_test_" + suffix, suffix: suffix, pw: map[string]string{}}
@@ -214,7 +214,7 @@ func (d *DB) DropRoleOnCleanup(name string) {
 func (d *DB) RoleURL(role string) string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.Server.urlWithPassword(d.Name, role, d.pw[role])
+	return d.Server.URLWithPassword(d.Name, role, d.pw[role])
 }
 
 // Conn returns a superuser connection to the database, closed in t.Cleanup.
@@ -403,13 +403,13 @@ func randomHex(n int) string {
 // cluster the harness started authenticates that role by password; on any
 // other server the test is skipped, since trust or another method would let
 // a wrong password in.
-func (s *Server) PasswordRole(t testing.TB, d *DB, password string) (string, string) {
+func PasswordRole(t testing.TB, d *DB, password string) (string, string) {
 	t.Helper()
-	if s.local == nil {
+	if !d.Server.Local() {
 		t.Skip("pgtest: password checks need a cluster started by the harness (it requires a password for " + PasswordRoleName + ")")
 	}
 	d.CreateRole(t, PasswordRoleName, "LOGIN PASSWORD "+quoteLiteral(password))
-	u := &url.URL{Scheme: "postgres", User: url.UserPassword(PasswordRoleName, password), Host: s.addr(), Path: "/" + d.Name, RawQuery: "sslmode=disable"}
+	u := &url.URL{Scheme: "postgres", User: url.UserPassword(PasswordRoleName, password), Host: d.Server.Addr(), Path: "/" + d.Name, RawQuery: "sslmode=disable"}
 	return PasswordRoleName, u.String()
 }
 

@@ -3,8 +3,9 @@
 // the engine of `pgward plan --schema` and `pgward diff`, PR checks that
 // need no shared database.
 //
-// [Start] gets a server through internal/pgtest (a superuser URL, local
-// PostgreSQL binaries, or Docker; [ErrNoServer] when none works).
+// [Start] gets a server through internal/pgserver (a superuser URL, local
+// PostgreSQL binaries, or Docker through the docker command;
+// [ErrNoServer] when none works).
 // [ParseSchema] cuts a dump (pg_dump -s output, a Rails structure.sql) into
 // statements with their line numbers. [Sandbox.CreateRoles] creates the
 // roles the policy and the dumps name, as a database operator would, and

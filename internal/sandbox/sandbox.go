@@ -20,7 +20,7 @@ import (
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
 	"github.com/pgward/pgward/internal/ident"
-	"github.com/pgward/pgward/internal/pgtest"
+	"github.com/pgward/pgward/internal/pgserver"
 	"github.com/pgward/pgward/introspect"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
@@ -29,12 +29,12 @@ import (
 // ErrNoServer is returned by [Start] when there is no way to get a
 // PostgreSQL server: no server URL, no PostgreSQL binaries, no Docker. The
 // error wrapping it says what was tried.
-var ErrNoServer = pgtest.ErrNoServer
+var ErrNoServer = pgserver.ErrNoServer
 
 // Options says where [Start] gets its server. The zero value looks for
 // local PostgreSQL binaries, then Docker.
 type Options struct {
-	Server pgtest.Options
+	Server pgserver.Options
 	// Logger receives progress messages; nil discards them.
 	Logger *slog.Logger
 }
@@ -42,7 +42,7 @@ type Options struct {
 // Sandbox is a PostgreSQL server in which schemas are built and policies
 // applied. Close removes what it created.
 type Sandbox struct {
-	srv   *pgtest.Server
+	srv   *pgserver.Server
 	log   *slog.Logger
 	roles []string // roles it created, in creation order
 	dbs   []string // databases it created
@@ -57,7 +57,10 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 	}
 	so := o.Server
 	so.Logf = func(format string, args ...any) { log.Info(fmt.Sprintf(format, args...)) }
-	srv, err := pgtest.Start(ctx, so)
+	if so.Container == nil {
+		so.Container = pgserver.RunDocker
+	}
+	srv, err := pgserver.Start(ctx, so)
 	if err != nil {
 		return nil, fmt.Errorf("start a throwaway PostgreSQL: %w", err)
 	}

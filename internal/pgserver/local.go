@@ -1,4 +1,4 @@
-package pgtest
+package pgserver
 
 import (
 	"bytes"
@@ -125,7 +125,7 @@ func startLocal(ctx context.Context, bin string, logf func(string, ...any)) (s *
 	defer func() {
 		if err != nil {
 			if stopErr := c.stop(); stopErr != nil {
-				logf("pgtest: clean up after failed start: %v", stopErr)
+				logf("pgserver: clean up after failed start: %v", stopErr)
 			}
 		}
 	}()
@@ -153,7 +153,7 @@ func startLocal(ctx context.Context, bin string, logf func(string, ...any)) (s *
 		logTail := c.logTail()
 		// Another process may have taken the port between freePort and bind.
 		if attempt < 3 && strings.Contains(logTail, "could not bind") {
-			logf("pgtest: port %d taken, retrying", port)
+			logf("pgserver: port %d taken, retrying", port)
 			continue
 		}
 		return nil, fmt.Errorf("start PostgreSQL in %s on port %d: %w\n%s\nserver log:\n%s", c.data, port, err, out, logTail)
@@ -163,7 +163,7 @@ func startLocal(ctx context.Context, bin string, logf func(string, ...any)) (s *
 	if err := s.inspect(ctx); err != nil {
 		return nil, err
 	}
-	logf("pgtest: PostgreSQL %d from %s on 127.0.0.1:%d, data in %s (user %s)", s.version, bin, port, c.data, c.userName())
+	logf("pgserver: PostgreSQL %d from %s on 127.0.0.1:%d, data in %s (user %s)", s.version, bin, port, c.data, c.userName())
 	return s, nil
 }
 
@@ -240,9 +240,9 @@ func (c *localCluster) reapStale(ctx context.Context) {
 			}
 			stale := &localCluster{bin: bin, dir: dir, data: filepath.Join(dir, "data"), runAs: c.runAs, logf: c.logf}
 			if err := stale.stop(); err != nil {
-				c.logf("pgtest: remove stale cluster %s: %v", dir, err)
+				c.logf("pgserver: remove stale cluster %s: %v", dir, err)
 			} else {
-				c.logf("pgtest: removed stale cluster %s of dead process %d", dir, pid)
+				c.logf("pgserver: removed stale cluster %s of dead process %d", dir, pid)
 			}
 		}
 	}

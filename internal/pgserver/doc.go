@@ -1,0 +1,14 @@
+// Package pgserver starts throwaway PostgreSQL servers: the sandbox of
+// `pgward plan --schema` and `pgward diff`, the test harness (internal/pgtest)
+// and `make demo` build on it.
+//
+// It owns getting a server and a superuser on it: [Start] connects to one
+// named by URL, or creates a cluster with the local initdb and pg_ctl (as an
+// unprivileged user when running as root) in a temporary directory, or runs
+// a container through Options.Container ([RunDocker] drives the docker
+// command). [Server.Stop] removes what Start created.
+//
+// It must not import other pgward packages, must hold no package-level
+// state, and must not link a Docker client library: the CLI imports it, and
+// every pgward command would pay for that library's initialisation.
+package pgserver
