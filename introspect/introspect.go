@@ -438,6 +438,12 @@ func readObjects(ctx context.Context, q Querier, c *Catalog, names roleNames, sc
 	defer rows.Close()
 	fields := rows.FieldDescriptions()
 	if len(fields) != 10 {
+		// A query that failed (a cancel, a lost connection) has no
+		// columns: its error is the one to report.
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read objects: %w", err)
+		}
 		return fmt.Errorf("read objects: %d columns, want 10", len(fields))
 	}
 	// The rows are decoded from their raw values: at tens of thousands of
