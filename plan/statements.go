@@ -194,6 +194,42 @@ func objectStatement(c *Change) (key, item string, build func(items []string) st
 	return head + "\x00" + to, objectSQL(c.Object), build
 }
 
+// statementShapes caches objectStatement's key and build function by
+// what they depend on: a large plan has a few dozen shapes (privileges,
+// grantee, kind, action) for hundreds of thousands of changes, and
+// rendering them for every change was most of batch's time. Columns,
+// whose key names their table, are not cached.
+type statementShapes map[statementShape]statementShapeSQL
+
+type statementShape struct {
+	action          Action
+	gOnly, cascade  bool
+	privs           acl.Privileges
+	grantee         acl.Grantee
+	keyword, asRole string
+}
+
+type statementShapeSQL struct {
+	key   string // objectStatement's key and the AsRole
+	build func([]string) string
+}
+
+// statement is objectStatement, with the key extended by c.AsRole.
+func (s statementShapes) statement(c *Change) (key, item string, build func([]string) string) {
+	if c.Object.Kind == acl.KindColumn {
+		key, item, build = objectStatement(c)
+		return key + "\x00" + c.AsRole, item, build
+	}
+	k := statementShape{c.Action, c.GrantOptionOnly, c.Cascade, c.Privs, c.Grantee, keyword(c.Object), c.AsRole}
+	if sh, ok := s[k]; ok {
+		return sh.key, objectSQL(c.Object), sh.build
+	}
+	key, item, build = objectStatement(c)
+	sh := statementShapeSQL{key: key + "\x00" + c.AsRole, build: build}
+	s[k] = sh
+	return sh.key, item, sh.build
+}
+
 // statementsFor renders the statements of one change on its own.
 func statementsFor(c *Change, version int) []string {
 	switch c.Target {
@@ -312,6 +348,7 @@ func batch(changes []*Change, version int) []Statement {
 	var out []Statement
 	var groups []*group
 	index := map[string]*group{}
+	shapes := statementShapes{}
 	flush := func() {
 		for _, g := range groups {
 			for start := 0; start < len(g.items); start += maxObjectsPerStatement {
@@ -336,8 +373,7 @@ func batch(changes []*Change, version int) []Statement {
 			}
 			continue
 		}
-		key, item, build := objectStatement(c)
-		key += "\x00" + c.AsRole
+		key, item, build := shapes.statement(c)
 		g := index[key]
 		if g == nil {
 			g = &group{build: build, asRole: c.AsRole}
