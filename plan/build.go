@@ -98,8 +98,10 @@ type builder struct {
 	// objectIndex maps object keys to positions in cat.Objects; built on
 	// first use (index).
 	objectIndex map[string]int
-	plan        *Plan
-	diags       hcl.Diagnostics
+	// origWants and missingWants are diffObject's reused buffers.
+	origWants, missingWants wants
+	plan                    *Plan
+	diags                   hcl.Diagnostics
 }
 
 func (b *builder) errorf(rng *hcl.Range, summary, detail string, args ...any) {
@@ -615,7 +617,11 @@ func (ws wants) of(g acl.Grantee) want {
 // diffObject plans the changes for one object and returns what each
 // managed grantee should hold on it. roles are the managed roles, sorted.
 func (b *builder) diffObject(rules *ruleSet, roles []string, obj *catalog.Object) wants {
-	var orig wants // in role order, so that the grants below come out sorted
+	// orig and missing live in buffers reused from object to object: at
+	// tens of thousands of objects, two small slices each were most of
+	// what an in-sync plan allocated. orig is returned: valid until the
+	// next call.
+	orig := b.origWants[:0] // in role order, so that the grants below come out sorted
 	for _, name := range roles {
 		if name == obj.Owner {
 			continue // the owner's own item is never managed
@@ -624,7 +630,8 @@ func (b *builder) diffObject(rules *ruleSet, roles []string, obj *catalog.Object
 			orig = append(orig, wanted{acl.Grantee(name), w})
 		}
 	}
-	missing := slices.Clone(orig)
+	missing := append(b.missingWants[:0], orig...)
+	b.origWants, b.missingWants = orig, missing
 	// What is missing is judged on the items the owner granted: pgward's
 	// own GRANT records the owner, so an item of another grantor never
 	// counts as held.
