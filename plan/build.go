@@ -684,10 +684,6 @@ func (b *builder) diffObject(rules *ruleSet, roles []string, obj *catalog.Object
 // parameters named by parameter rules (pg_parameter_acl holds a row only
 // while a parameter's ACL differs from the default).
 func (b *builder) objectsInScope(rules *ruleSet) []*catalog.Object {
-	known := map[string]bool{}
-	for _, o := range b.cat.Objects {
-		known[o.Key()] = true
-	}
 	objs := make([]*catalog.Object, 0, len(b.cat.Objects))
 	for _, o := range b.cat.Objects {
 		// Untrusted languages accept no grant or revoke at all.
@@ -696,11 +692,19 @@ func (b *builder) objectsInScope(rules *ruleSet) []*catalog.Object {
 		}
 		objs = append(objs, o)
 	}
+	// The catalog's object index is built only when a column or
+	// parameter rule needs it: most policies have none.
+	var added map[string]bool
 	addSynth := func(o *catalog.Object) {
-		if !known[o.Key()] {
-			known[o.Key()] = true
-			objs = append(objs, o)
+		k := o.Key()
+		if _, ok := b.index()[k]; ok || added[k] {
+			return
 		}
+		if added == nil {
+			added = map[string]bool{}
+		}
+		added[k] = true
+		objs = append(objs, o)
 	}
 	for _, role := range sortedKeys(rules.byRole) {
 		for _, cr := range rules.byRole[role][acl.KindColumn] {
