@@ -472,6 +472,10 @@ func TestEffective(t *testing.T) {
 			if union != got {
 				t.Errorf("paths give %s, result is %s", union, got)
 			}
+			// held, checkDeny's shortcut, answers the same without paths.
+			if h := NewEffectiveAccess(c).held(tt.role, find(t, c, tt.object)); h != tt.want {
+				t.Errorf("held = %s, want %s", h, tt.want)
+			}
 			if tt.paths != nil && strings.Join(gotPaths, "\n") != strings.Join(tt.paths, "\n") {
 				t.Errorf("paths:\n  %s\nwant:\n  %s", strings.Join(gotPaths, "\n  "), strings.Join(tt.paths, "\n  "))
 			}

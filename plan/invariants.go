@@ -116,10 +116,10 @@ func checkDeny(e *EffectiveAccess, role string, d *policy.Deny, i int, reuse *in
 		if denied == 0 {
 			continue
 		}
-		have, paths := e.Of(role, obj)
-		if have&denied == 0 {
+		if e.held(role, obj)&denied == 0 {
 			continue
 		}
+		_, paths := e.Of(role, obj)
 		// A deny that covers tables reports table-level privileges on the
 		// table; on its columns only their own grants remain.
 		onlyColumn := obj.Kind == acl.KindColumn && covers(acl.KindTable)
