@@ -18,10 +18,12 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // fakeDocker puts a docker command on PATH that logs its arguments, runs
-// nothing, and says that the container's port 5432 is published at addr;
-// its run fails unless the password comes through the environment and not
-// on the command line. It returns the log's path.
-func fakeDocker(t *testing.T, addr string) string {
+// nothing, and says that the container's port 5432 is published at addr
+// and that the container is running (running "false": it has stopped).
+// Its run fails unless the password comes through the environment and not
+// on the command line; its logs go to stderr, as a server's do. It
+// returns the log's path.
+func fakeDocker(t *testing.T, addr, running string) string {
 	t.Helper()
 	dir := t.TempDir()
 	log := filepath.Join(dir, "docker.log")
@@ -35,8 +37,9 @@ run)
   echo "Unable to find image locally, pulling" >&2
   echo 3f2a9c ;;
 port) echo '` + addr + `'; echo '[::]:1' ;;
-rm) echo 3f2a9c ;;
-logs) echo "database system is ready to accept connections" ;;
+inspect) echo ` + running + ` ;;
+rm) echo "$4" ;;
+logs) echo "FATAL:  data directory has wrong ownership" >&2 ;;
 *) echo "unknown command $1" >&2; exit 1 ;;
 esac
 `
@@ -47,45 +50,66 @@ esac
 	return log
 }
 
-// TestRunDocker drives RunDocker through a fake docker command whose
-// "container" is the test server: the commands it runs, the published
-// address it reads, the superuser password it sends, the readiness check
-// against a real server, and the removal.
-func TestRunDocker(t *testing.T) {
-	srv := pgtest.Shared(t)
-	log := fakeDocker(t, srv.Addr())
-	ctx := context.Background()
-
-	s, err := pgserver.Start(ctx, pgserver.Options{NoLocal: true, Image: "postgres:16", Container: pgserver.RunDocker, Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.Addr() != srv.Addr() || s.Superuser() != "postgres" || s.Version() != srv.Version() {
-		t.Errorf("server at %s as %s, version %d; want %s as postgres, version %d", s.Addr(), s.Superuser(), s.Version(), srv.Addr(), srv.Version())
-	}
-	if u := s.URL("", ""); !regexp.MustCompile(`^postgres://postgres:[0-9a-f]{32}@`).MatchString(u) {
-		t.Errorf("superuser URL %q does not carry a random password", regexp.MustCompile(`:[^:@/]*@`).ReplaceAllString(u, ":…@"))
-	}
-	if err := s.Stop(); err != nil {
-		t.Fatal(err)
-	}
+func dockerCommands(t *testing.T, log string) string {
+	t.Helper()
 	b, err := os.ReadFile(log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{
-		"version --format {{.Server.Version}}",
-		"run --detach --rm --env POSTGRES_PASSWORD --publish 127.0.0.1::5432 postgres:16",
-		"port 3f2a9c 5432/tcp",
-		"rm --force 3f2a9c",
+	// The container's name is random.
+	return regexp.MustCompile(`pgward-sandbox-[0-9a-f]{12}`).ReplaceAllString(strings.TrimSpace(string(b)), "NAME")
+}
+
+// TestRunDocker drives RunDocker through a fake docker command whose
+// "container" is the test server: the commands it runs, the published
+// address it reads, the superuser password it sends, the readiness check
+// against a real server, and the removal. With DOCKER_HOST naming a daemon
+// over TCP, the port is published on the daemon's host, where pgward
+// connects.
+func TestRunDocker(t *testing.T) {
+	srv := pgtest.Shared(t)
+	host, port, err := net.SplitHostPort(srv.Addr())
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := strings.Split(strings.TrimSpace(string(b)), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("docker commands:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	for _, tc := range []struct {
+		name, dockerHost, publish string
+	}{
+		{"local daemon", "", "127.0.0.1::5432"},
+		{"daemon over TCP", "tcp://" + host + ":2375", "5432"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("DOCKER_HOST", tc.dockerHost)
+			log := fakeDocker(t, "0.0.0.0:"+port, "true")
+			s, err := pgserver.Start(context.Background(), pgserver.Options{NoLocal: true, Image: "postgres:16", Container: pgserver.RunDocker, Logf: t.Logf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Addr() != srv.Addr() || s.Superuser() != "postgres" || s.Version() != srv.Version() {
+				t.Errorf("server at %s as %s, version %d; want %s as postgres, version %d", s.Addr(), s.Superuser(), s.Version(), srv.Addr(), srv.Version())
+			}
+			if u := s.URL("", ""); !regexp.MustCompile(`^postgres://postgres:[0-9a-f]{32}@`).MatchString(u) {
+				t.Errorf("superuser URL %q does not carry a random password", regexp.MustCompile(`:[^:@/]*@`).ReplaceAllString(u, ":…@"))
+			}
+			if err := s.Stop(); err != nil {
+				t.Fatal(err)
+			}
+			want := strings.Join([]string{
+				"version --format {{.Server.Version}}",
+				"run --detach --name NAME --label pgward.sandbox=true --env POSTGRES_PASSWORD --publish " + tc.publish + " postgres:16",
+				"port NAME 5432/tcp",
+				"rm --force --volumes NAME",
+			}, "\n")
+			if got := dockerCommands(t, log); got != want {
+				t.Errorf("docker commands:\n%s\nwant:\n%s", got, want)
+			}
+		})
 	}
 }
 
 // TestRunDocker_notReady: a container whose server never answers is
-// removed, and the error shows the end of its log.
+// removed, and the error shows the end of its log (the server's stderr);
+// one that has stopped is given up on at once.
 func TestRunDocker_notReady(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -93,15 +117,29 @@ func TestRunDocker_notReady(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close() // nothing listens there any more
-	log := fakeDocker(t, addr)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	_, err = pgserver.RunDocker(ctx, "postgres:17", t.Logf)
-	if err == nil || !strings.Contains(err.Error(), "not ready") || !strings.Contains(err.Error(), "ready to accept connections") {
-		t.Errorf("err = %v, want a readiness error with the container's log", err)
-	}
-	if b, _ := os.ReadFile(log); !strings.Contains(string(b), "rm --force 3f2a9c") {
-		t.Errorf("the container was not removed:\n%s", b)
+	for _, tc := range []struct {
+		running, want string
+		timeout       time.Duration
+	}{
+		{"true", "server not ready", 2 * time.Second},
+		{"false", "the container stopped", time.Minute},
+	} {
+		t.Run("running="+tc.running, func(t *testing.T) {
+			log := fakeDocker(t, addr, tc.running)
+			ctx, cancel := context.WithTimeout(context.Background(), tc.timeout)
+			defer cancel()
+			start := time.Now()
+			_, err = pgserver.RunDocker(ctx, "postgres:17", t.Logf)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "data directory has wrong ownership") {
+				t.Errorf("err = %v, want %q and the container's log", err, tc.want)
+			}
+			if tc.running == "false" && time.Since(start) > 10*time.Second {
+				t.Errorf("gave up after %s on a stopped container", time.Since(start))
+			}
+			if got := dockerCommands(t, log); !strings.HasSuffix(got, "logs --tail 20 NAME\nrm --force --volumes NAME") {
+				t.Errorf("the container's log was not read, or it was not removed:\n%s", got)
+			}
+		})
 	}
 }
 
