@@ -2,7 +2,9 @@ package pgserver_test
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -140,6 +142,50 @@ func TestRunDocker_notReady(t *testing.T) {
 				t.Errorf("the container's log was not read, or it was not removed:\n%s", got)
 			}
 		})
+	}
+}
+
+// TestRunDocker_refused: a server that refuses the superuser (here one
+// that answers every connection with SQLSTATE 28P01) ends the wait at
+// once, since waiting cannot mend it.
+func TestRunDocker_refused(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			// Read the startup message, then refuse it.
+			var n [4]byte
+			if _, err := io.ReadFull(c, n[:]); err == nil {
+				_, _ = io.CopyN(io.Discard, c, int64(binary.BigEndian.Uint32(n[:]))-4)
+			}
+			var fields []byte
+			for _, f := range []string{"SFATAL", "VFATAL", "C28P01", `Mpassword authentication failed for user "postgres"`} {
+				fields = append(append(fields, f...), 0)
+			}
+			fields = append(fields, 0)
+			msg := binary.BigEndian.AppendUint32([]byte{'E'}, uint32(len(fields)+4))
+			_, _ = c.Write(append(msg, fields...))
+			c.Close()
+		}
+	}()
+	log := fakeDocker(t, l.Addr().String(), "true")
+	start := time.Now()
+	_, err = pgserver.RunDocker(context.Background(), "postgres:17", t.Logf)
+	if err == nil || !strings.Contains(err.Error(), "refuses the superuser") || !strings.Contains(err.Error(), "28P01") {
+		t.Errorf("err = %v, want the refusal", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("gave up after %s", d)
+	}
+	if got := dockerCommands(t, log); !strings.HasSuffix(got, "rm --force --volumes NAME") {
+		t.Errorf("the container was not removed:\n%s", got)
 	}
 }
 
