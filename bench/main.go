@@ -299,15 +299,16 @@ func measure(ctx context.Context, c config, srv *pgtest.Server, admin *pgx.Conn,
 	if err := conn.QueryRow(ctx, "SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user").Scan(&superuser); err != nil {
 		return nil, err
 	}
+	catalogs := []string{"pg_catalog.pg_class", "pg_catalog.pg_attribute", "pg_catalog.pg_type", "pg_catalog.pg_proc", "pg_catalog.pg_namespace",
+		"pg_catalog.pg_depend", "pg_catalog.pg_default_acl", "pg_catalog.pg_auth_members", "pg_catalog.pg_shdepend"}
 	settle := func() error {
-		const catalogs = "pg_catalog.pg_class, pg_catalog.pg_attribute, pg_catalog.pg_type, pg_catalog.pg_proc, pg_catalog.pg_namespace, pg_catalog.pg_depend, pg_catalog.pg_default_acl, pg_catalog.pg_auth_members, pg_catalog.pg_shdepend"
 		for attempt := 1; ; attempt++ {
-			if _, err := conn.Exec(ctx, "VACUUM (ANALYZE) "+catalogs); err != nil {
+			if _, err := conn.Exec(ctx, "VACUUM (ANALYZE) "+strings.Join(catalogs, ", ")); err != nil {
 				return fmt.Errorf("vacuum the catalogs: %w", err)
 			}
 			var unmarked []string
 			err := conn.QueryRow(ctx, `SELECT COALESCE(array_agg(relname::text ORDER BY relname), '{}') FROM pg_catalog.pg_class
-				WHERE oid = ANY (('{'||replace($1, ' ', '')||'}')::regclass[]) AND relpages > 20 AND relallvisible < 0.95 * relpages`, catalogs).Scan(&unmarked)
+				WHERE oid = ANY ($1::text[]::regclass[]) AND relpages > 20 AND relallvisible < 0.95 * relpages`, catalogs).Scan(&unmarked)
 			if err != nil {
 				return fmt.Errorf("read the catalogs' visibility: %w", err)
 			}

@@ -1040,50 +1040,21 @@ func (b *builder) grantorCanName(grantor string, schema *catalog.Object) bool {
 // finish orders the changes and starts batching them into statements;
 // the function it returns waits for them.
 func (b *builder) finish() (statements func() []Statement) {
-	// lessChange's order, with each change's sort key computed once: a
-	// large plan has hundreds of thousands of comparisons.
-	// Changes on objects compare their objects field by field, in the
-	// order of sortKey's text, without building it (a large plan has
-	// hundreds of thousands). The position breaks the last ties, as a
+	// compareChanges's order; the position breaks the last ties, as a
 	// stable sort would, without the stable sort's extra log factor.
-	type keyed struct {
-		c              *Change
-		phase, rank, i int
-		key            string // sortKey, for changes not on an object
+	type indexed struct {
+		c *Change
+		i int
 	}
-	ks := make([]keyed, len(b.plan.Changes))
+	ks := make([]indexed, len(b.plan.Changes))
 	for i, c := range b.plan.Changes {
-		ks[i] = keyed{c: c, phase: phase(c), rank: c.rank, i: i}
-		if c.Target != TargetObject {
-			ks[i].key = sortKey(c)
-		}
+		ks[i] = indexed{c, i}
 	}
-	slices.SortFunc(ks, func(x, y keyed) int {
-		if r := cmp.Or(cmp.Compare(x.phase, y.phase), cmp.Compare(x.rank, y.rank)); r != 0 {
-			return r
-		}
-		var r int
-		switch xo, yo := x.c.Target == TargetObject, y.c.Target == TargetObject; {
-		case xo && yo:
-			a, b := &x.c.Object, &y.c.Object
-			r = cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Schema, b.Schema), cmp.Compare(a.Name, b.Name),
-				cmp.Compare(a.Args, b.Args), cmp.Compare(a.Column, b.Column))
-		case xo == yo:
-			r = cmp.Compare(x.key, y.key)
-		default: // not in one phase today; sortKey decides if it happens
-			r = cmp.Compare(sortKey(x.c), sortKey(y.c))
-		}
-		return cmp.Or(r, cmp.Compare(x.c.Grantee, y.c.Grantee), cmp.Compare(x.i, y.i))
-	})
+	slices.SortFunc(ks, func(x, y indexed) int { return cmp.Or(compareChanges(x.c, y.c), cmp.Compare(x.i, y.i)) })
 	for i := range ks {
 		b.plan.Changes[i] = ks[i].c
 	}
-	run := make([]*Change, 0, len(b.plan.Changes))
-	for _, c := range b.plan.Changes {
-		if c.Blocked == "" {
-			run = append(run, c)
-		}
-	}
+	run := executable(b.plan.Changes)
 	// The statements are rendered while invariants projects the plan:
 	// both only read the changes (batch reads none of the fields
 	// invariants caches in them), and a large plan spends a fifth of its
@@ -1091,6 +1062,17 @@ func (b *builder) finish() (statements func() []Statement) {
 	done := make(chan []Statement, 1)
 	go func() { done <- batch(run, b.cat.ServerVersion) }()
 	return func() []Statement { return <-done }
+}
+
+// executable is the changes that get statements: those not blocked.
+func executable(changes []*Change) []*Change {
+	run := make([]*Change, 0, len(changes))
+	for _, c := range changes {
+		if c.Blocked == "" {
+			run = append(run, c)
+		}
+	}
+	return run
 }
 
 // want is the desired privileges of one grantee on one object (and the

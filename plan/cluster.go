@@ -48,11 +48,5 @@ func (b *builder) leaveOutClusterWide() {
 		u, ok := d.Extra.(Unauthorized)
 		return ok && left[u.Change]
 	})
-	run := make([]*Change, 0, len(b.plan.Changes))
-	for _, c := range b.plan.Changes {
-		if c.Blocked == "" {
-			run = append(run, c)
-		}
-	}
-	b.plan.Statements = batch(run, b.cat.ServerVersion)
+	b.plan.Statements = batch(executable(b.plan.Changes), b.cat.ServerVersion)
 }

@@ -2,8 +2,6 @@ package oracle_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -21,6 +19,7 @@ import (
 	"github.com/pgward/pgward/internal/connstr"
 	"github.com/pgward/pgward/internal/ident"
 	"github.com/pgward/pgward/internal/oracle"
+	"github.com/pgward/pgward/internal/pgserver"
 	"github.com/pgward/pgward/internal/pgtest"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
@@ -91,12 +90,6 @@ func (s *sandbox) exec(sql string) error {
 	return err
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // sqlFingerprint sums up what a case may change in a database besides its
 // own schemas and roles: languages, wrappers, servers and large objects are
 // per database, so the case's own stay in its database.
@@ -146,7 +139,7 @@ func (s *sandbox) acquire(ctx context.Context) (string, *pgx.Conn, error) {
 		return p.db, p.conn, nil
 	}
 	s.mu.Unlock()
-	db := "pgward_oracle_" + randomHex(4)
+	db := "pgward_oracle_" + pgserver.RandomHex(4)
 	if err := s.exec("CREATE DATABASE " + ident.Quote(db)); err != nil {
 		return "", nil, err
 	}
@@ -290,9 +283,9 @@ func (s *sandbox) runCaseTampered(t *testing.T, c *oracle.Case, tamper func(*ora
 	if err != nil {
 		t.Fatalf("database for the case: %v", err)
 	}
-	suffix := randomHex(4)
+	suffix := pgserver.RandomHex(4)
 	m = c.Materialize(db, func(base string) string { return base + "_" + suffix })
-	password := randomHex(12)
+	password := pgserver.RandomHex(12)
 	var create []string
 	for i, r := range m.Roles {
 		opts := r.Options

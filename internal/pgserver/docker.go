@@ -55,15 +55,7 @@ func RunDocker(ctx context.Context, image string, logf func(string, ...any)) (*C
 	if err != nil {
 		return nil, fmt.Errorf("%w (%v)", ErrNoDocker, err)
 	}
-	password, err := randomHex(16)
-	if err != nil {
-		return nil, err
-	}
-	suffix, err := randomHex(6)
-	if err != nil {
-		return nil, err
-	}
-	name := "pgward-sandbox-" + suffix
+	password, name := RandomHex(16), "pgward-sandbox-"+RandomHex(6)
 	host, publish := "127.0.0.1", "127.0.0.1::5432"
 	if h := remoteDockerHost(os.Getenv("DOCKER_HOST")); h != "" {
 		host, publish = h, "5432" // the daemon's host: pgward cannot reach its loopback
@@ -186,10 +178,10 @@ func runDocker(ctx context.Context, docker string, env []string, args ...string)
 	return stdout.String(), nil
 }
 
-func randomHex(n int) (string, error) {
+// RandomHex is n random bytes in hexadecimal, for names and passwords
+// that must not collide or be guessed.
+func RandomHex(n int) string {
 	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(b), nil
+	_, _ = rand.Read(b) // never fails: crypto/rand crashes the program instead
+	return hex.EncodeToString(b)
 }

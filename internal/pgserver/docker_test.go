@@ -131,7 +131,7 @@ func TestRunDocker_notReady(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), tc.timeout)
 			defer cancel()
 			start := time.Now()
-			_, err = pgserver.RunDocker(ctx, "postgres:17", t.Logf)
+			_, err := pgserver.RunDocker(ctx, "postgres:17", t.Logf)
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "data directory has wrong ownership") {
 				t.Errorf("err = %v, want %q and the container's log", err, tc.want)
 			}

@@ -2,8 +2,6 @@ package pgtest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -19,6 +17,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pgward/pgward/internal/pgserver"
 )
 
 // Environment variables read by [Shared].
@@ -151,7 +151,7 @@ func NewDB(t testing.TB) *DB {
 // the roles of [DB.CreateRole], in t.Cleanup.
 func NewDBOn(t testing.TB, s *Server) *DB {
 	t.Helper()
-	suffix := randomHex(4)
+	suffix := pgserver.RandomHex(4)
 	d := &DB{Server: s, Name: "pgward_test_" + suffix, suffix: suffix, pw: map[string]string{}}
 	d.URL = s.URL(d.Name, "")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -188,7 +188,7 @@ func (d *DB) CreateRole(t testing.TB, name, options string) {
 	t.Helper()
 	password := ""
 	if hasWord(options, "LOGIN") && !hasWord(options, "PASSWORD") {
-		password = randomHex(12)
+		password = pgserver.RandomHex(12)
 		options += " PASSWORD '" + password + "'"
 	}
 	d.Exec(t, "CREATE ROLE "+quoteIdent(name)+" "+options)
@@ -391,12 +391,6 @@ func hasWord(options, word string) bool {
 }
 
 func quoteIdent(name string) string { return pgx.Identifier{name}.Sanitize() }
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
 
 // PasswordRole creates the role [PasswordRoleName] with the given password
 // and returns its name and a URL to d that carries the password. Only a

@@ -2,8 +2,6 @@ package sandbox
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -315,7 +313,7 @@ type Result struct {
 // the dump that fails is reported with its file and line. An apply that
 // the plan forbids returns an *apply.PlanError.
 func (s *Sandbox) Build(ctx context.Context, sc *Schema, pol *policy.Policy, o BuildOptions) (*Result, error) {
-	db := "pgward_sandbox_" + randomHex(6)
+	db := "pgward_sandbox_" + pgserver.RandomHex(6)
 	admin, err := s.srv.SuperuserConn(ctx, "")
 	if err != nil {
 		return nil, err
@@ -454,12 +452,6 @@ func errorLine(st Statement, err error) int {
 	runes := []rune(st.SQL)
 	pos := min(int(pe.Position)-1, len(runes))
 	return st.Line + strings.Count(string(runes[:pos]), "\n")
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // privilegeFunction is the has_*_privilege call for objects of kind k,
