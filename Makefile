@@ -55,7 +55,7 @@ bench: build
 bench-quick:
 	$(MAKE) bench BENCH_SIZES="1000 10000" BENCH_RUNS=1
 
-# The oracle test (internal/oracle) with more cases than make test runs:
+# The oracle test (internal/testkit/oracle) with more cases than make test runs:
 # ORACLE_CASES random databases and policies (make test: 200), applied and
 # checked against PostgreSQL's own has_*_privilege; ORACLE_SEED picks the
 # first seed, to reproduce a failure or to explore new ones.
@@ -63,7 +63,7 @@ ORACLE_CASES ?= 1000
 ORACLE_SEED ?= 1
 .PHONY: oracle
 oracle:
-	$(GO) test -count=1 -timeout 60m ./internal/oracle -run TestOracle -oracle.cases=$(ORACLE_CASES) -oracle.seed=$(ORACLE_SEED)
+	$(GO) test -count=1 -timeout 60m ./internal/testkit/oracle -run TestOracle -oracle.cases=$(ORACLE_CASES) -oracle.seed=$(ORACLE_SEED)
 
 # Every fuzz target for FUZZTIME each (default 10s; CI uses the default),
 # from its seeds and testdata/fuzz corpus. See scripts/fuzz.

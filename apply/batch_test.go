@@ -12,8 +12,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pgward/pgward/internal/connstr"
-	"github.com/pgward/pgward/internal/pgtest"
-	"github.com/pgward/pgward/internal/synth"
+	"github.com/pgward/pgward/internal/testkit/pgtest"
+	"github.com/pgward/pgward/internal/testkit/synth"
 	"github.com/pgward/pgward/introspect"
 	"github.com/pgward/pgward/plan"
 )

@@ -1,5 +1,5 @@
 // Command bench is `make bench`: it measures pgward on synthetic databases
-// of several sizes (internal/synth) beside the floors, in the same run, and
+// of several sizes (internal/testkit/synth) beside the floors, in the same run, and
 // prints the medians and the pgward/floor ratios.
 //
 // For each size it builds the database once (half-converged), then, for
@@ -53,8 +53,8 @@ import (
 
 	"github.com/pgward/pgward/apply"
 	"github.com/pgward/pgward/internal/connstr"
-	"github.com/pgward/pgward/internal/pgtest"
-	"github.com/pgward/pgward/internal/synth"
+	"github.com/pgward/pgward/internal/testkit/pgtest"
+	"github.com/pgward/pgward/internal/testkit/synth"
 	"github.com/pgward/pgward/introspect"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"

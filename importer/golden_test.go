@@ -16,7 +16,7 @@ import (
 	"github.com/pgward/pgward/importer"
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
-	"github.com/pgward/pgward/internal/pgtest"
+	"github.com/pgward/pgward/internal/testkit/pgtest"
 	"github.com/pgward/pgward/policy"
 )
 

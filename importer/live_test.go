@@ -22,7 +22,7 @@ import (
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
 	"github.com/pgward/pgward/internal/ident"
-	"github.com/pgward/pgward/internal/pgtest"
+	"github.com/pgward/pgward/internal/testkit/pgtest"
 	"github.com/pgward/pgward/introspect"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"

@@ -17,8 +17,8 @@ import (
 	"github.com/pgward/pgward/internal/catalog"
 	"github.com/pgward/pgward/internal/connstr"
 	"github.com/pgward/pgward/internal/ident"
-	"github.com/pgward/pgward/internal/oracle"
-	"github.com/pgward/pgward/internal/pgtest"
+	"github.com/pgward/pgward/internal/testkit/oracle"
+	"github.com/pgward/pgward/internal/testkit/pgtest"
 	"github.com/pgward/pgward/introspect"
 	"github.com/pgward/pgward/policy"
 )
@@ -420,7 +420,7 @@ func expandSQL(db *pgtest.DB, sql string) string {
 var oracleCases = flag.Int("import.oracle", 12, "random databases of the oracle generator TestRoundTrip_oracle imports")
 
 // TestRoundTrip_oracle imports random databases of the oracle generator
-// (internal/oracle): plan against each is empty, save for the privileges
+// (internal/testkit/oracle): plan against each is empty, save for the privileges
 // granted by a third grantor that the notes announce. Then, in HCL and in
 // YAML, the import applied to a fresh database with the same schema (the
 // case without its grants, default privileges and memberships, with the

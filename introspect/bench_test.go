@@ -9,8 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/pgward/pgward/internal/pgtest"
-	"github.com/pgward/pgward/internal/synth"
+	"github.com/pgward/pgward/internal/testkit/pgtest"
+	"github.com/pgward/pgward/internal/testkit/synth"
 	"github.com/pgward/pgward/introspect"
 )
 
@@ -20,7 +20,7 @@ var (
 )
 
 // BenchmarkRead times introspect.Read on a synthetic database in its half
-// converged state (internal/synth), as the connecting owner: the query
+// converged state (internal/testkit/synth), as the connecting owner: the query
 // time on the server, the transfer and the decoding. make bench measures
 // the same from outside, beside the floors; this one is for profiling
 // (-cpuprofile) and allocation counts.

@@ -82,7 +82,7 @@ func (a *access) canAlterDefaultsFor(me, role string) bool {
 
 // dbOwnerInherits: the database owner's implicit membership in
 // pg_database_owner gives its privileges on 16+ always, and before 16 only
-// when the owner has INHERIT (PostgreSQL agrees: plan/effectivetest).
+// when the owner has INHERIT (PostgreSQL agrees: internal/testkit/effectivetest).
 func (a *access) dbOwnerInherits() bool {
 	if a.c.ServerVersion >= 160000 {
 		return true

@@ -6,11 +6,11 @@ import (
 
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
-	"github.com/pgward/pgward/internal/synth"
+	"github.com/pgward/pgward/internal/testkit/synth"
 	"github.com/pgward/pgward/plan"
 )
 
-// benchCatalog is an in-memory catalog shaped like internal/synth's
+// benchCatalog is an in-memory catalog shaped like internal/testkit/synth's
 // databases: tables in schemas of 250, every other table without the
 // runtime role's grants and every fourth with a stray TRUNCATE, so that a
 // plan has grants and revokes to make. No server: the benchmark measures

@@ -12,7 +12,7 @@ import (
 // TestBuild_grantOptionChains checks the statements planned for grants
 // passed on from role to role, where PostgreSQL's REVOKE takes the
 // dependent grants with it (CASCADE) unless the grantee keeps the grant
-// option another way. internal/oracle runs the same shapes against
+// option another way. internal/testkit/oracle runs the same shapes against
 // PostgreSQL (TestOracle_shrunkCases).
 func TestBuild_grantOptionChains(t *testing.T) {
 	fn := func(items ...acl.Item) *catalog.Object {

@@ -17,7 +17,7 @@ import (
 
 	"github.com/pgward/pgward/internal/acl"
 
-	"github.com/pgward/pgward/internal/synth"
+	"github.com/pgward/pgward/internal/testkit/synth"
 )
 
 // row is one object as read.

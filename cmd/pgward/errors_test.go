@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pgward/pgward/internal/pgtest"
+	"github.com/pgward/pgward/internal/testkit/pgtest"
 )
 
 // aclSnapshot is every ACL and default ACL of the database, as text, so a

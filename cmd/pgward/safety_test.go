@@ -28,7 +28,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/pgward/pgward/internal/pgtest"
+	"github.com/pgward/pgward/internal/testkit/pgtest"
 )
 
 // The guarantees of docs/safety.md that need the command line: secrets

@@ -11,7 +11,7 @@ import (
 
 	"github.com/sergi/go-diff/diffmatchpatch"
 
-	"github.com/pgward/pgward/internal/pgtest"
+	"github.com/pgward/pgward/internal/testkit/pgtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of TestSchema and TestDiff")

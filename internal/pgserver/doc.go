@@ -1,5 +1,5 @@
 // Package pgserver starts throwaway PostgreSQL servers: the sandbox of
-// `pgward plan --schema` and `pgward diff`, the test harness (internal/pgtest)
+// `pgward plan --schema` and `pgward diff`, the test harness (internal/testkit/pgtest)
 // and `make demo` build on it.
 //
 // It owns getting a server and a superuser on it: [Start] connects to one

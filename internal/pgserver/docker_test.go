@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/pgward/pgward/internal/pgserver"
-	"github.com/pgward/pgward/internal/pgtest"
+	"github.com/pgward/pgward/internal/testkit/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

@@ -17,7 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/pgward/pgward/internal/pgtest"
+	"github.com/pgward/pgward/internal/testkit/pgtest"
 )
 
 func main() {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/pgward/pgward/apply"
 	"github.com/pgward/pgward/internal/connstr"
-	"github.com/pgward/pgward/internal/pgtest"
+	"github.com/pgward/pgward/internal/testkit/pgtest"
 	"github.com/pgward/pgward/introspect"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"

@@ -13,7 +13,7 @@ import (
 
 // policyTemplate is the four-role policy; %[1]s is the owner, %[2]s web,
 // %[3]s the worker, %[4]s ops, %[5]s a description of the database.
-const policyTemplate = `# The four-role policy of a synthetic database (internal/synth):
+const policyTemplate = `# The four-role policy of a synthetic database (internal/testkit/synth):
 # %[5]s.
 # The owner owns everything and runs pgward; web runs the application,
 # the worker runs background jobs and writes the q_* tables, ops reads.

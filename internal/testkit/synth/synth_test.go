@@ -8,8 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgward/pgward/internal/connstr"
-	"github.com/pgward/pgward/internal/pgtest"
-	"github.com/pgward/pgward/internal/synth"
+	"github.com/pgward/pgward/internal/testkit/pgtest"
+	"github.com/pgward/pgward/internal/testkit/synth"
 	"github.com/pgward/pgward/introspect"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"

@@ -18,9 +18,9 @@ import (
 
 	"github.com/pgward/pgward/internal/connstr"
 	"github.com/pgward/pgward/internal/ident"
-	"github.com/pgward/pgward/internal/oracle"
 	"github.com/pgward/pgward/internal/pgserver"
-	"github.com/pgward/pgward/internal/pgtest"
+	"github.com/pgward/pgward/internal/testkit/oracle"
+	"github.com/pgward/pgward/internal/testkit/pgtest"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
 )
@@ -594,7 +594,7 @@ func failureReport(t *testing.T, sb *sandbox, sh *shrinking, c *oracle.Case, rep
 	target := signature(rep.Failures[0])
 	var b strings.Builder
 	fmt.Fprintf(&b, "seed %d (PostgreSQL %s) fails %v:\n%s", c.Seed, plan.VersionString(c.Version), checksOf(rep), rep)
-	reproduce := fmt.Sprintf("reproduce: go test ./internal/oracle -run '^TestOracle$/case/%d$' -oracle.seed=%d -oracle.cases=1\n", c.Seed, c.Seed)
+	reproduce := fmt.Sprintf("reproduce: go test ./internal/testkit/oracle -run '^TestOracle$/case/%d$' -oracle.seed=%d -oracle.cases=1\n", c.Seed, c.Seed)
 	if first, ok := sh.claim(target, c.Seed); !ok {
 		fmt.Fprintf(&b, "(%q: the same kind of failure as seed %d, shrunk there)\n%s", target, first, reproduce)
 		return b.String()

@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/pgward/pgward/internal/acl"
-	"github.com/pgward/pgward/internal/oracle"
-	"github.com/pgward/pgward/internal/pgtest"
+	"github.com/pgward/pgward/internal/testkit/oracle"
+	"github.com/pgward/pgward/internal/testkit/pgtest"
 )
 
 // knownCase is a failure the random cases found, shrunk by hand to its
