@@ -6,9 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pgward/pgward/internal/accessreport"
-	"github.com/pgward/pgward/internal/sandbox"
 	"github.com/pgward/pgward/plan"
+	"github.com/pgward/pgward/prcheck"
 )
 
 func newDiffCmd(e env) *cobra.Command {
@@ -63,9 +62,9 @@ func newDiffCmd(e env) *cobra.Command {
 		if err := sb.CreateRoles(ctx, pol, owner, baseSchema, headSchema); err != nil {
 			return err
 		}
-		var reports [2]*accessreport.Report
-		for i, sc := range []*sandbox.Schema{baseSchema, headSchema} {
-			res, err := sb.Build(ctx, sc, pol, sandbox.BuildOptions{Owner: owner, Plan: plan.Options{Strict: c.strict}})
+		var reports [2]*prcheck.Report
+		for i, sc := range []*prcheck.Schema{baseSchema, headSchema} {
+			res, err := sb.Build(ctx, sc, pol, prcheck.BuildOptions{Owner: owner, Plan: plan.Options{Strict: c.strict}})
 			if err != nil {
 				return c.buildErr(err)
 			}
@@ -75,10 +74,10 @@ func newDiffCmd(e env) *cobra.Command {
 			if res.Diags.HasErrors() {
 				return exitCode(exitError)
 			}
-			reports[i] = accessreport.Build(pol, res.Catalog, res.Answers)
+			reports[i] = prcheck.Build(pol, res.Catalog, res.Answers)
 		}
-		d := accessreport.Compare(reports[0], reports[1])
-		src := accessreport.Sources{Base: base, Head: head, Policy: c.policyPath}
+		d := prcheck.Compare(reports[0], reports[1])
+		src := prcheck.Sources{Base: base, Head: head, Policy: c.policyPath}
 		if err := writeDiff(cmd.OutOrStdout(), c.format, d, src); err != nil {
 			return err
 		}
@@ -90,12 +89,12 @@ func newDiffCmd(e env) *cobra.Command {
 	return cmd
 }
 
-func writeDiff(w io.Writer, format string, d *accessreport.Diff, s accessreport.Sources) error {
+func writeDiff(w io.Writer, format string, d *prcheck.Diff, s prcheck.Sources) error {
 	switch format {
 	case "json":
-		return accessreport.WriteDiffJSON(w, d, s)
+		return prcheck.WriteDiffJSON(w, d, s)
 	case "markdown":
-		return accessreport.WriteDiffMarkdown(w, d, s)
+		return prcheck.WriteDiffMarkdown(w, d, s)
 	}
-	return accessreport.WriteDiffText(w, d, s)
+	return prcheck.WriteDiffText(w, d, s)
 }

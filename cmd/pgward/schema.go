@@ -11,11 +11,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pgward/pgward/apply"
-	"github.com/pgward/pgward/internal/accessreport"
 	"github.com/pgward/pgward/internal/pgserver"
-	"github.com/pgward/pgward/internal/sandbox"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
+	"github.com/pgward/pgward/prcheck"
 )
 
 // sandboxFlags are the flags of the commands that build schemas in a
@@ -42,7 +41,7 @@ func (s *sandboxFlags) bind(cmd *cobra.Command, withSchema bool) {
 }
 
 // start starts the sandbox, saying what to do when no server can be had.
-func (s *sandboxFlags) start(ctx context.Context, e env) (*sandbox.Sandbox, error) {
+func (s *sandboxFlags) start(ctx context.Context, e env) (*prcheck.Sandbox, error) {
 	url := s.serverURL
 	if url == "" {
 		url = e.getenv("PGWARD_SANDBOX_URL")
@@ -51,11 +50,11 @@ func (s *sandboxFlags) start(ctx context.Context, e env) (*sandbox.Sandbox, erro
 	if s.verboseLog {
 		level = slog.LevelInfo
 	}
-	sb, err := sandbox.Start(ctx, sandbox.Options{
+	sb, err := prcheck.Start(ctx, prcheck.Options{
 		Server: pgserver.Options{URL: url, BinDir: s.pgBin, Image: s.image, NoLocal: s.image != ""},
 		Logger: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level})),
 	})
-	if errors.Is(err, sandbox.ErrNoServer) {
+	if errors.Is(err, prcheck.ErrNoServer) {
 		return nil, fmt.Errorf("%w; pgward needs a PostgreSQL server to build the schema in: install the PostgreSQL server binaries (initdb, pg_ctl and postgres; on Debian or Ubuntu: apt-get install postgresql) or name their directory with --pg-bin, start Docker, or give a superuser URL with --sandbox-url", err)
 	}
 	return sb, err
@@ -66,7 +65,7 @@ func (s *sandboxFlags) ownerRole(pol *policy.Policy) (string, error) {
 	if s.owner != "" {
 		return s.owner, nil
 	}
-	owner, err := sandbox.InferOwner(pol)
+	owner, err := prcheck.InferOwner(pol)
 	if err != nil {
 		return "", fmt.Errorf("%w; name it with --owner", err)
 	}
@@ -74,12 +73,12 @@ func (s *sandboxFlags) ownerRole(pol *policy.Policy) (string, error) {
 }
 
 // readSchema reads and splits a schema dump.
-func readSchema(path string) (*sandbox.Schema, error) {
+func readSchema(path string) (*prcheck.Schema, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read schema dump: %w", err)
 	}
-	return sandbox.ParseSchema(path, src)
+	return prcheck.ParseSchema(path, src)
 }
 
 // checkReportFormat accepts the formats of access reports.
@@ -93,7 +92,7 @@ func checkReportFormat(format, what string) error {
 
 // closeSandbox stops the sandbox, reporting a failure on stderr: the
 // command's own result stands.
-func closeSandbox(ctx context.Context, sb *sandbox.Sandbox, e env) {
+func closeSandbox(ctx context.Context, sb *prcheck.Sandbox, e env) {
 	if err := sb.Close(context.WithoutCancel(ctx)); err != nil {
 		fmt.Fprintf(e.stderr, "warning: clean up the throwaway PostgreSQL: %s\n", oneLine(err.Error()))
 	}
@@ -141,12 +140,12 @@ func (c *common) planSchema(cmd *cobra.Command, s *sandboxFlags, out string) err
 	if err := sb.CreateRoles(ctx, pol, owner, sc); err != nil {
 		return err
 	}
-	res, err := sb.Build(ctx, sc, pol, sandbox.BuildOptions{Owner: owner, Plan: plan.Options{Strict: c.strict}})
+	res, err := sb.Build(ctx, sc, pol, prcheck.BuildOptions{Owner: owner, Plan: plan.Options{Strict: c.strict}})
 	if err != nil {
 		return c.buildErr(err)
 	}
-	r := accessreport.Build(pol, res.Catalog, res.Answers)
-	if err := writeAccessReport(cmd.OutOrStdout(), c.format, r, accessreport.Sources{Schema: s.schema, Policy: c.policyPath}); err != nil {
+	r := prcheck.Build(pol, res.Catalog, res.Answers)
+	if err := writeAccessReport(cmd.OutOrStdout(), c.format, r, prcheck.Sources{Schema: s.schema, Policy: c.policyPath}); err != nil {
 		return err
 	}
 	c.printDiags(res.Diags)
@@ -159,12 +158,12 @@ func (c *common) planSchema(cmd *cobra.Command, s *sandboxFlags, out string) err
 	return nil
 }
 
-func writeAccessReport(w io.Writer, format string, r *accessreport.Report, s accessreport.Sources) error {
+func writeAccessReport(w io.Writer, format string, r *prcheck.Report, s prcheck.Sources) error {
 	switch format {
 	case "json":
-		return accessreport.WriteJSON(w, r, s)
+		return prcheck.WriteJSON(w, r, s)
 	case "markdown":
-		return accessreport.WriteMarkdown(w, r, s)
+		return prcheck.WriteMarkdown(w, r, s)
 	}
-	return accessreport.WriteText(w, r, s)
+	return prcheck.WriteText(w, r, s)
 }

@@ -1,4 +1,4 @@
-package sandbox
+package prcheck
 
 import (
 	"context"
@@ -14,7 +14,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pgward/pgward/apply"
-	"github.com/pgward/pgward/internal/accessreport"
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
 	"github.com/pgward/pgward/internal/ident"
@@ -298,7 +297,7 @@ type Result struct {
 	Catalog *catalog.Catalog
 	// Answers are PostgreSQL's has_*_privilege answers for every role the
 	// policy declares and every object the report covers.
-	Answers accessreport.Answers
+	Answers Answers
 	// Plan is the plan of the policy after it was applied, as the owner:
 	// it holds no change unless something could not be applied; its
 	// Violations are the deny invariants still broken.
@@ -478,8 +477,8 @@ func privilegeFunction(k acl.Kind) string {
 
 // askPostgres asks has_*_privilege, in one query per kind, what each role
 // can use on each reported object.
-func askPostgres(ctx context.Context, q pgx.Tx, cat *catalog.Catalog, roles []string) (accessreport.Answers, error) {
-	ans := accessreport.Answers{}
+func askPostgres(ctx context.Context, q pgx.Tx, cat *catalog.Catalog, roles []string) (Answers, error) {
+	ans := Answers{}
 	type ask struct {
 		roles, objs, cols, privs []string
 		keys                     []string
@@ -488,7 +487,7 @@ func askPostgres(ctx context.Context, q pgx.Tx, cat *catalog.Catalog, roles []st
 	asks := map[acl.Kind]*ask{}
 	for _, o := range cat.Objects {
 		fn := privilegeFunction(o.Kind)
-		if fn == "" || !accessreport.Reported(o.Kind) {
+		if fn == "" || !Reported(o.Kind) {
 			continue
 		}
 		a := asks[o.Kind]
@@ -504,7 +503,7 @@ func askPostgres(ctx context.Context, q pgx.Tx, cat *catalog.Catalog, roles []st
 			ref += "(" + o.ArgTypes + ")"
 		}
 		for _, role := range roles {
-			key := accessreport.AnswerKey(role, o.Object)
+			key := AnswerKey(role, o.Object)
 			ans[key] = 0
 			acl.Valid(o.Kind, cat.ServerVersion).Each(func(p acl.Priv) {
 				a.roles = append(a.roles, role)

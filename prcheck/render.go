@@ -1,4 +1,4 @@
-package accessreport
+package prcheck
 
 import (
 	"encoding/json"
