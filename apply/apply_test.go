@@ -292,3 +292,91 @@ func TestRun_review(t *testing.T) {
 		t.Error("the reviewed plan did not run")
 	}
 }
+
+// TestRun_approvedPlanThroughAnotherSearchPath: a plan saved through a
+// connection whose search_path makes an application schema visible, applied
+// through one where it is not, runs the GRANT it holds. Before signatures
+// were pinned to ident.SearchPath, the two connections named the function
+// Fn("D") and Fn("My Schema"."D").
+func TestRun_approvedPlanThroughAnotherSearchPath(t *testing.T) {
+	db := pgtest.NewDB(t)
+	owner, runner := db.RoleName("owner"), db.RoleName("runner")
+	db.CreateRole(t, owner, "LOGIN")
+	db.CreateRole(t, runner, "LOGIN")
+	db.Exec(t, fmt.Sprintf(`CREATE SCHEMA "My Schema" AUTHORIZATION %q`, owner))
+	db.ExecAs(t, owner, `CREATE DOMAIN "My Schema"."D" AS integer;
+CREATE FUNCTION "My Schema"."Fn"(x "My Schema"."D") RETURNS int LANGUAGE sql AS 'SELECT 1';
+REVOKE EXECUTE ON FUNCTION "My Schema"."Fn"("My Schema"."D") FROM PUBLIC`)
+	src := fmt.Sprintf(`scope { schemas = ["My Schema"] }
+role %q {
+  grant "function" {
+    schema     = "My Schema"
+    names      = ["Fn(\"D\")"] # as format_type spells it, without its schema
+    privileges = ["EXECUTE"]
+  }
+}
+`, runner)
+	pol, diags := policy.Load(fstest.MapFS{"policy.hcl": {Data: []byte(src)}}, ".", policy.LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(policy.FormatDiagnostics(diags))
+	}
+	plain, err := connstr.ParseConfig(db.RoleURL(owner))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Exec(t, fmt.Sprintf(`ALTER ROLE %q IN DATABASE %q SET search_path = "My Schema", public`, owner, db.Name))
+	hostile, err := connstr.ParseConfig(db.RoleURL(owner))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	approved := planThrough(t, hostile, pol)
+	db.Exec(t, fmt.Sprintf(`ALTER ROLE %q IN DATABASE %q RESET search_path`, owner, db.Name))
+	if len(approved.Statements) != 1 {
+		t.Fatalf("the approved plan has %d statements, want one GRANT", len(approved.Statements))
+	}
+	if fp := planThrough(t, plain, pol).Fingerprint(); fp != approved.Fingerprint() {
+		t.Errorf("the fingerprint depends on the search_path: %s through one connection, %s through another", approved.Fingerprint(), fp)
+	}
+	res, err := Run(context.Background(), plain, pol, Options{Scope: introspect.Scope{Schemas: pol.Schemas}, Approved: approved})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Plan.Statements) != 1 {
+		t.Errorf("apply ran %d statements, want the approved GRANT", len(res.Plan.Statements))
+	}
+	conn := db.Conn(t)
+	var ok bool
+	if err := conn.QueryRow(context.Background(), `SELECT has_function_privilege($1, '"My Schema"."Fn"("My Schema"."D")', 'EXECUTE')`, runner).Scan(&ok); err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
+		t.Error("the runner cannot execute the function after apply")
+	}
+}
+
+// planThrough plans the way pgward plan does: a connstr connection, one
+// REPEATABLE READ, READ ONLY transaction.
+func planThrough(t *testing.T, cfg *pgx.ConnConfig, pol *policy.Policy) *plan.Plan {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := connstr.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	cat, err := introspect.Read(ctx, tx, introspect.Scope{Schemas: pol.Schemas})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, diags := plan.Build(pol, cat, plan.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return p
+}

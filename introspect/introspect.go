@@ -16,6 +16,7 @@ import (
 
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
+	"github.com/pgward/pgward/internal/ident"
 )
 
 // Catalog is the state Read returns; see [catalog.Catalog].
@@ -44,7 +45,9 @@ type Querier interface {
 // It runs five queries whatever the number of objects (server settings,
 // roles, memberships, objects with their ACLs, default privileges) and
 // neither begins nor ends a transaction: call it inside one, REPEATABLE READ
-// and READ ONLY for a plan, so that the queries see one snapshot. It needs
+// and READ ONLY for a plan, so that the queries see one snapshot, and so
+// that the search_path it pins (ident.SearchPath) holds for all of them:
+// function signatures are then named the same through every connection. It needs
 // no privilege beyond what every role has on the system catalogs.
 //
 // Scope limits the schemas, and so the relations, columns, functions and
@@ -78,7 +81,7 @@ type Querier interface {
 // Errors wrap the failed query's error; there are no sentinels.
 func Read(ctx context.Context, q Querier, scope Scope) (*Catalog, error) {
 	c := &Catalog{Roles: map[string]*catalog.Role{}}
-	if err := q.QueryRow(ctx, sqlSettings).Scan(&c.ServerVersion, &c.Database, &c.CurrentUser, nil, nil); err != nil {
+	if err := q.QueryRow(ctx, sqlSettings).Scan(&c.ServerVersion, &c.Database, &c.CurrentUser, nil, nil, nil); err != nil {
 		return nil, fmt.Errorf("read server settings: %w", err)
 	}
 
@@ -114,10 +117,23 @@ func (m roleNames) name(oid uint32) (string, error) {
 // that follow take tens to hundreds of milliseconds, and starting parallel
 // workers or compiling them cost more than it saved (at 50,000 tables on 2
 // cores the objects query took 0.76 s with both, 0.56 s without parallel
-// workers, 0.36 s without either). Outside a transaction block it lasts
-// for this statement only, which is harmless.
-const sqlSettings = `SELECT current_setting('server_version_num')::int, current_database()::text, current_user::text,
-       pg_catalog.set_config('max_parallel_workers_per_gather', '0', true), pg_catalog.set_config('jit', 'off', true)`
+// workers, 0.36 s without either). It also pins search_path to
+// ident.SearchPath, so that the signatures PostgreSQL formats
+// (pg_get_function_identity_arguments, oidvectortypes) qualify the same
+// types whatever the connection's own search_path, and so that statements
+// the caller runs later in the transaction (apply's) resolve types the same
+// way. Outside a transaction block all three last for this statement only:
+// harmless for the first two, and the reason Read must run in a
+// transaction (connstr's connections are pinned from their start anyway).
+//
+// The query is parsed under the connection's own search_path, before its pin
+// takes effect, so every name in it is qualified: a schema ahead of
+// pg_catalog could otherwise supply a "text" or a current_database() of its
+// own (a domain named text turned this query into an error).
+const sqlSettings = `SELECT pg_catalog.current_setting('server_version_num')::pg_catalog.int4,
+       pg_catalog.current_database()::pg_catalog.text, current_user::pg_catalog.text,
+       pg_catalog.set_config('max_parallel_workers_per_gather', '0', true), pg_catalog.set_config('jit', 'off', true),
+       pg_catalog.set_config('search_path', '` + ident.SearchPath + `', true)`
 
 const sqlRoles = `
 SELECT r.oid, r.rolname::text, r.rolsuper, r.rolcanlogin, r.rolinherit, r.rolcreatedb,

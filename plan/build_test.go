@@ -83,6 +83,13 @@ func table(name string, items ...acl.Item) *catalog.Object {
 	return obj(acl.KindTable, "app", name, "alice", all...)
 }
 
+// fn is a function of app owned by alice, with PostgreSQL's default ACL
+// written out.
+func fn(name, args, argTypes string) *catalog.Object {
+	return &catalog.Object{Object: acl.Object{Kind: acl.KindFunction, Schema: "app", Name: name, Args: args, Subkind: 'f'}, ArgTypes: argTypes, Owner: "alice",
+		ACL: []acl.Item{item("", "alice", acl.Execute, 0), item("alice", "alice", acl.Execute, 0)}}
+}
+
 func item(grantee, grantor string, privs, grantable acl.Priv) acl.Item {
 	return acl.Item{Grantee: acl.Grantee(grantee), Grantor: grantor, Privs: acl.Privileges{Privs: privs, GrantOption: grantable}}
 }
@@ -346,6 +353,28 @@ role "bob" {
 					ACL: []acl.Item{item("", "alice", acl.Execute, 0), item("alice", "alice", acl.Execute, 0)}},
 			}},
 			want: []string{"+ function app.f(x integer) bob EXECUTE"},
+		},
+		{
+			// Signatures come qualified (introspect pins ident.SearchPath); a
+			// policy may name a type with its schema or without.
+			name: "functions by signature, argument types qualified or not",
+			policy: `role "bob" {
+  grant "function" {
+    names      = ["f(d)", "g(\"My Schema\".\"D\")", "k(app.d)"]
+    privileges = ["EXECUTE"]
+  }
+}`,
+			db: fixture{objects: []*catalog.Object{
+				fn("f", "x app.d", "app.d"),
+				fn("g", `x "My Schema"."D"`, `"My Schema"."D"`),
+				fn("k", "x app.d", "app.d"),
+				fn("k", "x other.d", "other.d"),
+			}},
+			want: []string{
+				"+ function app.f(x app.d) bob EXECUTE",
+				`+ function app.g(x "My Schema"."D") bob EXECUTE`,
+				"+ function app.k(x app.d) bob EXECUTE",
+			},
 		},
 		{
 			name: "external role: attribute and membership drift is reported, not changed",

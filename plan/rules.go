@@ -5,6 +5,7 @@ import (
 
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
+	"github.com/pgward/pgward/internal/ident"
 	"github.com/pgward/pgward/policy"
 )
 
@@ -151,10 +152,17 @@ func (rs *ruleSet) warnUnmatched(b *builder) {
 }
 
 // matchPattern matches a policy pattern against an object. A function
-// pattern with a signature matches name(argument types).
+// pattern with a signature matches name(argument types), the types as
+// PostgreSQL formats them under ident.SearchPath (built-in types bare,
+// others schema-qualified) or with every schema left out, so that a policy
+// may name an argument type qualified or not.
 func matchPattern(p policy.Pattern, obj *catalog.Object) bool {
 	if obj.Kind == acl.KindFunction && p.HasSignature() {
-		return p.Match(obj.Name + "(" + obj.ArgTypes + ")")
+		if p.Match(obj.Name + "(" + obj.ArgTypes + ")") {
+			return true
+		}
+		bare := ident.StripSchemas(obj.ArgTypes)
+		return bare != obj.ArgTypes && p.Match(obj.Name+"("+bare+")")
 	}
 	return p.Match(obj.Name)
 }

@@ -82,7 +82,7 @@ func Connect(ctx context.Context, s string) (*pgx.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	conn, err := pgx.ConnectConfig(ctx, pinSearchPath(cfg))
 	if err != nil {
 		// Fallbacks repeat the host for sslmode=prefer; name each address once.
 		addrs := []string{net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))}

@@ -65,3 +65,44 @@ func FuzzQuote(f *testing.F) {
 		}
 	})
 }
+
+func TestStripSchemas(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"integer, text", "integer, text"},
+		{"app.d", "d"},
+		{`"My Schema"."D"`, `"D"`},
+		{`"My Schema"."D"[], app.d`, `"D"[], d`},
+		{`account_name text, project_name app.handle`, `account_name text, project_name handle`},
+		{`VARIADIC xs app.d[]`, `VARIADIC xs d[]`},
+		{`"a.b".c`, `c`},             // the dot inside quotes is not a qualifier
+		{`"we""ird"."x.y"`, `"x.y"`}, // doubled quotes inside a quoted name
+		{`timestamp with time zone`, `timestamp with time zone`},
+		{`"unterminated.`, `"unterminated.`}, // never loses input it cannot follow
+	}
+	for _, tt := range tests {
+		if got := StripSchemas(tt.in); got != tt.want {
+			t.Errorf("StripSchemas(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// FuzzStripSchemas: stripping never adds bytes, is idempotent, and leaves a
+// list without a dot as it was.
+func FuzzStripSchemas(f *testing.F) {
+	for _, s := range []string{`"My Schema"."D"[]`, "a.b.c, d", `"x"".y".z`, "VARIADIC v app.d[]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := StripSchemas(s)
+		if len(got) > len(s) {
+			t.Fatalf("StripSchemas(%q) = %q is longer than its input", s, got)
+		}
+		if again := StripSchemas(got); again != got {
+			t.Fatalf("StripSchemas is not idempotent on %q: %q, then %q", s, got, again)
+		}
+		if !strings.Contains(s, ".") && got != s {
+			t.Fatalf("StripSchemas(%q) = %q changed a list without a dot", s, got)
+		}
+	})
+}
