@@ -7,6 +7,7 @@ import (
 
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
+	"github.com/pgward/pgward/internal/textout"
 )
 
 // Source says where an effective privilege comes from. The zero value is
@@ -341,17 +342,17 @@ func (e *EffectiveAccess) IsMemberOf(role, other string) bool {
 // writeViolations writes the invariants the plan leaves broken (or, for an
 // audit, that are broken now), one line each, with the rule that states
 // them.
-func writeViolations(tw *textWriter, vs []Violation) {
+func writeViolations(tw *textout.Writer, vs []Violation) {
 	if len(vs) == 0 {
 		return
 	}
-	tw.printf("  %s\n", tw.paint(ansiBold, "# invariants broken"))
+	tw.Printf("  %s\n", tw.Paint(textout.Bold, "# invariants broken"))
 	for _, v := range vs {
 		rule := ""
 		if v.Rule.Filename != "" {
 			rule = fmt.Sprintf(" (%s:%d)", v.Rule.Filename, v.Rule.Start.Line)
 		}
-		tw.printf("  %s %s: %s on %s via %s%s\n", tw.paint(ansiRed, "✗"), v.Role, v.Privilege, v.Object, v.Path, rule)
+		tw.Printf("  %s %s: %s on %s via %s%s\n", tw.Paint(textout.Red, "✗"), v.Role, v.Privilege, v.Object, v.Path, rule)
 	}
-	tw.printf("\n")
+	tw.Printf("\n")
 }

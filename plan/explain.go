@@ -10,6 +10,7 @@ import (
 
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
+	"github.com/pgward/pgward/internal/textout"
 	"github.com/pgward/pgward/policy"
 )
 
@@ -295,36 +296,36 @@ func LookupObjects(c *catalog.Catalog, name string, kind acl.Kind) []*catalog.Ob
 
 // WriteExplanation writes an explanation for people. Only o.Color is read.
 func WriteExplanation(w io.Writer, x *Explanation, o TextOptions) error {
-	tw := newTextWriter(w, o.Color)
+	tw := textout.NewWriter(w, o.Color)
 	who := x.Role
 	if who == "" {
 		who = "PUBLIC"
 	}
 	obj := &x.Object
-	tw.printf("%s on %s", tw.paint(ansiBold, who), tw.paint(ansiBold, objectLabel(obj.Object)))
+	tw.Printf("%s on %s", tw.Paint(textout.Bold, who), tw.Paint(textout.Bold, objectLabel(obj.Object)))
 	if obj.Owner != "" {
-		tw.printf(", owned by %s", obj.Owner)
+		tw.Printf(", owned by %s", obj.Owner)
 	}
-	tw.printf("\n")
+	tw.Printf("\n")
 	if !x.RoleExists {
-		tw.printf("  %s role %s does not exist\n", tw.paint(ansiYellow, "!"), x.Role)
+		tw.Printf("  %s role %s does not exist\n", tw.Paint(textout.Yellow, "!"), x.Role)
 	}
 	if !x.InCatalog {
-		tw.printf("  %s the catalog does not list this object (nothing is granted on it yet)\n", tw.paint(ansiYellow, "!"))
+		tw.Printf("  %s the catalog does not list this object (nothing is granted on it yet)\n", tw.Paint(textout.Yellow, "!"))
 	}
-	tw.printf("\n")
+	tw.Printf("\n")
 
-	tw.printf("%s\n", tw.paint(ansiBold, "Policy"))
+	tw.Printf("%s\n", tw.Paint(textout.Bold, "Policy"))
 	switch {
 	case x.Role == "" && !x.PublicManaged:
-		tw.printf("  PUBLIC is not managed for %ss: it keeps what it holds.\n", obj.Kind)
+		tw.Printf("  PUBLIC is not managed for %ss: it keeps what it holds.\n", obj.Kind)
 	case x.Role == "":
-		tw.printf("  PUBLIC may keep %s (%s); pgward revokes more and never grants.\n", privsOrNothing(x.PublicMayHold), ruleLine(x.PublicRange))
+		tw.Printf("  PUBLIC may keep %s (%s); pgward revokes more and never grants.\n", privsOrNothing(x.PublicMayHold), ruleLine(x.PublicRange))
 	case x.Declared == nil:
-		tw.printf("  %s is not declared in the policy: pgward does not manage its privileges.\n", x.Role)
+		tw.Printf("  %s is not declared in the policy: pgward does not manage its privileges.\n", x.Role)
 	default:
 		if x.IsOwner {
-			tw.printf("  %s owns this object: the owner's privileges are its own and never managed, so no rule applies.\n", x.Role)
+			tw.Printf("  %s owns this object: the owner's privileges are its own and never managed, so no rule applies.\n", x.Role)
 		} else {
 			want := x.Want.Privs.String()
 			if x.Want.Privs == 0 {
@@ -333,71 +334,71 @@ func WriteExplanation(w io.Writer, x *Explanation, o TextOptions) error {
 			if x.Want.GrantOption != 0 {
 				want += fmt.Sprintf(" (WITH GRANT OPTION: %s)", x.Want.GrantOption)
 			}
-			tw.printf("  %s should hold: %s\n", x.Role, want)
+			tw.Printf("  %s should hold: %s\n", x.Role, want)
 		}
 		if len(x.Deciding) == 0 {
-			tw.printf("  No grant rule of %s selects this object.\n", x.Role)
+			tw.Printf("  No grant rule of %s selects this object.\n", x.Role)
 		} else {
-			tw.printf("  Decided by the rules at rank %q (rules at one rank add up):\n", x.Deciding[0].Rank)
+			tw.Printf("  Decided by the rules at rank %q (rules at one rank add up):\n", x.Deciding[0].Rank)
 			for _, m := range x.Deciding {
-				tw.printf("    %s  %s: %s\n", ruleLine(m.Rule.DeclRange), ruleLabel(m.Rule), matchPrivs(m))
+				tw.Printf("    %s  %s: %s\n", ruleLine(m.Rule.DeclRange), ruleLabel(m.Rule), matchPrivs(m))
 			}
 		}
 		for i, m := range x.Overridden {
 			if i == 0 || m.Rank != x.Overridden[i-1].Rank {
-				tw.printf("  Overridden, matched at rank %q:\n", m.Rank)
+				tw.Printf("  Overridden, matched at rank %q:\n", m.Rank)
 			}
-			tw.printf("    %s  %s: %s\n", ruleLine(m.Rule.DeclRange), ruleLabel(m.Rule), matchPrivs(m))
+			tw.Printf("    %s  %s: %s\n", ruleLine(m.Rule.DeclRange), ruleLabel(m.Rule), matchPrivs(m))
 		}
 	}
-	tw.printf("\n")
+	tw.Printf("\n")
 
-	tw.printf("%s\n", tw.paint(ansiBold, "Held now"))
+	tw.Printf("%s\n", tw.Paint(textout.Bold, "Held now"))
 	if len(x.Held) == 0 {
-		tw.printf("  No ACL item of %s on this object.\n", who)
+		tw.Printf("  No ACL item of %s on this object.\n", who)
 	}
 	for _, it := range x.Held {
-		tw.printf("  %s, granted by %s\n", heldPrivs(it.Privs), it.Grantor)
+		tw.Printf("  %s, granted by %s\n", heldPrivs(it.Privs), it.Grantor)
 	}
-	tw.printf("\n")
+	tw.Printf("\n")
 
-	tw.printf("%s %s\n", tw.paint(ansiBold, "Effective access:"), privsOrNothing(x.Access))
+	tw.Printf("%s %s\n", tw.Paint(textout.Bold, "Effective access:"), privsOrNothing(x.Access))
 	for _, p := range x.Paths {
 		line := p.String()
 		if p.Grantor != "" {
 			line += " (granted by " + p.Grantor + ")"
 		}
-		tw.printf("  %s\n", line)
+		tw.Printf("  %s\n", line)
 	}
-	tw.printf("\n")
+	tw.Printf("\n")
 
 	if len(x.Denies) > 0 {
-		tw.printf("%s\n", tw.paint(ansiBold, "Deny blocks"))
+		tw.Printf("%s\n", tw.Paint(textout.Bold, "Deny blocks"))
 		for _, d := range x.Denies {
-			status := tw.paint(ansiGreen, "holds")
+			status := tw.Paint(textout.Green, "holds")
 			if len(d.Broken) > 0 {
-				status = tw.paint(ansiRed, "broken")
+				status = tw.Paint(textout.Red, "broken")
 			}
-			tw.printf("  %s  deny %s: %s\n", ruleLine(d.Deny.DeclRange), d.Denied, status)
+			tw.Printf("  %s  deny %s: %s\n", ruleLine(d.Deny.DeclRange), d.Denied, status)
 			for _, p := range d.Broken {
-				tw.printf("    %s %s\n", tw.paint(ansiRed, "✗"), p)
+				tw.Printf("    %s %s\n", tw.Paint(textout.Red, "✗"), p)
 			}
 		}
-		tw.printf("\n")
+		tw.Printf("\n")
 	}
 
-	tw.printf("%s\n", tw.paint(ansiBold, "Plan"))
+	tw.Printf("%s\n", tw.Paint(textout.Bold, "Plan"))
 	if len(x.Changes) == 0 {
-		tw.printf("  No changes for %s on this object.\n", who)
+		tw.Printf("  No changes for %s on this object.\n", who)
 	}
 	for _, c := range x.Changes {
-		line := fmt.Sprintf("%s %s", tw.paint(actionColor(c.Action), string(rune(c.Action))), changeLine(c))
-		tw.printf("  %-62s  %s\n", line, c.Reason)
+		line := fmt.Sprintf("%s %s", tw.Paint(actionColor(c.Action), string(rune(c.Action))), changeLine(c))
+		tw.Printf("  %-62s  %s\n", line, c.Reason)
 		if c.Blocked != "" {
-			tw.printf("      %s %s\n", tw.paint(ansiRed, "cannot be executed:"), c.Blocked)
+			tw.Printf("      %s %s\n", tw.Paint(textout.Red, "cannot be executed:"), c.Blocked)
 		}
 	}
-	return tw.flush()
+	return tw.Flush()
 }
 
 func ruleLine(r hcl.Range) string {
