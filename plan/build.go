@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/pgward/pgward/access"
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
 	"github.com/pgward/pgward/policy"
@@ -47,7 +48,7 @@ func Build(p *policy.Policy, c *catalog.Catalog, o Options) (*Plan, hcl.Diagnost
 		opts:     o,
 		roles:    map[string]*policy.Role{},
 		creating: map[string]bool{},
-		access:   newAccess(c),
+		graph:    access.NewGraph(c),
 		plan: &Plan{
 			Database:       c.Database,
 			ServerVersion:  c.ServerVersion,
@@ -72,10 +73,10 @@ func Build(p *policy.Policy, c *catalog.Catalog, o Options) (*Plan, hcl.Diagnost
 }
 
 type builder struct {
-	pol    *policy.Policy
-	cat    *catalog.Catalog
-	opts   Options
-	access *access
+	pol   *policy.Policy
+	cat   *catalog.Catalog
+	opts  Options
+	graph *access.Graph
 
 	// roles holds the declared roles that exist (or that this plan
 	// creates) and are managed, by name.
@@ -83,11 +84,11 @@ type builder struct {
 	// creating holds the roles this plan creates (if_missing = "create").
 	creating map[string]bool
 	// effective answers effective-access questions; built on first use.
-	effective *EffectiveAccess
+	effective *access.EffectiveAccess
 	// atRevoke answers has_privs_of_role as it stands when the object
 	// revokes run (after the plan's role and membership grants); built on
 	// first use.
-	atRevoke *EffectiveAccess
+	atRevoke *access.EffectiveAccess
 	// holderGrants indexes by object key the plan's grants of a grant
 	// option to a role the connecting role has the privileges of; built on
 	// first use.
@@ -715,7 +716,7 @@ func (b *builder) objectsInScope(rules *ruleSet) []*catalog.Object {
 				if _, ok := cr.matchName(t); !ok {
 					continue
 				}
-				for _, col := range cr.grant.Columns {
+				for _, col := range cr.Grant.Columns {
 					o := &catalog.Object{Object: acl.Object{Kind: acl.KindColumn, Schema: t.Schema, Name: t.Name, Column: col, Subkind: t.Subkind}, Owner: t.Owner}
 					addSynth(o)
 				}
@@ -726,7 +727,7 @@ func (b *builder) objectsInScope(rules *ruleSet) []*catalog.Object {
 		}
 		boot := b.bootstrapSuperuser()
 		for _, cr := range rules.byRole[role][acl.KindParameter] {
-			for _, p := range cr.grant.Names {
+			for _, p := range cr.Grant.Names {
 				if p.IsGlob() || boot == "" {
 					continue
 				}
@@ -833,7 +834,7 @@ func (b *builder) classify() {
 			if holder := b.grantOptionHolder(me, c); holder != "" {
 				c.Blocked = fmt.Sprintf("%s is not %s itself, and has the privileges of %s, which holds the grant option (or receives it earlier in this plan): PostgreSQL may then act as %s instead of the owner, and the change would be recorded under %s or do nothing. Connect as %s itself, or take the grant option from %s first.",
 					me, c.Owner, holder, holder, holder, c.Owner, holder)
-			} else if !b.access.canActAs(me, c.Owner) {
+			} else if !b.graph.CanActAs(me, c.Owner) {
 				c.Blocked = fmt.Sprintf("%s %s is owned by %s, and %s is neither that role, a member of it with INHERIT, nor a superuser. Run pgward as %s, or ALTER %s %s OWNER TO %s.",
 					c.Object.Kind, c.Object, c.Owner, me, c.Owner, keyword(c.Object), objectSQL(c.Object), me)
 			}
@@ -841,12 +842,12 @@ func (b *builder) classify() {
 			if sch := b.schemaOf(c.Object); sch != nil && !b.grantorCanName(c.AsRole, sch) {
 				c.Blocked = fmt.Sprintf("the privilege was granted by %s, and only %s can revoke it, but %s has no USAGE on schema %s, so it cannot name the object. Run: GRANT USAGE ON SCHEMA %s TO %s; SET ROLE %s; %s; RESET ROLE; then revoke that USAGE again.",
 					c.AsRole, c.AsRole, c.AsRole, sch.Name, objectSQL(sch.Object), granteeSQL(acl.Grantee(c.AsRole)), c.AsRole, renderOne(c, b.cat.ServerVersion))
-			} else if !b.access.canSetRole(me, c.AsRole) {
+			} else if !b.graph.CanSetRole(me, c.AsRole) {
 				c.Blocked = fmt.Sprintf("the privilege was granted by %s, and only %s can revoke it (REVOKE by the owner would silently do nothing). Run: SET ROLE %s; %s; RESET ROLE;",
 					c.AsRole, c.AsRole, c.AsRole, renderOne(c, b.cat.ServerVersion))
 			}
 		case AuthorityForRole:
-			if !b.access.canAlterDefaultsFor(me, c.Default.ForRole) {
+			if !b.graph.CanAlterDefaultsFor(me, c.Default.ForRole) {
 				with := " with INHERIT"
 				if b.cat.ServerVersion < 160000 {
 					with = ""
@@ -855,11 +856,11 @@ func (b *builder) classify() {
 					c.Default.ForRole, with, me, c.Default.ForRole, c.Default.ForRole, me)
 			}
 		case AuthorityAdmin:
-			if !b.access.canAdmin(me, c) {
+			if !canAdmin(b.graph, b.cat, me, c) {
 				c.Blocked = fmt.Sprintf("%s needs CREATEROLE or ADMIN OPTION on the role to do this. Run pgward as a role that has it, or let the system that owns the roles do it (external = true).", me)
 			}
 		case AuthoritySuperuser:
-			if !b.access.isSuperuser(me) {
+			if !b.graph.IsSuperuser(me) {
 				c.Blocked = fmt.Sprintf("only a superuser can change REPLICATION or BYPASSRLS; %s is not one.", me)
 			}
 		}
@@ -927,13 +928,13 @@ func roleOf(c *Change) string {
 }
 
 // grantOptionHolder returns the role other than the owner that PostgreSQL
-// would record as the grantor of the change (see access.grantorFor), or
+// would record as the grantor of the change (see access.Graph.GrantorFor), or
 // "". PostgreSQL picks the grantor among all the roles the connecting role
 // has the privileges of, and may pick one holding the grant option over
 // the owner (found by the oracle test): the change would not be the one
 // planned. A connecting role that is the owner or a superuser is exempt.
 func (b *builder) grantOptionHolder(me string, c *Change) string {
-	if me == c.Owner || b.access.isSuperuser(me) || c.Target != TargetObject {
+	if me == c.Owner || b.graph.IsSuperuser(me) || c.Target != TargetObject {
 		return ""
 	}
 	var items []acl.Item
@@ -956,7 +957,7 @@ func (b *builder) grantOptionHolder(me string, c *Change) string {
 			items = append(items[:len(items):len(items)], acl.Item{Grantee: p.Grantee, Grantor: p.Owner, Privs: p.Privs})
 		}
 	}
-	if g, ok := b.access.grantorFor(me, c.Owner, items, c.Privs.Privs); ok && g != c.Owner {
+	if g, ok := b.graph.GrantorFor(me, c.Owner, items, c.Privs.Privs); ok && g != c.Owner {
 		return g
 	}
 	return ""
@@ -968,11 +969,11 @@ func (b *builder) grantOptionHolder(me string, c *Change) string {
 // superuser, and has the privileges of g (as of the catalog).
 func (b *builder) actsAsHolder(g, owner string) bool {
 	me := b.cat.CurrentUser
-	if me == owner || g == owner || b.access.isSuperuser(me) {
+	if me == owner || g == owner || b.graph.IsSuperuser(me) {
 		return false
 	}
 	if b.effective == nil {
-		b.effective = NewEffectiveAccess(b.cat)
+		b.effective = access.NewEffectiveAccess(b.cat)
 	}
 	return b.effective.HasPrivilegesOf(me, g)
 }
@@ -988,7 +989,7 @@ func (b *builder) holdsAtRevoke(role, other string) bool {
 				before = append(before, c)
 			}
 		}
-		b.atRevoke = NewEffectiveAccess(b.project(before))
+		b.atRevoke = access.NewEffectiveAccess(b.project(before))
 	}
 	return b.atRevoke.HasPrivilegesOf(role, other)
 }
@@ -1031,7 +1032,7 @@ func (b *builder) schemaOf(o acl.Object) *catalog.Object {
 // look the object up, which takes USAGE on its schema (or owning it).
 func (b *builder) grantorCanName(grantor string, schema *catalog.Object) bool {
 	if b.effective == nil {
-		b.effective = NewEffectiveAccess(b.cat)
+		b.effective = access.NewEffectiveAccess(b.cat)
 	}
 	privs, _ := b.effective.Of(grantor, schema)
 	return privs.Has(acl.Usage) || b.effective.HasPrivilegesOf(grantor, schema.Owner)

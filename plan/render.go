@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/pgward/pgward/access"
 	"github.com/pgward/pgward/internal/ident"
 	"github.com/pgward/pgward/internal/textout"
 )
@@ -49,7 +50,7 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 	for _, h := range headers {
 		tw.Printf("  %s\n", tw.Paint(textout.Bold, "# "+h))
 		for _, c := range byHeader[h] {
-			line := "  " + tw.Paint(actionColor(c.Action), string(rune(c.Action))) + " " + changeLine(c)
+			line := "  " + tw.Paint(textout.ActionColor(rune(c.Action)), string(rune(c.Action))) + " " + c.Line()
 			reason, ok := reasons[c.Reason.Rule]
 			if !ok {
 				reason = c.Reason.String()
@@ -107,16 +108,6 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 	return tw.Flush()
 }
 
-func actionColor(a Action) string {
-	switch a {
-	case Grant:
-		return textout.Green
-	case Revoke:
-		return textout.Red
-	}
-	return textout.Yellow
-}
-
 func changeHeader(c *Change) string {
 	switch c.Target {
 	case TargetObject:
@@ -129,7 +120,10 @@ func changeHeader(c *Change) string {
 	return ""
 }
 
-func changeLine(c *Change) string {
+// Line is the change for people, as the text plan prints it after the
+// action's symbol and under its object's header: "GRANT SELECT TO web",
+// "member of readers (admin = true)", "inherit: INHERIT → NOINHERIT".
+func (c *Change) Line() string {
 	switch c.Target {
 	case TargetObject, TargetDefault:
 		privs := c.Privs.Privs.String()
@@ -385,7 +379,7 @@ func WriteJSON(w io.Writer, p *Plan) error {
 	return enc.Encode(jp)
 }
 
-func violationsJSON(vs []Violation) []jsonViolation {
+func violationsJSON(vs []access.Violation) []jsonViolation {
 	out := []jsonViolation{}
 	for _, v := range vs {
 		rule := v.Rule
@@ -406,4 +400,22 @@ func pluralWord(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// writeViolations writes the invariants the plan leaves broken (or, for an
+// audit, that are broken now), one line each, with the rule that states
+// them.
+func writeViolations(tw *textout.Writer, vs []access.Violation) {
+	if len(vs) == 0 {
+		return
+	}
+	tw.Printf("  %s\n", tw.Paint(textout.Bold, "# invariants broken"))
+	for _, v := range vs {
+		rule := ""
+		if v.Rule.Filename != "" {
+			rule = fmt.Sprintf(" (%s:%d)", v.Rule.Filename, v.Rule.Start.Line)
+		}
+		tw.Printf("  %s %s: %s on %s via %s%s\n", tw.Paint(textout.Red, "✗"), v.Role, v.Privilege, v.Object, v.Path, rule)
+	}
+	tw.Printf("\n")
 }

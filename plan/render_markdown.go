@@ -51,11 +51,11 @@ func WriteMarkdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 	for _, c := range p.Changes {
 		switch {
 		case c.Blocked != "":
-			attention = append(attention, fmt.Sprintf("- :no_entry: cannot be executed: %s %s — %s", changeHeader(c), mdCode(changeLine(c)), c.Blocked))
+			attention = append(attention, fmt.Sprintf("- :no_entry: cannot be executed: %s %s — %s", changeHeader(c), mdCode(c.Line()), c.Blocked))
 		case c.Grantee.IsPublic():
-			attention = append(attention, fmt.Sprintf("- :globe_with_meridians: PUBLIC: %s on %s", mdCode(changeLine(c)), changeHeader(c)))
+			attention = append(attention, fmt.Sprintf("- :globe_with_meridians: PUBLIC: %s on %s", mdCode(c.Line()), changeHeader(c)))
 		case c.Action == Revoke:
-			attention = append(attention, fmt.Sprintf("- :wastebasket: %s on %s (%s)", mdCode(changeLine(c)), changeHeader(c), c.Reason))
+			attention = append(attention, fmt.Sprintf("- :wastebasket: %s on %s (%s)", mdCode(c.Line()), changeHeader(c), c.Reason))
 		}
 	}
 	for _, v := range violations {
@@ -83,7 +83,7 @@ func WriteMarkdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 		cs := byRole[r]
 		tw.Printf("#### `%s` (%d %s)\n\n| | change | on | why |\n|---|---|---|---|\n", r, len(cs), pluralWord(len(cs), "change", "changes"))
 		for _, c := range cs {
-			tw.Printf("| %s | %s | %s | %s |\n", string(rune(c.Action)), mdCell(changeLine(c)), mdCell(changeHeader(c)), mdCell(c.Reason.String()))
+			tw.Printf("| %s | %s | %s | %s |\n", string(rune(c.Action)), mdCell(c.Line()), mdCell(changeHeader(c)), mdCell(c.Reason.String()))
 		}
 		tw.Printf("\n")
 	}

@@ -115,3 +115,15 @@ func (t *Writer) Write(p []byte) (int, error) {
 	t.err = err
 	return n, err
 }
+
+// ActionColor is the colour of a change's action symbol: green for a
+// grant (+), red for a revoke (-), yellow for the rest (~).
+func ActionColor(symbol rune) string {
+	switch symbol {
+	case '+':
+		return Green
+	case '-':
+		return Red
+	}
+	return Yellow
+}
