@@ -9,6 +9,7 @@ import (
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
 	"github.com/pgward/pgward/internal/ident"
+	"github.com/pgward/pgward/internal/textout"
 	"github.com/pgward/pgward/policy"
 )
 
@@ -262,7 +263,7 @@ func OwnerSQL(obj acl.Object, owner string) string {
 func objectNoun(o acl.Object) string {
 	switch {
 	case o.Kind == acl.KindTable:
-		return relkindName(o.Subkind)
+		return textout.RelkindName(o.Subkind)
 	case o.Kind == acl.KindFunction && o.Subkind == 'p':
 		return "procedure"
 	case o.Kind == acl.KindFunction && o.Subkind == 'a':
@@ -332,7 +333,7 @@ func CountFindings(p *Plan, roles []string) []FindingCount {
 
 // writeFindings writes the audit findings of the text report: objects owned
 // by another role, then owner sessions.
-func writeFindings(tw *textWriter, fs []Finding) {
+func writeFindings(tw *textout.Writer, fs []Finding) {
 	for _, k := range []FindingKind{FindingOwner, FindingSession} {
 		header := "# objects not owned by the declared owner (default privileges did not fire)"
 		if k == FindingSession {
@@ -344,17 +345,17 @@ func writeFindings(tw *textWriter, fs []Finding) {
 				continue
 			}
 			if !printed {
-				tw.printf("  %s\n", tw.paint(ansiBold, header))
+				tw.Printf("  %s\n", tw.Paint(textout.Bold, header))
 				printed = true
 			}
 			where := ""
 			if r := f.Reason.String(); r != "" {
 				where = "  (" + r + ")"
 			}
-			tw.printf("  %s %s%s\n      fix: %s\n", tw.paint(ansiYellow, "!"), f.Message, where, f.Fix)
+			tw.Printf("  %s %s%s\n      fix: %s\n", tw.Paint(textout.Yellow, "!"), f.Message, where, f.Fix)
 		}
 		if printed {
-			tw.printf("\n")
+			tw.Printf("\n")
 		}
 	}
 }

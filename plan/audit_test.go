@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pgward/pgward/access"
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
 	"github.com/pgward/pgward/plan"
@@ -228,7 +229,7 @@ func TestCountFindings(t *testing.T) {
 			{Action: plan.Revoke, Target: plan.TargetObject, Grantee: acl.Public},
 		},
 		Drift:         []plan.Drift{{Role: "carol", What: "inherit"}},
-		ViolationsNow: []plan.Violation{{Role: "carol"}},
+		ViolationsNow: []access.Violation{{Role: "carol"}},
 		Findings: []plan.Finding{
 			{Kind: plan.FindingOwner, Role: "postgres"},
 			{Kind: plan.FindingSession, Role: "alice", Sessions: 3},

@@ -4,8 +4,30 @@
 // [Build] computes the desired state from a [policy.Policy] and the actual
 // state from a [catalog.Catalog], diffs them into ordered [Change] values
 // (one fact each, with the policy rule that asks for it) and batches them
-// into [Statement] values for execution. [WriteText], [WriteJSON] and
-// [WriteSQL] render a [Plan].
+// into [Statement] values for execution. [WriteText], [WriteJSON],
+// [WriteSQL] and [WriteMarkdown] render a [Plan]; they live here because
+// they render nothing but a Plan and read its unexported details.
+//
+// The package keeps to planning: desired state, diff, ordering, batching,
+// statements. Who can reach what, and by which path, is the access
+// package's: plan asks it for effective access (lockout guards, how far a
+// revoke cascades), for the authority of the connecting role (access.Graph)
+// and for the deny invariants before and after its changes
+// (access.CheckDeny); what it keeps is the projection of its own changes
+// onto the catalog that those questions are asked of. pgward explain is the
+// explain package, on top of plan and access.
+//
+// [Audit] and its [Finding] stay in plan: a Plan carries its Findings and
+// plan's renderers write them, while Audit borrows plan's SQL and object
+// naming, so an audit package would import plan and be imported by it.
+//
+// The files follow Build's steps: build.go (Build, the builder, role
+// resolution, version checks), attributes.go, memberships.go, objects.go
+// (object privileges, the objects in scope), columns.go (column privileges
+// a table-level revoke wipes), defaults.go (default privileges),
+// authority.go (what the connecting role may execute, and as which
+// grantor), revokes.go, guards.go, invariants.go (deny violations after
+// the plan, the projection of changes), order.go and statements.go.
 //
 // The package is pure: no database, no files, no clock. Everything it needs
 // arrives as arguments, so a plan can be tested from literals.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/pgward/pgward/access"
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
 	"github.com/pgward/pgward/internal/ident"
@@ -51,10 +52,10 @@ type need struct {
 }
 
 // holds reports whether me has n in the catalog of e.
-func (n need) holds(e *EffectiveAccess, me string) bool {
+func (n need) holds(e *access.EffectiveAccess, me string) bool {
 	switch n.kind {
 	case needPrivilege:
-		o := e.object(n.key)
+		o := e.Object(n.key)
 		if o == nil {
 			return false
 		}
@@ -114,7 +115,7 @@ func (b *builder) guardLockout() {
 	// A superuser passes every privilege check: only its attributes matter.
 	if !meRole.Superuser && b.mayLockOut() {
 		refused := map[*Change]bool{}
-		var now *EffectiveAccess // after the plan without the refused changes
+		var now *access.EffectiveAccess // after the plan without the refused changes
 		needs := b.lockoutNeeds(me)
 		// What me holds on a need's object depends on that object's ACL and
 		// on roles and memberships only: the projections below leave out
@@ -140,7 +141,7 @@ func (b *builder) guardLockout() {
 		}
 		for _, n := range needs {
 			if now == nil {
-				now = NewEffectiveAccess(projectWithout(refused))
+				now = access.NewEffectiveAccess(projectWithout(refused))
 			}
 			if n.holds(now, me) {
 				continue
@@ -153,12 +154,12 @@ func (b *builder) guardLockout() {
 			for _, c := range cands {
 				trial[c] = true
 			}
-			if !n.holds(NewEffectiveAccess(projectWithout(trial)), me) {
+			if !n.holds(access.NewEffectiveAccess(projectWithout(trial)), me) {
 				continue // not this plan's doing
 			}
 			for _, c := range cands {
 				delete(trial, c)
-				if !n.holds(NewEffectiveAccess(projectWithout(trial)), me) {
+				if !n.holds(access.NewEffectiveAccess(projectWithout(trial)), me) {
 					trial[c] = true
 				}
 			}
@@ -210,7 +211,7 @@ func (b *builder) guardLockout() {
 // so GRANT on them needs it), and the privileges of every role owning
 // something in scope that it has them of.
 func (b *builder) lockoutNeeds(me string) []need {
-	e := NewEffectiveAccess(b.cat)
+	e := access.NewEffectiveAccess(b.cat)
 	var out []need
 	worksIn := map[string]bool{}
 	owners := map[string]bool{}

@@ -4,166 +4,10 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/hashicorp/hcl/v2"
-
+	"github.com/pgward/pgward/access"
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
-	"github.com/pgward/pgward/policy"
 )
-
-// Violation is a deny invariant a role breaks: it can use Privilege on
-// Object through Path, although the deny block at Rule forbids it.
-type Violation struct {
-	Role string
-	// Object is the object for people: "table public.t", "schema public",
-	// "column public.t.email".
-	Object string
-	// Privilege lists the denied privileges this path gives, comma
-	// separated ("INSERT, UPDATE").
-	Privilege string
-	// Path is the route that gives them: "tuist_ops_ro → member of
-	// pg_write_all_data", "PUBLIC", "bob", "postgres (superuser)".
-	Path string
-	// Rule is the range of the deny block.
-	Rule hcl.Range
-
-	// Target and Privs are Object and Privilege as values.
-	Target acl.Object
-	Privs  acl.Priv
-
-	// on is the catalog object checked and deny the index of the deny
-	// block in its role's, for reuseUnchanged (two blocks may share a
-	// range: a profile listed twice).
-	on   *catalog.Object
-	deny int
-}
-
-// CheckInvariants evaluates every deny block of the policy on the effective
-// access the catalog gives (see [EffectiveAccess]) and returns what breaks
-// them: one violation per role, deny block, object and route, in policy
-// order, then catalog order, then path order. Roles the catalog lacks are
-// skipped. A deny on tables also covers the column grants of the matched
-// tables (a column INSERT is an INSERT into the table); a deny on columns
-// alone covers columns through table-level privileges as well.
-func CheckInvariants(p *policy.Policy, c *catalog.Catalog) []Violation {
-	return checkInvariants(p, c, nil)
-}
-
-// checkInvariants is CheckInvariants; with reuse, an object reuse reports
-// unchanged gets its earlier violations instead of being checked again.
-func checkInvariants(p *policy.Policy, c *catalog.Catalog, reuse *invariantReuse) []Violation {
-	if p == nil || c == nil {
-		return nil
-	}
-	var (
-		out []Violation
-		e   *EffectiveAccess
-	)
-	for _, r := range p.Roles {
-		if len(r.Deny) == 0 || c.Role(r.Name) == nil {
-			continue
-		}
-		if e == nil {
-			e = NewEffectiveAccess(c)
-		}
-		for i, d := range r.Deny {
-			out = append(out, checkDeny(e, r.Name, d, i, reuse)...)
-		}
-	}
-	return out
-}
-
-// checkDeny checks deny block d, the i-th of role's.
-func checkDeny(e *EffectiveAccess, role string, d *policy.Deny, i int, reuse *invariantReuse) []Violation {
-	kinds := map[acl.Kind]bool{}
-	for _, k := range d.Kinds {
-		kinds[k] = true
-	}
-	covers := func(k acl.Kind) bool { return len(d.Kinds) == 0 || kinds[k] }
-	// Columns are matched by their table's schema and name.
-	rules := map[acl.Kind]*compiledRule{}
-	rule := func(k acl.Kind) *compiledRule {
-		if k == acl.KindColumn {
-			k = acl.KindTable
-		}
-		if cr, ok := rules[k]; ok {
-			return cr
-		}
-		cr := &compiledRule{grant: &policy.Grant{Kind: k, Schema: d.Schema, Names: d.Names}, matched: make([]bool, len(d.Names))}
-		rules[k] = cr
-		return cr
-	}
-	var out []Violation
-	for _, obj := range e.c.Objects {
-		if !covers(obj.Kind) && !(obj.Kind == acl.KindColumn && covers(acl.KindTable)) {
-			continue
-		}
-		if !denyInScope(d, obj) {
-			continue
-		}
-		if _, ok := rule(obj.Kind).match(obj); !ok {
-			continue
-		}
-		if reuse != nil && reuse.unchanged(obj) {
-			out = append(out, reuse.prev[violationKey{role, i, obj}]...)
-			continue
-		}
-		denied := d.Privileges
-		if d.All {
-			denied = acl.Valid(obj.Kind, e.c.ServerVersion)
-		}
-		denied &= acl.Valid(obj.Kind, e.c.ServerVersion)
-		if denied == 0 {
-			continue
-		}
-		if e.held(role, obj)&denied == 0 {
-			continue
-		}
-		_, paths := e.Of(role, obj)
-		// A deny that covers tables reports table-level privileges on the
-		// table; on its columns only their own grants remain.
-		onlyColumn := obj.Kind == acl.KindColumn && covers(acl.KindTable)
-		var routes []string
-		byRoute := map[string]acl.Priv{}
-		for _, p := range paths {
-			if onlyColumn && p.Object.Kind != acl.KindColumn {
-				continue
-			}
-			got := p.Privs & denied
-			if got == 0 {
-				continue
-			}
-			rt := p.Route()
-			if _, seen := byRoute[rt]; !seen {
-				routes = append(routes, rt)
-			}
-			byRoute[rt] |= got
-		}
-		for _, rt := range routes {
-			out = append(out, Violation{Role: role, Object: objectLabel(obj.Object), Privilege: byRoute[rt].String(),
-				Path: rt, Rule: d.DeclRange, Target: obj.Object, Privs: byRoute[rt], on: obj, deny: i})
-		}
-	}
-	return out
-}
-
-// denyInScope applies the deny block's schema to kinds that grant rules do
-// not restrict by schema: a schema matches only itself, and objects outside
-// schemas (the database, …) only a deny without a schema.
-func denyInScope(d *policy.Deny, obj *catalog.Object) bool {
-	if d.Schema == "" || obj.Kind.InSchema() {
-		return true
-	}
-	return obj.Kind == acl.KindSchema && obj.Name == d.Schema
-}
-
-// objectLabel is the kind and name for people: "view public.v".
-func objectLabel(o acl.Object) string {
-	if o.Kind == acl.KindColumn {
-		return "column " + o.String()
-	}
-	return changeHeader(&Change{Target: TargetObject, Object: o})
-}
 
 // invariants fills the plan's violations: those the catalog breaks now,
 // and those it would still break once the plan is applied.
@@ -175,7 +19,7 @@ func (b *builder) invariants() {
 	if !has {
 		return
 	}
-	now := CheckInvariants(b.pol, b.cat)
+	now := access.CheckDeny(b.pol, b.cat)
 	b.plan.ViolationsNow = now
 	if len(b.plan.Changes) == 0 {
 		b.plan.Violations = now
@@ -186,63 +30,11 @@ func (b *builder) invariants() {
 		if ch.Target != TargetObject && ch.Target != TargetDefault {
 			// A membership or attribute change can change what a role
 			// holds on every object.
-			b.plan.Violations = CheckInvariants(b.pol, after)
+			b.plan.Violations = access.CheckDeny(b.pol, after)
 			return
 		}
 	}
-	b.plan.Violations = checkInvariants(b.pol, after, reuseUnchanged(b.cat, after, now))
-}
-
-// reuseUnchanged serves checkInvariants on the projected catalog after
-// when only object ACLs change (no role or membership): what a role holds
-// on an object then depends only on that object's ACL and, for a column,
-// its table's, so an object whose ACL and table ACL project does not touch
-// keeps the violations it has now. At tens of thousands of objects this
-// saves a second pass over all of them. project copies exactly the
-// objects it changes and keeps the others, so objects are compared by
-// pointer: an unchanged object of after is the very object of before that
-// now's violations were found on.
-func reuseUnchanged(before, after *catalog.Catalog, now []Violation) *invariantReuse {
-	r := &invariantReuse{prev: map[violationKey][]Violation{}, changed: map[*catalog.Object]bool{}}
-	for i, o := range after.Objects {
-		if i >= len(before.Objects) || before.Objects[i] != o {
-			r.changed[o] = true
-			if o.Kind == acl.KindTable {
-				if r.changedTables == nil {
-					r.changedTables = map[string]bool{}
-				}
-				r.changedTables[o.Key()] = true
-			}
-		}
-	}
-	for _, v := range now {
-		k := violationKey{v.Role, v.deny, v.on}
-		r.prev[k] = append(r.prev[k], v)
-	}
-	return r
-}
-
-// invariantReuse is what reuseUnchanged found: the violations of now by
-// role, deny block and object, and the objects project changed.
-type invariantReuse struct {
-	prev          map[violationKey][]Violation
-	changed       map[*catalog.Object]bool
-	changedTables map[string]bool // keys of the tables among changed
-}
-
-type violationKey struct {
-	role string
-	deny int
-	on   *catalog.Object
-}
-
-// unchanged reports whether obj and, for a column, its table kept their
-// ACLs.
-func (r *invariantReuse) unchanged(obj *catalog.Object) bool {
-	if r.changed[obj] {
-		return false
-	}
-	return obj.Kind != acl.KindColumn || !r.changedTables[obj.Table().Key()]
+	b.plan.Violations = access.RecheckDeny(b.pol, b.cat, after, now)
 }
 
 // project returns the catalog as it will be once changes run in order: the
@@ -291,13 +83,13 @@ func projectIndexed(c *catalog.Catalog, base map[string]int, changes []*Change) 
 		return out.Objects[i]
 	}
 	v16 := c.ServerVersion >= 160000
-	// access answers has_privs_of_role for revokes (what a grantee still
+	// effective answers has_privs_of_role for revokes (what a grantee still
 	// holds decides how far a CASCADE goes); rebuilt after a role or
 	// membership change.
-	var access *EffectiveAccess
+	var effective *access.EffectiveAccess
 	for _, ch := range changes {
 		if ch.Target != TargetObject {
-			access = nil
+			effective = nil
 		}
 		switch ch.Target {
 		case TargetObject:
@@ -330,10 +122,10 @@ func projectIndexed(c *catalog.Catalog, base map[string]int, changes []*Change) 
 				o.NullACL = false
 			case Revoke:
 				o := mutable(i)
-				if access == nil {
-					access = NewEffectiveAccess(&out)
+				if effective == nil {
+					effective = access.NewEffectiveAccess(&out)
 				}
-				r := &aclRevoker{owner: o.Owner, holds: access.HasPrivilegesOf}
+				r := &aclRevoker{owner: o.Owner, holds: effective.HasPrivilegesOf}
 				o.ACL = r.revoke(o.ACL, ch.Grantee, ch.Grantor, ch.Privs.Privs, ch.GrantOptionOnly)
 				o.NullACL = false
 				if ch.Object.Kind != acl.KindTable {

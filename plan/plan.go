@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/pgward/pgward/access"
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
 )
@@ -232,8 +233,8 @@ type Plan struct {
 	// Violations lists the deny invariants the database would still break
 	// once the plan is applied (plan and audit exit 2 on them).
 	// ViolationsNow lists those it breaks now, before any change.
-	Violations    []Violation
-	ViolationsNow []Violation
+	Violations    []access.Violation
+	ViolationsNow []access.Violation
 	// Findings are what Audit found beyond the changes (objects owned by
 	// another role, owner sessions); pgward audit sets them, Build never
 	// does. Nil: not an audit (JSON leaves "findings" out).

@@ -1,17 +1,16 @@
 package plan
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/pgward/pgward/internal/acl"
+	"github.com/pgward/pgward/access"
 	"github.com/pgward/pgward/internal/ident"
+	"github.com/pgward/pgward/internal/textout"
 )
 
 // TextOptions tune WriteText.
@@ -23,24 +22,16 @@ type TextOptions struct {
 	Audit bool
 }
 
-const (
-	ansiReset  = "\x1b[0m"
-	ansiGreen  = "\x1b[32m"
-	ansiRed    = "\x1b[31m"
-	ansiYellow = "\x1b[33m"
-	ansiBold   = "\x1b[1m"
-)
-
 // WriteText writes the plan for people, in the manner of terraform plan:
 // one block per object, + for grants, - for revokes, ~ for alterations, and
 // a summary line.
 func WriteText(w io.Writer, p *Plan, o TextOptions) error {
-	tw := newTextWriter(w, o.Color)
+	tw := textout.NewWriter(w, o.Color)
 	subject := "Plan"
 	if o.Audit {
 		subject = "Drift"
 	}
-	tw.printf("%s for database %s on PostgreSQL %s, connected as %s\n\n", subject, p.Database, VersionString(p.ServerVersion), p.ConnectingRole)
+	tw.Printf("%s for database %s on PostgreSQL %s, connected as %s\n\n", subject, p.Database, VersionString(p.ServerVersion), p.ConnectingRole)
 
 	// Group by object, in the order objects first appear; statements keep
 	// their own execution order.
@@ -57,9 +48,9 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 	// fmt, with each rule's "file:line" formatted once.
 	reasons := map[*hcl.Range]string{}
 	for _, h := range headers {
-		tw.printf("  %s\n", tw.paint(ansiBold, "# "+h))
+		tw.Printf("  %s\n", tw.Paint(textout.Bold, "# "+h))
 		for _, c := range byHeader[h] {
-			line := "  " + tw.paint(actionColor(c.Action), string(rune(c.Action))) + " " + changeLine(c)
+			line := "  " + tw.Paint(textout.ActionColor(rune(c.Action)), string(rune(c.Action))) + " " + c.Line()
 			reason, ok := reasons[c.Reason.Rule]
 			if !ok {
 				reason = c.Reason.String()
@@ -67,29 +58,29 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 					reasons[c.Reason.Rule] = reason
 				}
 			}
-			tw.writeStrings(line, padding(line, 64), "  ", reason, "\n")
+			tw.WriteStrings(line, textout.Padding(line, 64), "  ", reason, "\n")
 			if c.Blocked != "" {
-				tw.printf("      %s %s\n", tw.paint(ansiRed, "cannot be executed:"), c.Blocked)
+				tw.Printf("      %s %s\n", tw.Paint(textout.Red, "cannot be executed:"), c.Blocked)
 			}
 		}
-		tw.printf("\n")
+		tw.Printf("\n")
 	}
 	if len(p.Drift) > 0 {
-		tw.printf("  %s\n", tw.paint(ansiBold, "# external roles (reported, never changed by pgward)"))
+		tw.Printf("  %s\n", tw.Paint(textout.Bold, "# external roles (reported, never changed by pgward)"))
 		for _, d := range p.Drift {
-			tw.printf("  %s %s: %s: want %s, have %s  (%s)\n", tw.paint(ansiYellow, "!"), d.Role, d.What, d.Want, d.Have, d.Reason)
+			tw.Printf("  %s %s: %s: want %s, have %s  (%s)\n", tw.Paint(textout.Yellow, "!"), d.Role, d.What, d.Want, d.Have, d.Reason)
 		}
-		tw.printf("\n")
+		tw.Printf("\n")
 	}
 	for _, r := range p.Skipped {
-		tw.printf("  %s role %s does not exist yet: skipped (if_missing = \"skip\")\n", tw.paint(ansiYellow, "!"), r)
+		tw.Printf("  %s role %s does not exist yet: skipped (if_missing = \"skip\")\n", tw.Paint(textout.Yellow, "!"), r)
 	}
 	if len(p.Skipped) > 0 {
-		tw.printf("\n")
+		tw.Printf("\n")
 	}
 	if n := len(p.Kept); n > 0 {
-		tw.printf("  %s %d %s beyond the policy left alone (additive): run without additive to revoke %s\n\n",
-			tw.paint(ansiYellow, "!"), n, pluralWord(n, "privilege", "privileges"), pluralWord(n, "it", "them"))
+		tw.Printf("  %s %d %s beyond the policy left alone (additive): run without additive to revoke %s\n\n",
+			tw.Paint(textout.Yellow, "!"), n, pluralWord(n, "privilege", "privileges"), pluralWord(n, "it", "them"))
 	}
 	violations := p.Violations
 	if o.Audit {
@@ -104,92 +95,23 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 	}
 	switch {
 	case len(p.Changes) == 0 && o.Audit && len(p.Drift) == 0 && broken == "" && len(p.Findings) == 0:
-		tw.printf("No drift. The database matches the policy.\n")
+		tw.Printf("No drift. The database matches the policy.\n")
 	case len(p.Changes) == 0 && !o.Audit && broken == "":
-		tw.printf("No changes. The database matches the policy.\n")
+		tw.Printf("No changes. The database matches the policy.\n")
 	default:
 		blocked := ""
 		if s.Blocked > 0 {
 			blocked = fmt.Sprintf(" %d cannot be executed by %s (listed above).", s.Blocked, p.ConnectingRole)
 		}
-		tw.printf("%s: %d to grant, %d to revoke, %d to alter.%s%s%s\n", subject, s.Grant, s.Revoke, s.Alter, blocked, broken, findingsSummary(p.Findings))
+		tw.Printf("%s: %d to grant, %d to revoke, %d to alter.%s%s%s\n", subject, s.Grant, s.Revoke, s.Alter, blocked, broken, findingsSummary(p.Findings))
 	}
-	return tw.flush()
-}
-
-// textWriter buffers: a plan of tens of thousands of changes is as many
-// printf calls, and each unbuffered one was a write system call.
-type textWriter struct {
-	w     *bufio.Writer
-	color bool
-	err   error
-}
-
-func newTextWriter(w io.Writer, color bool) *textWriter {
-	return &textWriter{w: bufio.NewWriterSize(w, 64<<10), color: color}
-}
-
-// writeStrings writes each string in turn.
-func (t *textWriter) writeStrings(ss ...string) {
-	for _, s := range ss {
-		if t.err != nil {
-			return
-		}
-		_, t.err = t.w.WriteString(s)
-	}
-}
-
-// padding is the spaces that bring s to width runes, as fmt's %-*s pads.
-func padding(s string, width int) string {
-	n := width - utf8.RuneCountInString(s)
-	if n <= 0 {
-		return ""
-	}
-	return strings.Repeat(" ", n)
-}
-
-// flush writes what is buffered and returns the first error.
-func (t *textWriter) flush() error {
-	if t.err == nil {
-		t.err = t.w.Flush()
-	}
-	return t.err
-}
-
-func (t *textWriter) printf(format string, args ...any) {
-	if t.err == nil {
-		_, t.err = fmt.Fprintf(t.w, format, args...)
-	}
-}
-
-func (t *textWriter) paint(code, s string) string {
-	if !t.color {
-		return s
-	}
-	return code + s + ansiReset
-}
-
-func actionColor(a Action) string {
-	switch a {
-	case Grant:
-		return ansiGreen
-	case Revoke:
-		return ansiRed
-	}
-	return ansiYellow
+	return tw.Flush()
 }
 
 func changeHeader(c *Change) string {
 	switch c.Target {
 	case TargetObject:
-		k := strings.ReplaceAll(c.Object.Kind.String(), "_", " ")
-		switch {
-		case c.Object.Kind == acl.KindFunction && c.Object.Subkind == 'p':
-			k = "procedure"
-		case c.Object.Kind == acl.KindTable:
-			k = relkindName(c.Object.Subkind)
-		}
-		return k + " " + c.Object.String()
+		return textout.ObjectLabel(c.Object)
 	case TargetDefault:
 		return c.Default.String()
 	case TargetMembership, TargetRole:
@@ -198,21 +120,10 @@ func changeHeader(c *Change) string {
 	return ""
 }
 
-func relkindName(k byte) string {
-	switch k {
-	case 'v':
-		return "view"
-	case 'm':
-		return "materialized view"
-	case 'p':
-		return "partitioned table"
-	case 'f':
-		return "foreign table"
-	}
-	return "table"
-}
-
-func changeLine(c *Change) string {
+// Line is the change for people, as the text plan prints it after the
+// action's symbol and under its object's header: "GRANT SELECT TO web",
+// "member of readers (admin = true)", "inherit: INHERIT → NOINHERIT".
+func (c *Change) Line() string {
 	switch c.Target {
 	case TargetObject, TargetDefault:
 		privs := c.Privs.Privs.String()
@@ -277,30 +188,30 @@ func membershipOptions(m *MembershipChange) string {
 // SET ROLE around those that run as another grantor. It is for review: apply
 // also wraps them in one transaction with a lock and timeouts.
 func WriteSQL(w io.Writer, p *Plan) error {
-	tw := newTextWriter(w, false)
-	tw.printf("-- pgward plan for database %s (PostgreSQL %s), as %s\n", p.Database, VersionString(p.ServerVersion), p.ConnectingRole)
+	tw := textout.NewWriter(w, false)
+	tw.Printf("-- pgward plan for database %s (PostgreSQL %s), as %s\n", p.Database, VersionString(p.ServerVersion), p.ConnectingRole)
 	switch {
 	case len(p.Changes) == 0:
-		tw.printf("-- no changes\n")
+		tw.Printf("-- no changes\n")
 	case len(p.Statements) == 0:
-		tw.printf("-- nothing %s can execute\n", p.ConnectingRole)
+		tw.Printf("-- nothing %s can execute\n", p.ConnectingRole)
 	}
 	for _, s := range p.Statements {
 		if s.AsRole != "" {
-			tw.printf("SET ROLE %s;\n", ident.Quote(s.AsRole))
+			tw.Printf("SET ROLE %s;\n", ident.Quote(s.AsRole))
 		}
-		tw.printf("%s;\n", s.SQL)
+		tw.Printf("%s;\n", s.SQL)
 		if s.AsRole != "" {
-			tw.printf("RESET ROLE;\n")
+			tw.Printf("RESET ROLE;\n")
 		}
 	}
 	if blocked := p.Blocked(); len(blocked) > 0 {
-		tw.printf("-- not executable by %s, so left out (%d):\n", p.ConnectingRole, len(blocked))
+		tw.Printf("-- not executable by %s, so left out (%d):\n", p.ConnectingRole, len(blocked))
 		for _, c := range blocked {
-			tw.printf("--   %s: %s\n", renderOne(c, p.ServerVersion), strings.ReplaceAll(c.Blocked, "\n", " "))
+			tw.Printf("--   %s: %s\n", renderOne(c, p.ServerVersion), strings.ReplaceAll(c.Blocked, "\n", " "))
 		}
 	}
-	return tw.flush()
+	return tw.Flush()
 }
 
 // JSONFormatVersion is the version of the JSON plan format (docs/json.md).
@@ -468,7 +379,7 @@ func WriteJSON(w io.Writer, p *Plan) error {
 	return enc.Encode(jp)
 }
 
-func violationsJSON(vs []Violation) []jsonViolation {
+func violationsJSON(vs []access.Violation) []jsonViolation {
 	out := []jsonViolation{}
 	for _, v := range vs {
 		rule := v.Rule
@@ -489,4 +400,22 @@ func pluralWord(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// writeViolations writes the invariants the plan leaves broken (or, for an
+// audit, that are broken now), one line each, with the rule that states
+// them.
+func writeViolations(tw *textout.Writer, vs []access.Violation) {
+	if len(vs) == 0 {
+		return
+	}
+	tw.Printf("  %s\n", tw.Paint(textout.Bold, "# invariants broken"))
+	for _, v := range vs {
+		rule := ""
+		if v.Rule.Filename != "" {
+			rule = fmt.Sprintf(" (%s:%d)", v.Rule.Filename, v.Rule.Start.Line)
+		}
+		tw.Printf("  %s %s: %s on %s via %s%s\n", tw.Paint(textout.Red, "✗"), v.Role, v.Privilege, v.Object, v.Path, rule)
+	}
+	tw.Printf("\n")
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/pgward/pgward/internal/textout"
 )
 
 // MarkdownOptions tune WriteMarkdown.
@@ -18,12 +20,12 @@ type MarkdownOptions struct {
 // changes, broken invariants), then the changes grouped by role, and the SQL
 // folded away at the end.
 func WriteMarkdown(w io.Writer, p *Plan, o MarkdownOptions) error {
-	tw := newTextWriter(w, false)
+	tw := textout.NewWriter(w, false)
 	title := "pgward plan"
 	if o.Audit {
 		title = "pgward audit"
 	}
-	tw.printf("### %s: `%s` (PostgreSQL %s, as `%s`)\n\n", title, p.Database, VersionString(p.ServerVersion), p.ConnectingRole)
+	tw.Printf("### %s: `%s` (PostgreSQL %s, as `%s`)\n\n", title, p.Database, VersionString(p.ServerVersion), p.ConnectingRole)
 
 	s := p.Summary()
 	violations := p.Violations
@@ -32,28 +34,28 @@ func WriteMarkdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 	}
 	switch {
 	case p.Empty() && len(violations) == 0 && (!o.Audit || len(p.Drift) == 0 && len(p.Findings) == 0):
-		tw.printf("**No changes.** The database matches the policy.\n")
-		return tw.flush()
+		tw.Printf("**No changes.** The database matches the policy.\n")
+		return tw.Flush()
 	default:
-		tw.printf("**%d to grant, %d to revoke, %d to alter.**", s.Grant, s.Revoke, s.Alter)
+		tw.Printf("**%d to grant, %d to revoke, %d to alter.**", s.Grant, s.Revoke, s.Alter)
 		if s.Blocked > 0 {
-			tw.printf(" **%d cannot be executed by `%s`.**", s.Blocked, p.ConnectingRole)
+			tw.Printf(" **%d cannot be executed by `%s`.**", s.Blocked, p.ConnectingRole)
 		}
 		if n := len(violations); n > 0 {
-			tw.printf(" **%d %s broken.**", n, pluralWord(n, "invariant", "invariants"))
+			tw.Printf(" **%d %s broken.**", n, pluralWord(n, "invariant", "invariants"))
 		}
-		tw.printf("\n\n")
+		tw.Printf("\n\n")
 	}
 
 	var attention []string
 	for _, c := range p.Changes {
 		switch {
 		case c.Blocked != "":
-			attention = append(attention, fmt.Sprintf("- :no_entry: cannot be executed: %s %s — %s", changeHeader(c), mdCode(changeLine(c)), c.Blocked))
+			attention = append(attention, fmt.Sprintf("- :no_entry: cannot be executed: %s %s — %s", changeHeader(c), mdCode(c.Line()), c.Blocked))
 		case c.Grantee.IsPublic():
-			attention = append(attention, fmt.Sprintf("- :globe_with_meridians: PUBLIC: %s on %s", mdCode(changeLine(c)), changeHeader(c)))
+			attention = append(attention, fmt.Sprintf("- :globe_with_meridians: PUBLIC: %s on %s", mdCode(c.Line()), changeHeader(c)))
 		case c.Action == Revoke:
-			attention = append(attention, fmt.Sprintf("- :wastebasket: %s on %s (%s)", mdCode(changeLine(c)), changeHeader(c), c.Reason))
+			attention = append(attention, fmt.Sprintf("- :wastebasket: %s on %s (%s)", mdCode(c.Line()), changeHeader(c), c.Reason))
 		}
 	}
 	for _, v := range violations {
@@ -64,7 +66,7 @@ func WriteMarkdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 	}
 	attention = append(attention, markdownFindings(p.Findings)...)
 	if len(attention) > 0 {
-		tw.printf("#### Needs attention\n\n%s\n\n", strings.Join(attention, "\n"))
+		tw.Printf("#### Needs attention\n\n%s\n\n", strings.Join(attention, "\n"))
 	}
 
 	byRole := map[string][]*Change{}
@@ -79,20 +81,20 @@ func WriteMarkdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 	sort.Strings(roles)
 	for _, r := range roles {
 		cs := byRole[r]
-		tw.printf("#### `%s` (%d %s)\n\n| | change | on | why |\n|---|---|---|---|\n", r, len(cs), pluralWord(len(cs), "change", "changes"))
+		tw.Printf("#### `%s` (%d %s)\n\n| | change | on | why |\n|---|---|---|---|\n", r, len(cs), pluralWord(len(cs), "change", "changes"))
 		for _, c := range cs {
-			tw.printf("| %s | %s | %s | %s |\n", string(rune(c.Action)), mdCell(changeLine(c)), mdCell(changeHeader(c)), mdCell(c.Reason.String()))
+			tw.Printf("| %s | %s | %s | %s |\n", string(rune(c.Action)), mdCell(c.Line()), mdCell(changeHeader(c)), mdCell(c.Reason.String()))
 		}
-		tw.printf("\n")
+		tw.Printf("\n")
 	}
 	if len(p.Statements) > 0 {
-		tw.printf("<details><summary>SQL (%d %s)</summary>\n\n```sql\n", len(p.Statements), pluralWord(len(p.Statements), "statement", "statements"))
-		if err := WriteSQL(tw.w, p); err != nil {
+		tw.Printf("<details><summary>SQL (%d %s)</summary>\n\n```sql\n", len(p.Statements), pluralWord(len(p.Statements), "statement", "statements"))
+		if err := WriteSQL(tw, p); err != nil {
 			return err
 		}
-		tw.printf("```\n\n</details>\n")
+		tw.Printf("```\n\n</details>\n")
 	}
-	return tw.flush()
+	return tw.Flush()
 }
 
 func mdCode(s string) string { return "`" + strings.ReplaceAll(s, "`", "'") + "`" }

@@ -24,6 +24,12 @@
 // path) have no Subject. [FormatDiagnostics] renders them one per line.
 // The policy is nil exactly when the diagnostics contain an error.
 //
+// [CheckRules] lints a loaded policy further, still without a catalog:
+// rules that change nothing, and exact names a deny block of the same
+// role forbids (pgward validate). It lives here because it reads nothing
+// but the policy; what needs a catalog (which objects a pattern selects,
+// what a role can use) belongs to access and plan.
+//
 // # Example
 //
 //	p, diags := policy.LoadPath("examples/tuist", policy.LoadOptions{

@@ -16,9 +16,9 @@
 // created and stops the server it started.
 //
 // The access report is pure: [Build] turns a policy, the catalog read after
-// the policy was applied and those answers into a [Report], checking
-// pgward's effective-access model against PostgreSQL and listing any
-// disagreement; [Compare] turns two reports into a [Diff]; the Write*
+// the policy was applied and those answers into a [Report], checking the
+// effective-access model of package access against PostgreSQL and listing
+// any disagreement (the deciding rules come from package explain); [Compare] turns two reports into a [Diff]; the Write*
 // functions render either as text, Markdown or versioned JSON. Only the
 // sandbox half touches a server; the report half has no database, no files
 // and no clock, so it is tested from literals.

@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/pgward/pgward/access"
+	"github.com/pgward/pgward/explain"
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
-	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
 )
 
@@ -115,7 +116,7 @@ func Build(pol *policy.Policy, cat *catalog.Catalog, ans Answers) *Report {
 			r.Roles = append(r.Roles, role.Name)
 		}
 	}
-	eff := plan.NewEffectiveAccess(cat)
+	eff := access.NewEffectiveAccess(cat)
 	var db, schemas []*catalog.Object
 	for _, o := range cat.Objects {
 		switch o.Kind {
@@ -147,7 +148,7 @@ func Build(pol *policy.Policy, cat *catalog.Catalog, ans Answers) *Report {
 					r.Disagreements = append(r.Disagreements, Disagreement{Role: role, Object: ro.Object, PostgreSQL: got, Model: model})
 				}
 			}
-			x := plan.Explain(pol, &small, role, o.Object)
+			x := explain.Object(pol, &small, role, o.Object)
 			for _, m := range x.Deciding {
 				a.Rules = append(a.Rules, fmt.Sprintf("%s:%d", m.Rule.DeclRange.Filename, m.Rule.DeclRange.Start.Line))
 			}

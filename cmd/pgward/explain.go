@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pgward/pgward/explain"
 	"github.com/pgward/pgward/internal/acl"
-	"github.com/pgward/pgward/plan"
 )
 
 func newExplainCmd(e env) *cobra.Command {
@@ -57,7 +57,7 @@ func newExplainCmd(e env) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		objs := plan.LookupObjects(cat, name, k)
+		objs := explain.LookupObjects(cat, name, k)
 		switch {
 		case len(objs) == 0:
 			what := "object"
@@ -72,10 +72,10 @@ func newExplainCmd(e env) *cobra.Command {
 			}
 			return fmt.Errorf("%q designates %d objects: %s; choose one with --kind or a function signature", name, len(objs), strings.Join(list, ", "))
 		}
-		x := plan.Explain(pol, cat, role, objs[0].Object)
+		x := explain.Object(pol, cat, role, objs[0].Object)
 		out := cmd.OutOrStdout()
 		color := !c.noColor && e.getenv("NO_COLOR") == "" && e.isTTY(out)
-		return plan.WriteExplanation(out, x, plan.TextOptions{Color: color})
+		return explain.WriteText(out, x, explain.TextOptions{Color: color})
 	}
 	return cmd
 }

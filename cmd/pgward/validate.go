@@ -35,7 +35,7 @@ func newValidateCmd(e env) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		diags := plan.CheckRules(pol)
+		diags := policy.CheckRules(pol)
 		against := ""
 		if c.databaseURL != "" {
 			cfg, err := c.connConfig()

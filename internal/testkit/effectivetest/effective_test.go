@@ -9,11 +9,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgward/pgward/access"
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
 	"github.com/pgward/pgward/internal/testkit/pgtest"
 	"github.com/pgward/pgward/introspect"
-	"github.com/pgward/pgward/plan"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -42,7 +42,7 @@ func (w *world) sql(s string) string {
 }
 
 // TestEffective_matchesPostgres builds a database with every source of
-// access the model knows and compares plan.Effective with has_*_privilege
+// access the model knows and compares access.Effective with has_*_privilege
 // for every role, object and privilege, and the membership helpers with
 // pg_has_role. PostgreSQL is the oracle: any difference fails.
 func TestEffective_matchesPostgres(t *testing.T) {
@@ -217,7 +217,7 @@ func compare(t *testing.T, db *pgtest.DB, subjects []string) {
 		}
 	}
 
-	e := plan.NewEffectiveAccess(cat)
+	e := access.NewEffectiveAccess(cat)
 	byKind := map[acl.Kind][]check{}
 	kinds := map[acl.Kind]int{}
 	for _, o := range objects {

@@ -143,7 +143,7 @@ func (r *Report) String() string {
 //   - introspect: package introspect reads the objects and ACLs this
 //     package's queries read.
 //   - effective, member: has_*_privilege and pg_has_role agree with
-//     plan.EffectiveAccess, before and after applying.
+//     access.EffectiveAccess, before and after applying.
 func Check(ctx context.Context, env Env, m *Materialized) *Report {
 	r := &Report{}
 	k := &checker{r: r, m: m, pol: m.Policy, v: m.Case.Version, env: env}

@@ -10,7 +10,7 @@ import (
 )
 
 // This file evaluates a policy the way docs/policy.md states it, written
-// apart from plan/rules.go on purpose: "for one role and object, the
+// apart from plan/rules.go and access/match.go on purpose: "for one role and object, the
 // matching grant rules of the most specific rank decide, and rules at that
 // rank add up: exact name > pattern with wildcards > no names. except
 // removes objects from its own rule only."

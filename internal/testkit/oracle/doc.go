@@ -33,7 +33,7 @@
 // outcome with PostgreSQL: a second plan is empty; each managed role holds
 // directly what [Desired], an evaluation of the policy written here apart
 // from package plan, asks for; nothing else changed; and has_*_privilege and
-// pg_has_role agree with plan.EffectiveAccess. Large objects have
+// pg_has_role agree with access.EffectiveAccess. Large objects have
 // has_largeobject_privilege on 18+ only; before, PostgreSQL answers from
 // their ACL through aclexplode and pg_has_role.
 //

@@ -6,9 +6,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pgward/pgward/access"
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
-	"github.com/pgward/pgward/plan"
 )
 
 // sqlHasPrivilege asks PostgreSQL, for each (role, kind, oid, attnum,
@@ -56,7 +56,7 @@ FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u(r, o, m, i)
 ORDER BY u.i`
 
 // checkEffective compares package introspect's catalog with st, and what
-// plan.EffectiveAccess computes from it with has_*_privilege and
+// access.EffectiveAccess computes from it with has_*_privilege and
 // pg_has_role, for every role of the case, PUBLIC and the superuser.
 func (k *checker) checkEffective(ctx context.Context, st *State, when string) error {
 	cat, err := readCatalog(ctx, k.super, "", k.schemas)
@@ -86,14 +86,14 @@ func (k *checker) checkEffective(ctx context.Context, st *State, when string) er
 			roles = append(roles, name)
 		}
 	}
-	eff := plan.NewEffectiveAccess(cat)
+	eff := access.NewEffectiveAccess(cat)
 
 	type query struct {
 		role string
 		obj  *Obj
 		priv acl.Priv
 		want bool
-		path []plan.Path
+		path []access.Path
 	}
 	var qs []query
 	var qRole, qKind, qPriv []string
@@ -189,7 +189,7 @@ func (k *checker) compareACL(o *Obj, co *catalog.Object, when string) {
 
 // checkMembership compares pg_has_role with EffectiveAccess for each pair
 // of roles (and a few predefined ones as the second).
-func (k *checker) checkMembership(ctx context.Context, eff *plan.EffectiveAccess, roles []string, when string) error {
+func (k *checker) checkMembership(ctx context.Context, eff *access.EffectiveAccess, roles []string, when string) error {
 	others := slices.Clone(roles[1:]) // the case's roles, without the superuser
 	if k.v >= 140000 {
 		others = append(others, "pg_database_owner", "pg_read_all_data", "pg_write_all_data")

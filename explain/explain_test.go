@@ -1,4 +1,4 @@
-package plan_test
+package explain_test
 
 import (
 	"bytes"
@@ -6,10 +6,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pgward/pgward/access"
+	"github.com/pgward/pgward/explain"
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
 	"github.com/pgward/pgward/plan"
-	"github.com/pgward/pgward/policy"
 )
 
 // explainPolicy gives bob every table, a pattern and an exact name, with a
@@ -44,7 +45,7 @@ public {
 `
 
 // ruleLines renders matches as "policy.hcl:10 exact name SELECT".
-func ruleLines(ms []plan.RuleMatch) []string {
+func ruleLines(ms []explain.RuleMatch) []string {
 	var out []string
 	for _, m := range ms {
 		out = append(out, fmt.Sprintf("%s:%d %s %s", m.Rule.DeclRange.Filename, m.Rule.DeclRange.Start.Line, m.Rank, m.Privileges))
@@ -52,7 +53,7 @@ func ruleLines(ms []plan.RuleMatch) []string {
 	return out
 }
 
-func routes(ps []plan.Path) []string {
+func routes(ps []access.Path) []string {
 	var out []string
 	for _, p := range ps {
 		out = append(out, p.String())
@@ -73,10 +74,10 @@ func explainCatalog() *catalog.Catalog {
 	}.catalog()
 }
 
-func TestExplain_precedence(t *testing.T) {
+func TestObject_precedence(t *testing.T) {
 	pol := loadPolicy(t, explainPolicy)
 	c := explainCatalog()
-	x := plan.Explain(pol, c, "bob", acl.Object{Kind: acl.KindTable, Schema: "app", Name: "t"})
+	x := explain.Object(pol, c, "bob", acl.Object{Kind: acl.KindTable, Schema: "app", Name: "t"})
 	if !x.InCatalog || !x.RoleExists || x.Declared == nil || x.IsOwner {
 		t.Fatalf("InCatalog %v, RoleExists %v, Declared %v, IsOwner %v", x.InCatalog, x.RoleExists, x.Declared != nil, x.IsOwner)
 	}
@@ -114,7 +115,7 @@ func TestExplain_precedence(t *testing.T) {
 
 	// u: the pattern t* does not match it, so the rule without names
 	// decides; the deny names it, and PUBLIC's DELETE breaks it.
-	x = plan.Explain(pol, c, "bob", acl.Object{Kind: acl.KindTable, Schema: "app", Name: "u"})
+	x = explain.Object(pol, c, "bob", acl.Object{Kind: acl.KindTable, Schema: "app", Name: "u"})
 	if got, want := strings.Join(ruleLines(x.Deciding), "\n"), "policy.hcl:2 no names SELECT, INSERT, UPDATE"; got != want {
 		t.Errorf("u deciding:\n%s\nwant:\n%s", got, want)
 	}
@@ -129,22 +130,22 @@ func TestExplain_precedence(t *testing.T) {
 	}
 }
 
-func TestExplain_ownerUndeclaredPublicColumn(t *testing.T) {
+func TestObject_ownerUndeclaredPublicColumn(t *testing.T) {
 	pol := loadPolicy(t, explainPolicy)
 	c := explainCatalog()
 	tbl := acl.Object{Kind: acl.KindTable, Schema: "app", Name: "t"}
 
-	x := plan.Explain(pol, c, "alice", tbl)
+	x := explain.Object(pol, c, "alice", tbl)
 	if x.Declared != nil || x.IsOwner != true || len(x.Deciding) != 0 {
 		t.Errorf("alice: declared %v, owner %v, deciding %v", x.Declared != nil, x.IsOwner, ruleLines(x.Deciding))
 	}
 
-	x = plan.Explain(pol, c, "nobody", tbl)
+	x = explain.Object(pol, c, "nobody", tbl)
 	if x.RoleExists || x.Declared != nil || len(x.Paths) != 0 {
 		t.Errorf("nobody: exists %v, declared %v, paths %v", x.RoleExists, x.Declared != nil, routes(x.Paths))
 	}
 
-	x = plan.Explain(pol, c, "", acl.Object{Kind: acl.KindTable, Schema: "app", Name: "u"})
+	x = explain.Object(pol, c, "", acl.Object{Kind: acl.KindTable, Schema: "app", Name: "u"})
 	if !x.PublicManaged || x.PublicMayHold != acl.Select || x.PublicRange.Start.Line != 26 {
 		t.Errorf("PUBLIC: managed %v, may hold %s, at %d", x.PublicManaged, x.PublicMayHold, x.PublicRange.Start.Line)
 	}
@@ -154,11 +155,11 @@ func TestExplain_ownerUndeclaredPublicColumn(t *testing.T) {
 
 	// A column without column privileges is not in the catalog: found
 	// through its table, owned by the table's owner.
-	cols := plan.LookupObjects(c, "app.accounts.email", acl.KindColumn)
+	cols := explain.LookupObjects(c, "app.accounts.email", acl.KindColumn)
 	if len(cols) != 1 {
 		t.Fatalf("column lookup: %v", cols)
 	}
-	x = plan.Explain(pol, c, "bob", cols[0].Object)
+	x = explain.Object(pol, c, "bob", cols[0].Object)
 	if x.InCatalog || x.Object.Owner != "alice" {
 		t.Errorf("column: in catalog %v, owner %q", x.InCatalog, x.Object.Owner)
 	}
@@ -192,7 +193,7 @@ func TestLookupObjects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var got []string
-		for _, o := range plan.LookupObjects(c, tt.name, tt.kind) {
+		for _, o := range explain.LookupObjects(c, tt.name, tt.kind) {
 			got = append(got, o.Kind.String()+" "+o.String())
 		}
 		if strings.Join(got, "; ") != strings.Join(tt.want, "; ") {
@@ -201,12 +202,12 @@ func TestLookupObjects(t *testing.T) {
 	}
 }
 
-func TestWriteExplanation(t *testing.T) {
+func TestWriteText(t *testing.T) {
 	pol := loadPolicy(t, explainPolicy)
 	c := explainCatalog()
 	var b bytes.Buffer
-	x := plan.Explain(pol, c, "bob", acl.Object{Kind: acl.KindTable, Schema: "app", Name: "t"})
-	if err := plan.WriteExplanation(&b, x, plan.TextOptions{}); err != nil {
+	x := explain.Object(pol, c, "bob", acl.Object{Kind: acl.KindTable, Schema: "app", Name: "t"})
+	if err := explain.WriteText(&b, x, explain.TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
@@ -232,153 +233,13 @@ func TestWriteExplanation(t *testing.T) {
 	}
 
 	b.Reset()
-	x = plan.Explain(pol, c, "bob", acl.Object{Kind: acl.KindTable, Schema: "app", Name: "u"})
-	if err := plan.WriteExplanation(&b, x, plan.TextOptions{}); err != nil {
+	x = explain.Object(pol, c, "bob", acl.Object{Kind: acl.KindTable, Schema: "app", Name: "u"})
+	if err := explain.WriteText(&b, x, explain.TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"Deny blocks", "policy.hcl:18  deny DELETE: broken", "✗ PUBLIC → DELETE on app.u"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, b.String())
 		}
-	}
-}
-
-func TestCheckRules(t *testing.T) {
-	tests := []struct {
-		name string
-		src  string
-		want []string // "line|summary|part of the detail", in order
-	}{
-		{"identical rules: the later one", `role "bob" {
-  grant "table" {
-    names      = ["a*", "b"]
-    privileges = ["SELECT"]
-  }
-  grant "table" {
-    names      = ["b", "a*"]
-    privileges = ["select"]
-  }
-}
-`, []string{"6|Duplicate rule|identical to the rule at policy.hcl:2:3"}},
-		{"an exact name another rule names with more", `role "bob" {
-  grant "table" {
-    schema     = "app"
-    names      = ["accounts", "users"]
-    privileges = ["SELECT", "INSERT"]
-  }
-  grant "table" {
-    names      = ["users"]
-    privileges = ["ALL"]
-  }
-  grant "table" {
-    schema     = "app"
-    names      = ["users", "accounts"]
-    privileges = ["SELECT"]
-  }
-}
-`, []string{"11|Redundant rule|by the rule at policy.hcl:2:3 and policy.hcl:7:3,"}},
-		{"not redundant: more privileges, a narrower schema, a grant option, a pattern, an exclusion", `role "bob" {
-  grant "table" {
-    schema     = "app"
-    names      = ["accounts"]
-    privileges = ["SELECT", "INSERT"]
-  }
-  grant "table" {
-    names      = ["accounts"]
-    privileges = ["SELECT"]
-  }
-  grant "table" {
-    schema            = "app"
-    names             = ["accounts"]
-    privileges        = ["SELECT"]
-    with_grant_option = true
-  }
-  grant "table" {
-    schema     = "app"
-    names      = ["acc*"]
-    privileges = ["SELECT"]
-  }
-  grant "table" {
-    names      = ["orders"]
-    privileges = ["SELECT"]
-  }
-  grant "table" {
-    names      = ["orders", "items"]
-    except     = ["ord*"]
-    privileges = ["SELECT"]
-  }
-}
-`, nil},
-		{"blocks applied to several schemas: reported when every copy is redundant", `role "bob" {
-  grant "table" {
-    schemas    = ["a", "b"]
-    names      = ["x"]
-    privileges = ["SELECT"]
-  }
-  grant "table" {
-    schema     = "a"
-    names      = ["x"]
-    privileges = ["SELECT", "INSERT"]
-  }
-  grant "table" {
-    names      = ["y"]
-    privileges = ["SELECT"]
-  }
-  grant "table" {
-    schemas    = ["a", "b"]
-    names      = ["y"]
-    privileges = ["SELECT"]
-  }
-  grant "table" {
-    schemas    = ["c", "c"]
-    privileges = ["SELECT"]
-  }
-}
-`, []string{"16|Redundant rule|by the rule at policy.hcl:12:3,", "21|Duplicate rule|applies twice"}},
-		{"an exact name a deny with names forbids", `role "bob" {
-  grant "table" {
-    schema     = "app"
-    names      = ["accounts", "users"]
-    privileges = ["SELECT", "DELETE"]
-  }
-  grant "function" {
-    schema     = "app"
-    names      = ["purge(integer)", "lookup"]
-    privileges = ["EXECUTE"]
-  }
-  deny {
-    kinds      = ["table"]
-    schema     = "app"
-    names      = ["user?"]
-    privileges = ["DELETE"]
-  }
-  deny {
-    names      = ["purge"]
-    privileges = ["EXECUTE"]
-  }
-  deny {
-    kinds      = ["function"]
-    names      = ["lookup(integer)"]
-    privileges = ["EXECUTE"]
-  }
-}
-`, []string{"4|Rule contradicts a deny|grants DELETE on the table \"users\", which the deny block at policy.hcl:12:3 forbids", "9|Rule contradicts a deny|grants EXECUTE on the function \"purge(integer)\", which the deny block at policy.hcl:18:3"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			diags := plan.CheckRules(loadPolicy(t, tt.src))
-			if len(diags) != len(tt.want) {
-				t.Fatalf("got %d diagnostics, want %d:\n%s", len(diags), len(tt.want), policy.FormatDiagnostics(diags))
-			}
-			for i, d := range diags {
-				parts := strings.SplitN(tt.want[i], "|", 3)
-				if got := fmt.Sprint(d.Subject.Start.Line); got != parts[0] || d.Summary != parts[1] || !strings.Contains(d.Detail, parts[2]) {
-					t.Errorf("diagnostic %d: %s\nwant %s", i, policy.FormatDiagnostics(diags[i:i+1]), tt.want[i])
-				}
-			}
-		})
-	}
-	if plan.CheckRules(nil) != nil {
-		t.Error("CheckRules(nil) reports something")
 	}
 }

@@ -1,4 +1,4 @@
-package plan
+package access
 
 import (
 	"math/bits"
@@ -8,16 +8,19 @@ import (
 	"github.com/pgward/pgward/internal/catalog"
 )
 
-// access answers who may act as whom, from the catalog's roles and
-// memberships, the way PostgreSQL checks it.
-type access struct {
+// Graph answers who may act as whom, from the catalog's roles and
+// memberships, the way PostgreSQL checks it: the authority of the role
+// that applies a plan, and the membership closures effective access walks.
+type Graph struct {
 	c       *catalog.Catalog
 	rows    map[string][]catalog.Membership // by member
 	dbOwner string
 }
 
-func newAccess(c *catalog.Catalog) *access {
-	a := &access{c: c, rows: map[string][]catalog.Membership{}}
+// NewGraph indexes the memberships of c, which must not change while the
+// graph is used.
+func NewGraph(c *catalog.Catalog) *Graph {
+	a := &Graph{c: c, rows: map[string][]catalog.Membership{}}
 	for _, m := range c.Memberships {
 		a.rows[m.Member] = append(a.rows[m.Member], m)
 	}
@@ -29,7 +32,8 @@ func newAccess(c *catalog.Catalog) *access {
 	return a
 }
 
-func (a *access) isSuperuser(role string) bool {
+// IsSuperuser reports whether role is a superuser.
+func (a *Graph) IsSuperuser(role string) bool {
 	r := a.c.Role(role)
 	return r != nil && r.Superuser
 }
@@ -37,7 +41,7 @@ func (a *access) isSuperuser(role string) bool {
 // reaches reports whether from reaches to through memberships that pass
 // the edge test. pg_database_owner has the database owner as implicit
 // member; viaDBOwner says whether that implicit membership passes the test.
-func (a *access) reaches(from, to string, edge func(catalog.Membership) bool, viaDBOwner bool) bool {
+func (a *Graph) reaches(from, to string, edge func(catalog.Membership) bool, viaDBOwner bool) bool {
 	if from == to {
 		return true
 	}
@@ -63,27 +67,34 @@ func (a *access) reaches(from, to string, edge func(catalog.Membership) bool, vi
 	return false
 }
 
-// canActAs: GRANT and REVOKE on the owner's objects (and, on 16+, ALTER
+// CanActAs reports whether me has the privileges of owner: GRANT and REVOKE on the owner's objects (and, on 16+, ALTER
 // DEFAULT PRIVILEGES FOR ROLE) need the privileges of the owner (a
 // membership with INHERIT).
-func (a *access) canActAs(me, owner string) bool {
-	return a.isSuperuser(me) || a.reaches(me, owner, func(m catalog.Membership) bool { return m.Inherit }, a.dbOwnerInherits())
+func (a *Graph) CanActAs(me, owner string) bool {
+	return a.IsSuperuser(me) || a.reaches(me, owner, func(m catalog.Membership) bool { return m.Inherit }, a.dbOwnerInherits())
 }
 
-// canAlterDefaultsFor: ALTER DEFAULT PRIVILEGES FOR ROLE needs the
+// CanAlterDefaultsFor reports whether me may alter the default
+// privileges of role: ALTER DEFAULT PRIVILEGES FOR ROLE needs the
 // privileges of the role on 16+, and before 16 only membership in it,
 // INHERIT or not (found by the oracle test).
-func (a *access) canAlterDefaultsFor(me, role string) bool {
+func (a *Graph) CanAlterDefaultsFor(me, role string) bool {
 	if a.c.ServerVersion >= 160000 {
-		return a.canActAs(me, role)
+		return a.CanActAs(me, role)
 	}
-	return a.isSuperuser(me) || a.reaches(me, role, func(catalog.Membership) bool { return true }, true)
+	return a.IsSuperuser(me) || a.reaches(me, role, func(catalog.Membership) bool { return true }, true)
+}
+
+// MembershipsOf lists the memberships of member as the catalog has them
+// (not the implicit one in pg_database_owner).
+func (a *Graph) MembershipsOf(member string) []catalog.Membership {
+	return a.rows[member]
 }
 
 // dbOwnerInherits: the database owner's implicit membership in
 // pg_database_owner gives its privileges on 16+ always, and before 16 only
 // when the owner has INHERIT (PostgreSQL agrees: internal/testkit/effectivetest).
-func (a *access) dbOwnerInherits() bool {
+func (a *Graph) dbOwnerInherits() bool {
 	if a.c.ServerVersion >= 160000 {
 		return true
 	}
@@ -91,35 +102,9 @@ func (a *access) dbOwnerInherits() bool {
 	return r != nil && r.Inherit
 }
 
-// canSetRole: SET ROLE needs membership with SET (always, before 16).
-func (a *access) canSetRole(me, role string) bool {
-	return a.isSuperuser(me) || a.reaches(me, role, func(m catalog.Membership) bool { return m.Set }, false)
-}
-
-// canAdmin: granting a role or altering one needs ADMIN OPTION on it, or
-// CREATEROLE (before 16 CREATEROLE covers every non-superuser role).
-func (a *access) canAdmin(me string, c *Change) bool {
-	if a.isSuperuser(me) {
-		return true
-	}
-	r := a.c.Role(me)
-	if c.Target == TargetRole && c.Action == Grant {
-		return r != nil && r.CreateRole // CREATE ROLE
-	}
-	target := string(c.Grantee)
-	if c.Target == TargetMembership {
-		target = c.Membership.Role
-	}
-	t := a.c.Role(target)
-	if r != nil && r.CreateRole && a.c.ServerVersion < 160000 && t != nil && !t.Superuser {
-		return true
-	}
-	for _, m := range a.rows[me] {
-		if m.Role == target && m.Admin {
-			return c.Target == TargetMembership || (r != nil && r.CreateRole)
-		}
-	}
-	return false
+// CanSetRole reports whether me may SET ROLE to role: SET ROLE needs membership with SET (always, before 16).
+func (a *Graph) CanSetRole(me, role string) bool {
+	return a.IsSuperuser(me) || a.reaches(me, role, func(m catalog.Membership) bool { return m.Set }, false)
 }
 
 // closure returns every role from reaches through memberships that pass the
@@ -128,7 +113,7 @@ func (a *access) canAdmin(me string, c *Change) bool {
 // roles_is_member_of does, with the database owner's implicit membership in
 // pg_database_owner (14+): that edge counts as INHERIT on 16+ and follows
 // the owner's INHERIT attribute before, as every membership does there.
-func (a *access) closure(from string, edge func(catalog.Membership) bool) map[string]string {
+func (a *Graph) closure(from string, edge func(catalog.Membership) bool) map[string]string {
 	prev := map[string]string{from: ""}
 	queue := []string{from}
 	for len(queue) > 0 {
@@ -153,14 +138,14 @@ func (a *access) closure(from string, edge func(catalog.Membership) bool) map[st
 	return prev
 }
 
-// grantorFor returns the role PostgreSQL records as the grantor when me
+// GrantorFor returns the role PostgreSQL records as the grantor when me
 // grants or revokes privs on an object of owner whose ACL is items, as
 // select_best_grantor picks it: the owner for the owner itself or a
 // superuser; else the first role, in roles_is_member_of order, that holds
 // every grant option needed (the owner holds them all), else the one
 // holding most of them. ok is false when no role holds any.
-func (a *access) grantorFor(me, owner string, items []acl.Item, privs acl.Priv) (grantor string, ok bool) {
-	if me == owner || a.isSuperuser(me) {
+func (a *Graph) GrantorFor(me, owner string, items []acl.Item, privs acl.Priv) (grantor string, ok bool) {
+	if me == owner || a.IsSuperuser(me) {
 		return owner, true
 	}
 	best, most := me, 0
@@ -187,7 +172,7 @@ func (a *access) grantorFor(me, owner string, items []acl.Item, privs acl.Priv) 
 // privilegesOrder lists the roles whose privileges me has, in the order of
 // PostgreSQL's roles_is_member_of: breadth first, each role's memberships
 // by role OID, then the implicit pg_database_owner of the database owner.
-func (a *access) privilegesOrder(me string) []string {
+func (a *Graph) privilegesOrder(me string) []string {
 	list := []string{me}
 	seen := map[string]bool{me: true}
 	add := func(r string) {

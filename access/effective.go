@@ -1,7 +1,6 @@
-package plan
+package access
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -111,8 +110,8 @@ func (p Path) String() string {
 // membership closures; it is not safe for concurrent use.
 type EffectiveAccess struct {
 	c *catalog.Catalog
-	a *access
-	// byKey finds objects by key; built on first use (object), since
+	g *Graph
+	// byKey finds objects by key; built on first use (Object), since
 	// most callers only ask about roles.
 	byKey  map[string]*catalog.Object
 	privs  map[string]map[string]string // role → roles whose privileges it has
@@ -122,12 +121,13 @@ type EffectiveAccess struct {
 // NewEffectiveAccess prepares effective-access queries on c, which must not
 // change while they run.
 func NewEffectiveAccess(c *catalog.Catalog) *EffectiveAccess {
-	return &EffectiveAccess{c: c, a: newAccess(c),
+	return &EffectiveAccess{c: c, g: NewGraph(c),
 		privs: map[string]map[string]string{}, member: map[string]map[string]string{}}
 }
 
-// object finds an object of the catalog by key, or nil.
-func (e *EffectiveAccess) object(key string) *catalog.Object {
+// Object finds an object of the catalog by its key (acl.Object.Key), or
+// nil.
+func (e *EffectiveAccess) Object(key string) *catalog.Object {
 	if e.byKey == nil {
 		e.byKey = make(map[string]*catalog.Object, len(e.c.Objects))
 		for _, o := range e.c.Objects {
@@ -163,7 +163,7 @@ func (e *EffectiveAccess) Of(role string, obj *catalog.Object) (acl.Priv, []Path
 	}
 	var paths []Path
 	if obj.Kind == acl.KindColumn {
-		if t := e.object(obj.Table().Key()); t != nil {
+		if t := e.Object(obj.Table().Key()); t != nil {
 			_, tp := e.Of(role, t)
 			for _, p := range tp {
 				if p.Privs &= valid; p.Privs != 0 {
@@ -235,7 +235,7 @@ func (e *EffectiveAccess) predefined(held map[string]string, obj *catalog.Object
 }
 
 // held is what Of returns first, the privileges alone, without building
-// the paths: checkDeny asks it of every object and needs the paths only
+// the paths: checkDenyBlock asks it of every object and needs the paths only
 // for the few where a denied privilege is held.
 func (e *EffectiveAccess) held(role string, obj *catalog.Object) acl.Priv {
 	valid := acl.Valid(obj.Kind, e.c.ServerVersion)
@@ -244,7 +244,7 @@ func (e *EffectiveAccess) held(role string, obj *catalog.Object) acl.Priv {
 	}
 	var privs acl.Priv
 	if obj.Kind == acl.KindColumn {
-		if t := e.object(obj.Table().Key()); t != nil {
+		if t := e.Object(obj.Table().Key()); t != nil {
 			privs |= e.held(role, t) & valid
 		}
 	}
@@ -306,7 +306,7 @@ func (e *EffectiveAccess) privilegesOf(role string) map[string]string {
 	if m, ok := e.privs[role]; ok {
 		return m
 	}
-	m := e.a.closure(role, func(m catalog.Membership) bool { return m.Inherit })
+	m := e.g.closure(role, func(m catalog.Membership) bool { return m.Inherit })
 	e.privs[role] = m
 	return m
 }
@@ -331,27 +331,9 @@ func (e *EffectiveAccess) IsMemberOf(role, other string) bool {
 	}
 	m, ok := e.member[role]
 	if !ok {
-		m = e.a.closure(role, func(catalog.Membership) bool { return true })
+		m = e.g.closure(role, func(catalog.Membership) bool { return true })
 		e.member[role] = m
 	}
 	_, ok = m[other]
 	return ok
-}
-
-// writeViolations writes the invariants the plan leaves broken (or, for an
-// audit, that are broken now), one line each, with the rule that states
-// them.
-func writeViolations(tw *textWriter, vs []Violation) {
-	if len(vs) == 0 {
-		return
-	}
-	tw.printf("  %s\n", tw.paint(ansiBold, "# invariants broken"))
-	for _, v := range vs {
-		rule := ""
-		if v.Rule.Filename != "" {
-			rule = fmt.Sprintf(" (%s:%d)", v.Rule.Filename, v.Rule.Start.Line)
-		}
-		tw.printf("  %s %s: %s on %s via %s%s\n", tw.paint(ansiRed, "✗"), v.Role, v.Privilege, v.Object, v.Path, rule)
-	}
-	tw.printf("\n")
 }
