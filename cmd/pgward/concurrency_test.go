@@ -18,6 +18,8 @@ import (
 
 	"github.com/pgward/pgward/internal/connstr"
 	"github.com/pgward/pgward/internal/testkit/pgtest"
+	"github.com/pgward/pgward/pipeline"
+	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
 )
 
@@ -246,8 +248,7 @@ func TestPlan_neverBlocksAMigration(t *testing.T) {
 	}
 	probe := &lockProbe{db: db, owner: "tuist_app", tables: tables}
 	cfg.Tracer = probe
-	c := &common{env: env{getenv: func(string) string { return "" }}}
-	p, _, err := c.readPlan(ctx, pol, cfg)
+	p, _, err := pipeline.ReadPlan(ctx, cfg, pol, plan.Options{Partial: true}) // plan's defaults
 	if err != nil {
 		t.Fatal(err)
 	}

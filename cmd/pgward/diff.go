@@ -11,9 +11,13 @@ import (
 )
 
 func newDiffCmd(e env) *cobra.Command {
-	c := &common{env: e}
-	s := &sandboxFlags{}
-	var base, head string
+	var o struct {
+		policyFlags
+		sandbox    sandboxFlags
+		base, head string
+		format     string
+	}
+	s := &o.sandbox
 	cmd := &cobra.Command{
 		Use:   "diff --base OLD.sql --head NEW.sql",
 		Short: "Report what a schema change does to access, in throwaway databases",
@@ -24,21 +28,22 @@ func newDiffCmd(e env) *cobra.Command {
 			"reports. Exit status: 0 access unchanged, 2 access changed, 1 error.",
 		Args: cobra.NoArgs,
 	}
-	c.bind(cmd, false, false)
+	o.policyFlags.bind(cmd)
 	s.bind(cmd, false)
 	f := cmd.Flags()
-	f.StringVar(&base, "base", "", "the schema dump before the change (pg_dump -s, structure.sql)")
-	f.StringVar(&head, "head", "", "the schema dump after the change")
-	f.StringVar(&c.format, "format", "text", "output format: text, json or markdown")
+	f.StringVar(&o.base, "base", "", "the schema dump before the change (pg_dump -s, structure.sql)")
+	f.StringVar(&o.head, "head", "", "the schema dump after the change")
+	f.StringVar(&o.format, "format", "text", "output format: text, json or markdown")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
+		base, head := o.base, o.head
 		if base == "" || head == "" {
 			return errors.New("diff needs --base OLD.sql and --head NEW.sql")
 		}
-		if err := checkReportFormat(c.format, "diff"); err != nil {
+		if err := checkReportFormat(o.format, "diff"); err != nil {
 			return err
 		}
-		pol, err := c.loadPolicy()
+		pol, err := o.loadPolicy(e)
 		if err != nil {
 			return err
 		}
@@ -64,12 +69,12 @@ func newDiffCmd(e env) *cobra.Command {
 		}
 		var reports [2]*prcheck.Report
 		for i, sc := range []*prcheck.Schema{baseSchema, headSchema} {
-			res, err := sb.Build(ctx, sc, pol, prcheck.BuildOptions{Owner: owner, Plan: plan.Options{Strict: c.strict}})
+			res, err := sb.Build(ctx, sc, pol, prcheck.BuildOptions{Owner: owner, Plan: plan.Options{Strict: o.strict}})
 			if err != nil {
-				return c.buildErr(err)
+				return buildErr(e, err)
 			}
 			if i == 1 || res.Diags.HasErrors() {
-				c.printDiags(res.Diags)
+				e.printDiags(res.Diags)
 			}
 			if res.Diags.HasErrors() {
 				return exitCode(exitError)
@@ -77,8 +82,8 @@ func newDiffCmd(e env) *cobra.Command {
 			reports[i] = prcheck.Build(pol, res.Catalog, res.Answers)
 		}
 		d := prcheck.Compare(reports[0], reports[1])
-		src := prcheck.Sources{Base: base, Head: head, Policy: c.policyPath}
-		if err := writeDiff(cmd.OutOrStdout(), c.format, d, src); err != nil {
+		src := prcheck.Sources{Base: base, Head: head, Policy: o.policyPath}
+		if err := writeDiff(cmd.OutOrStdout(), o.format, d, src); err != nil {
 			return err
 		}
 		if d.AccessChanged() {

@@ -8,11 +8,15 @@ import (
 
 	"github.com/pgward/pgward/explain"
 	"github.com/pgward/pgward/internal/acl"
+	"github.com/pgward/pgward/pipeline"
 )
 
 func newExplainCmd(e env) *cobra.Command {
-	c := &common{env: e}
-	var kind string
+	var o struct {
+		policyFlags
+		dbFlags
+		kind string
+	}
 	cmd := &cobra.Command{
 		Use:   "explain ROLE OBJECT",
 		Short: "Explain which rules and paths give a role its privileges on one object (read-only)",
@@ -27,9 +31,11 @@ func newExplainCmd(e env) *cobra.Command {
 			"explains PUBLIC. Exit status: 0 explained, 1 error.",
 		Args: cobra.ExactArgs(2),
 	}
-	c.bind(cmd, true, false)
-	cmd.Flags().StringVar(&kind, "kind", "", "the object's kind: database, schema, table, column, sequence, function, type, language, foreign_data_wrapper, foreign_server, large_object, parameter, tablespace")
+	o.policyFlags.bind(cmd)
+	o.dbFlags.bind(cmd)
+	cmd.Flags().StringVar(&o.kind, "kind", "", "the object's kind: database, schema, table, column, sequence, function, type, language, foreign_data_wrapper, foreign_server, large_object, parameter, tablespace")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		kind := o.kind
 		k := acl.KindInvalid
 		if kind != "" {
 			var ok bool
@@ -45,15 +51,15 @@ func newExplainCmd(e env) *cobra.Command {
 		if strings.EqualFold(role, "public") {
 			role = "" // PostgreSQL reserves the name: no role is called public
 		}
-		pol, err := c.loadPolicy()
+		pol, err := o.loadPolicy(e)
 		if err != nil {
 			return err
 		}
-		cfg, err := c.connConfig()
+		cfg, err := o.connConfig(e)
 		if err != nil {
 			return err
 		}
-		cat, err := c.readCatalog(cmd.Context(), pol, cfg)
+		cat, err := pipeline.ReadCatalog(cmd.Context(), cfg, pol)
 		if err != nil {
 			return err
 		}
@@ -74,8 +80,7 @@ func newExplainCmd(e env) *cobra.Command {
 		}
 		x := explain.Object(pol, cat, role, objs[0].Object)
 		out := cmd.OutOrStdout()
-		color := !c.noColor && e.getenv("NO_COLOR") == "" && e.isTTY(out)
-		return explain.WriteText(out, x, explain.TextOptions{Color: color})
+		return explain.WriteText(out, x, explain.TextOptions{Color: o.color(e, out)})
 	}
 	return cmd
 }

@@ -13,12 +13,12 @@ import (
 	"github.com/pgward/pgward/internal/testkit/pgtest"
 )
 
-// fleet is three databases of one server for fleet tests, each with a
+// threeDBs is three databases of one server for fleet tests, each with a
 // schema app and a table app.t owned by the role own, and the roles of the
 // fleet policy: app (managed, to be granted SELECT on app.t and membership
 // in grp) and grp. In the third database app.t belongs to other, so own
 // cannot grant on it: with --require-all that database fails.
-type fleet struct {
+type threeDBs struct {
 	dbs           [3]*pgtest.DB
 	own, app, grp string
 	policy        string
@@ -26,9 +26,9 @@ type fleet struct {
 	pwOwn         string
 }
 
-func newFleet(t *testing.T) *fleet {
+func newFleet(t *testing.T) *threeDBs {
 	t.Helper()
-	f := &fleet{}
+	f := &threeDBs{}
 	// The first database holds the roles: its cleanup, which runs last,
 	// drops them once the other databases are gone.
 	f.dbs[0] = pgtest.NewDB(t)
@@ -93,11 +93,11 @@ func queryBool(t *testing.T, db *pgtest.DB, sql string) bool {
 	return b
 }
 
-func (f *fleet) canSelect(t *testing.T, i int) bool {
+func (f *threeDBs) canSelect(t *testing.T, i int) bool {
 	return queryBool(t, f.dbs[i], fmt.Sprintf("SELECT has_table_privilege(%s, 'app.t', 'SELECT')", quoteLit(f.app)))
 }
 
-func (f *fleet) isMember(t *testing.T) bool {
+func (f *threeDBs) isMember(t *testing.T) bool {
 	return queryBool(t, f.dbs[0], fmt.Sprintf("SELECT pg_has_role(%s, %s, 'MEMBER')", quoteLit(f.app), quoteLit(f.grp)))
 }
 

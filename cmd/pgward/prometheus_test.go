@@ -1,70 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/sergi/go-diff/diffmatchpatch"
-
-	"github.com/pgward/pgward/plan"
 )
 
-var updatePrometheus = flag.Bool("prometheus.update", false, "rewrite the golden files of TestWritePrometheus_golden")
-
-// TestWritePrometheus_golden: the exposition format, byte for byte: HELP
-// and TYPE before each family, one series per kind and role, label values
-// with backslash, double quote and line feed escaped.
-func TestWritePrometheus_golden(t *testing.T) {
-	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	tests := []struct {
-		name   string
-		report promReport
-	}{
-		{"drift", promReport{Database: "tuist", Success: true, Time: at, Counts: []plan.FindingCount{
-			{Kind: plan.FindingDrift, Role: "PUBLIC", Count: 1},
-			{Kind: plan.FindingDrift, Role: "tuist_web", Count: 3},
-			{Kind: plan.FindingExternal, Role: "tuist_web", Count: 0},
-			{Kind: plan.FindingViolation, Role: "tuist_ops_ro", Count: 2},
-			{Kind: plan.FindingOwner, Role: "postgres", Count: 1},
-			{Kind: plan.FindingSession, Role: "tuist_app", Count: 4},
-			{Kind: plan.FindingSession, Role: "we\"ird\\role\nname", Count: 1},
-		}}},
-		{"failed", promReport{Database: `my"db`, Success: false, Time: at}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			if err := writePrometheus(&buf, tt.report); err != nil {
-				t.Fatal(err)
-			}
-			path := filepath.Join("testdata", "prometheus", tt.name+".prom")
-			if *updatePrometheus {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -prometheus.update to create it)", err)
-			}
-			if buf.String() != string(want) {
-				dmp := diffmatchpatch.New()
-				t.Errorf("%s differs from the golden file (-prometheus.update rewrites it):\n%s", path, dmp.DiffPrettyText(dmp.DiffMain(string(want), buf.String(), false)))
-			}
-			checkExposition(t, buf.String())
-		})
-	}
-}
-
-// checkExposition checks what the textfile collector requires of a file,
+// checkExposition checks what the textfile collector requires of a file
+// (the same check as pipeline's TestWritePrometheus_golden makes),
 // independently of the golden: every sample line belongs to a family
 // announced by HELP and TYPE gauge, each family is announced once, label
 // values hold no raw line feed, and the file ends with a line feed.
@@ -96,21 +38,6 @@ func checkExposition(t *testing.T, s string) {
 			if strings.Count(line, `"`)-strings.Count(line, `\"`) != 2*strings.Count(line, `="`) {
 				t.Errorf("unbalanced quotes in %q", line)
 			}
-		}
-	}
-}
-
-func TestEscapeLabel(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"tuist_web", "tuist_web"},
-		{`a"b`, `a\"b`},
-		{`a\b`, `a\\b`},
-		{"a\nb", `a\nb`},
-		{`\"`, `\\\"`},
-	}
-	for _, tt := range tests {
-		if got := escapeLabel(tt.in); got != tt.want {
-			t.Errorf("escapeLabel(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -100,10 +100,10 @@ func closeSandbox(ctx context.Context, sb *prcheck.Sandbox, e env) {
 
 // buildErr turns an apply that the plan refused into its diagnostics and
 // exit status 1.
-func (c *common) buildErr(err error) error {
+func buildErr(e env, err error) error {
 	var pe *apply.PlanError
 	if errors.As(err, &pe) {
-		c.printDiags(pe.Diags)
+		e.printDiags(pe.Diags)
 		return exitCode(exitError)
 	}
 	return err
@@ -112,15 +112,15 @@ func (c *common) buildErr(err error) error {
 // planSchema is plan --schema: build the dump, apply the policy, report.
 // Exit status as plan's: 0 the policy applied cleanly, 2 when changes
 // remain or a deny invariant is broken after applying it, 1 on an error.
-func (c *common) planSchema(cmd *cobra.Command, s *sandboxFlags, out string) error {
+func planSchema(cmd *cobra.Command, e env, pf policyFlags, format, out string, s sandboxFlags) error {
 	ctx := cmd.Context()
-	if err := checkReportFormat(c.format, "plan --schema"); err != nil {
+	if err := checkReportFormat(format, "plan --schema"); err != nil {
 		return err
 	}
 	if out != "" {
 		return errors.New("--out saves a plan against a database; it does not go with --schema")
 	}
-	pol, err := c.loadPolicy()
+	pol, err := pf.loadPolicy(e)
 	if err != nil {
 		return err
 	}
@@ -132,23 +132,23 @@ func (c *common) planSchema(cmd *cobra.Command, s *sandboxFlags, out string) err
 	if err != nil {
 		return err
 	}
-	sb, err := s.start(ctx, c.env)
+	sb, err := s.start(ctx, e)
 	if err != nil {
 		return err
 	}
-	defer closeSandbox(ctx, sb, c.env)
+	defer closeSandbox(ctx, sb, e)
 	if err := sb.CreateRoles(ctx, pol, owner, sc); err != nil {
 		return err
 	}
-	res, err := sb.Build(ctx, sc, pol, prcheck.BuildOptions{Owner: owner, Plan: plan.Options{Strict: c.strict}})
+	res, err := sb.Build(ctx, sc, pol, prcheck.BuildOptions{Owner: owner, Plan: plan.Options{Strict: pf.strict}})
 	if err != nil {
-		return c.buildErr(err)
+		return buildErr(e, err)
 	}
 	r := prcheck.Build(pol, res.Catalog, res.Answers)
-	if err := writeAccessReport(cmd.OutOrStdout(), c.format, r, prcheck.Sources{Schema: s.schema, Policy: c.policyPath}); err != nil {
+	if err := writeAccessReport(cmd.OutOrStdout(), format, r, prcheck.Sources{Schema: s.schema, Policy: pf.policyPath}); err != nil {
 		return err
 	}
-	c.printDiags(res.Diags)
+	e.printDiags(res.Diags)
 	switch {
 	case res.Diags.HasErrors():
 		return exitCode(exitError)

@@ -1,22 +1,23 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"sort"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
 
 	"github.com/pgward/pgward/internal/connstr"
-	"github.com/pgward/pgward/introspect"
+	"github.com/pgward/pgward/pipeline"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
 )
 
 func newValidateCmd(e env) *cobra.Command {
-	c := &common{env: e}
+	var o struct {
+		policyFlags
+		databaseURL string
+	}
 	cmd := &cobra.Command{
 		Use:   "validate",
 		Short: "Check the policy; with --database-url, against a database's catalog too",
@@ -28,30 +29,30 @@ func newValidateCmd(e env) *cobra.Command {
 			"read DATABASE_URL. Exit status: 0 valid (warnings allowed), 1 invalid or error.",
 		Args: cobra.NoArgs,
 	}
-	c.bind(cmd, false, false)
-	cmd.Flags().StringVar(&c.databaseURL, "database-url", "", "also check the policy against this database's catalog (read-only; DATABASE_URL is not read)")
+	o.policyFlags.bind(cmd)
+	cmd.Flags().StringVar(&o.databaseURL, "database-url", "", "also check the policy against this database's catalog (read-only; DATABASE_URL is not read)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		pol, err := c.loadPolicy()
+		pol, err := o.loadPolicy(e)
 		if err != nil {
 			return err
 		}
 		diags := policy.CheckRules(pol)
 		against := ""
-		if c.databaseURL != "" {
-			cfg, err := c.connConfig()
+		if o.databaseURL != "" {
+			cfg, err := connstr.ParseConfig(o.databaseURL)
 			if err != nil {
 				return err
 			}
-			cat, err := c.readCatalog(cmd.Context(), pol, cfg)
+			cat, err := pipeline.ReadCatalog(cmd.Context(), cfg, pol)
 			if err != nil {
 				return err
 			}
-			_, d := plan.Build(pol, cat, plan.Options{Strict: c.strict})
+			_, d := plan.Build(pol, cat, plan.Options{Strict: o.strict})
 			diags = append(diags, policyProblems(d)...)
 			against = fmt.Sprintf(" for database %s on PostgreSQL %s", cat.Database, plan.VersionString(cat.ServerVersion))
 		}
 		sortByPosition(diags)
-		c.printDiags(diags)
+		e.printDiags(diags)
 		if diags.HasErrors() {
 			return exitCode(exitError)
 		}
@@ -59,31 +60,6 @@ func newValidateCmd(e env) *cobra.Command {
 		return nil
 	}
 	return cmd
-}
-
-// readOnly runs read in one READ ONLY, REPEATABLE READ transaction (one
-// snapshot, no locks beyond catalog reads), which it rolls back.
-func (c *common) readOnly(ctx context.Context, cfg *pgx.ConnConfig, read func(pgx.Tx) error) error {
-	conn, err := connstr.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return fmt.Errorf("begin read-only transaction: %w", err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	return read(tx)
-}
-
-// readCatalog reads the catalog in scope in a read-only snapshot.
-func (c *common) readCatalog(ctx context.Context, pol *policy.Policy, cfg *pgx.ConnConfig) (cat *introspect.Catalog, err error) {
-	err = c.readOnly(ctx, cfg, func(tx pgx.Tx) error {
-		cat, err = introspect.Read(ctx, tx, introspect.Scope{Schemas: pol.Schemas})
-		return err
-	})
-	return cat, err
 }
 
 // policyProblems keeps the plan's diagnostics that are about the policy

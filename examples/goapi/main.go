@@ -9,6 +9,12 @@
 // Connect as the owner role (shop_owner here): the tables the migrations
 // create then belong to it, its default privileges fire for them, and it
 // may grant on them (docs/migrations.md).
+//
+// With -audit it migrates nothing and audits the databases given as
+// arguments instead, with package fleet (exit status 0 in sync, 2 drift,
+// 1 error):
+//
+//	go run ./examples/goapi -audit -policy examples/goapi/policy.hcl "$TENANT1_URL" "$TENANT2_URL"
 package main
 
 import (
@@ -28,6 +34,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgward/pgward/apply"
+	"github.com/pgward/pgward/fleet"
 	"github.com/pgward/pgward/introspect"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
@@ -37,10 +44,24 @@ func main() {
 	databaseURL := flag.String("database-url", os.Getenv("DATABASE_URL"), "connection string of the owner role (default $DATABASE_URL)")
 	migrations := flag.String("migrations", "migrations", "directory of *.sql migrations, applied in name order")
 	policyPath := flag.String("policy", "policy.hcl", "pgward policy file or directory")
+	audit := flag.Bool("audit", false, "migrate nothing: audit the databases whose URLs are the arguments")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if *audit {
+		pol, err := loadPolicy(*policyPath, nil)
+		var status fleet.Status
+		if err == nil {
+			status, err = auditFleet(ctx, flag.Args(), pol, os.Stdout, os.Stderr)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "audit: %v\n", err)
+			status = fleet.StatusFailed
+		}
+		stop()
+		os.Exit(status.ExitCode())
+	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	err := run(ctx, config{
 		DatabaseURL:   *databaseURL,
@@ -76,10 +97,9 @@ func run(ctx context.Context, c config) error {
 	}
 	// Load the policy first: a broken policy stops the deploy before any
 	// migration runs.
-	pol, diags := policy.LoadPath(c.PolicyPath, policy.LoadOptions{Vars: c.Vars, Getenv: os.Getenv})
-	diags = append(diags, plan.Validate(pol)...)
-	if diags.HasErrors() {
-		return fmt.Errorf("load policy %s:\n%s", c.PolicyPath, policy.FormatDiagnostics(diags))
+	pol, err := loadPolicy(c.PolicyPath, c.Vars)
+	if err != nil {
+		return err
 	}
 
 	applied, err := migrate(ctx, cfg, c.MigrationsDir)
@@ -107,6 +127,16 @@ func run(ctx context.Context, c config) error {
 	s := res.Plan.Summary()
 	fmt.Fprintf(c.Out, "Privileges: %d granted, %d revoked, %d altered.\n", s.Grant, s.Revoke, s.Alter)
 	return nil
+}
+
+// loadPolicy loads and validates the policy.
+func loadPolicy(path string, vars map[string]string) (*policy.Policy, error) {
+	pol, diags := policy.LoadPath(path, policy.LoadOptions{Vars: vars, Getenv: os.Getenv})
+	diags = append(diags, plan.Validate(pol)...)
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("load policy %s:\n%s", path, policy.FormatDiagnostics(diags))
+	}
+	return pol, nil
 }
 
 // migrate applies the *.sql files of dir that schema_migrations does not

@@ -1,0 +1,201 @@
+package fleet
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/pgward/pgward/plan"
+)
+
+// DefaultConcurrency is how many databases a fleet run works on at once
+// unless told otherwise.
+const DefaultConcurrency = 4
+
+// Mode is the command a fleet runs; it names the run in the summary and
+// the JSON document.
+type Mode int
+
+// The modes. The zero value is invalid.
+const (
+	Plan Mode = iota + 1
+	Apply
+	Audit
+)
+
+func (m Mode) String() string {
+	switch m {
+	case Plan:
+		return "plan"
+	case Apply:
+		return "apply"
+	case Audit:
+		return "audit"
+	}
+	return "invalid"
+}
+
+// Status is how one database's run ended.
+type Status int
+
+// The statuses, from best to worst. The zero value means none: a job that
+// returns neither a status nor an error fails.
+const (
+	StatusOK      Status = iota + 1 // in sync, applied, nothing to do
+	StatusChanges                   // changes pending, drift or a broken deny invariant
+	StatusFailed                    // an error
+)
+
+// ExitCode is the exit status pgward gives for s (docs/cli.md): 0, 2 or 1.
+// It is also the exit_code of the JSON document ([WriteJSON]).
+func (s Status) ExitCode() int {
+	switch s {
+	case StatusOK:
+		return 0
+	case StatusChanges:
+		return 2
+	}
+	return 1
+}
+
+// Worst returns the worst status of the results (failed over changes over
+// OK), StatusOK for none.
+func Worst(results []*Result) Status {
+	worst := StatusOK
+	for _, r := range results {
+		if r.Status > worst {
+			worst = r.Status
+		}
+	}
+	return worst
+}
+
+// Outcome is what one database's job reports.
+type Outcome struct {
+	Status Status
+	// Summary is the result in a word or a few, for the summary table and
+	// the JSON "result": "no changes", "changes", "in sync", "drift",
+	// "applied", "applied (2 left out)", "error".
+	Summary string
+	// Changes counts what the run changed, or would change (findings, in
+	// an audit). It is reported for a failed run too (in JSON).
+	Changes int
+	// Database is the database's name as the server reported it; "" when
+	// the run did not connect.
+	Database string
+	// Counts are an audit's findings by kind and role.
+	Counts []plan.FindingCount
+	// Err is why the run failed. The runner wraps it with the database's
+	// label and sets Status and Summary to say so.
+	Err error
+}
+
+// Result is the outcome of one database's run, with its output.
+type Result struct {
+	Target *Target
+	Outcome
+	Duration time.Duration
+	// Report is what the job wrote as the database's report (its plan),
+	// Log its diagnostics and logs.
+	Report, Log bytes.Buffer
+}
+
+func (r *Result) fail(err error) {
+	r.Status, r.Summary = StatusFailed, "error"
+	r.Err = fmt.Errorf("database %s: %w", r.Target.Label, err)
+}
+
+// Job does one database's part of a fleet run: it writes the database's
+// report to report and its diagnostics and logs to log (the runner keeps
+// both apart for each database), and says how it went. It must not write
+// anywhere else: jobs run concurrently. [PlanJob], [AuditJob] and
+// [ApplyJob] do what pgward plan, audit and apply do.
+type Job interface {
+	Run(ctx context.Context, t *Target, report, log io.Writer) Outcome
+}
+
+// JobFunc is a function as a [Job].
+type JobFunc func(ctx context.Context, t *Target, report, log io.Writer) Outcome
+
+// Run calls f.
+func (f JobFunc) Run(ctx context.Context, t *Target, report, log io.Writer) Outcome {
+	return f(ctx, t, report, log)
+}
+
+// Options are the settings of [Run].
+type Options struct {
+	// Concurrency is how many databases are worked on at once;
+	// 0 means DefaultConcurrency.
+	Concurrency int
+	// OwnersFirst makes the databases of a server wait for its cluster
+	// owner's run, so that they plan against the roles it leaves behind:
+	// for jobs that change the databases (an apply).
+	OwnersFirst bool
+	// Done, when set, is called with each result in the order of the
+	// targets, as soon as it and those before it are done: to stream
+	// the report ([WriteSection]).
+	Done func(*Result)
+}
+
+// Run runs job on every target and returns the results in the order of the
+// targets. A cancelled context fails the databases not started yet.
+func Run(ctx context.Context, targets []*Target, job Job, o Options) []*Result {
+	concurrency := o.Concurrency
+	if concurrency <= 0 {
+		concurrency = DefaultConcurrency
+	}
+	results := make([]*Result, len(targets))
+	done := make([]chan struct{}, len(targets))
+	ownerDone := map[string]chan struct{}{}
+	for i, t := range targets {
+		results[i] = &Result{Target: t}
+		done[i] = make(chan struct{})
+		if t.ClusterOwner {
+			ownerDone[t.Server] = done[i]
+		}
+	}
+	sem := make(chan struct{}, concurrency)
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Go(func() {
+			defer close(done[i])
+			r := results[i]
+			if o.OwnersFirst && !t.ClusterOwner {
+				select {
+				case <-ownerDone[t.Server]:
+				case <-ctx.Done():
+				}
+			}
+			select {
+			case sem <- struct{}{}:
+				defer func() { <-sem }()
+			case <-ctx.Done():
+			}
+			if err := ctx.Err(); err != nil {
+				r.fail(fmt.Errorf("not started: %w", err))
+				return
+			}
+			start := time.Now()
+			r.Outcome = job.Run(ctx, t, &r.Report, &r.Log)
+			switch {
+			case r.Err != nil:
+				r.fail(r.Err)
+			case r.Status == 0:
+				r.fail(errors.New("the job reported no status"))
+			}
+			r.Duration = time.Since(start)
+		})
+	}
+	if o.Done != nil {
+		for i := range targets {
+			<-done[i]
+			o.Done(results[i])
+		}
+	}
+	wg.Wait()
+	return results
+}

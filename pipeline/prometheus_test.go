@@ -1,0 +1,116 @@
+package pipeline
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sergi/go-diff/diffmatchpatch"
+
+	"github.com/pgward/pgward/plan"
+)
+
+var updatePrometheus = flag.Bool("prometheus.update", false, "rewrite the golden files of TestWritePrometheus_golden")
+
+// TestWritePrometheus_golden: the exposition format, byte for byte: HELP
+// and TYPE before each family, one series per kind and role, label values
+// with backslash, double quote and line feed escaped.
+func TestWritePrometheus_golden(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	tests := []struct {
+		name   string
+		report Metrics
+	}{
+		{"drift", Metrics{Database: "tuist", Success: true, Time: at, Counts: []plan.FindingCount{
+			{Kind: plan.FindingDrift, Role: "PUBLIC", Count: 1},
+			{Kind: plan.FindingDrift, Role: "tuist_web", Count: 3},
+			{Kind: plan.FindingExternal, Role: "tuist_web", Count: 0},
+			{Kind: plan.FindingViolation, Role: "tuist_ops_ro", Count: 2},
+			{Kind: plan.FindingOwner, Role: "postgres", Count: 1},
+			{Kind: plan.FindingSession, Role: "tuist_app", Count: 4},
+			{Kind: plan.FindingSession, Role: "we\"ird\\role\nname", Count: 1},
+		}}},
+		{"failed", Metrics{Database: `my"db`, Success: false, Time: at}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := WritePrometheus(&buf, tt.report); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join("testdata", "prometheus", tt.name+".prom")
+			if *updatePrometheus {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -prometheus.update to create it)", err)
+			}
+			if buf.String() != string(want) {
+				dmp := diffmatchpatch.New()
+				t.Errorf("%s differs from the golden file (-prometheus.update rewrites it):\n%s", path, dmp.DiffPrettyText(dmp.DiffMain(string(want), buf.String(), false)))
+			}
+			checkExposition(t, buf.String())
+		})
+	}
+}
+
+// checkExposition checks what the textfile collector requires of a file,
+// independently of the golden: every sample line belongs to a family
+// announced by HELP and TYPE gauge, each family is announced once, label
+// values hold no raw line feed, and the file ends with a line feed.
+func checkExposition(t *testing.T, s string) {
+	t.Helper()
+	if !strings.HasSuffix(s, "\n") {
+		t.Errorf("no final line feed")
+	}
+	help, typ := map[string]bool{}, map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
+		switch {
+		case strings.HasPrefix(line, "# HELP "):
+			name := strings.Fields(line)[2]
+			if help[name] {
+				t.Errorf("HELP of %s twice", name)
+			}
+			help[name] = true
+		case strings.HasPrefix(line, "# TYPE "):
+			f := strings.Fields(line)
+			if len(f) != 4 || f[3] != "gauge" {
+				t.Errorf("bad TYPE line %q", line)
+			}
+			typ[f[2]] = true
+		default:
+			name, _, _ := strings.Cut(line, "{")
+			if !help[name] || !typ[name] {
+				t.Errorf("sample %q before its HELP and TYPE", line)
+			}
+			if strings.Count(line, `"`)-strings.Count(line, `\"`) != 2*strings.Count(line, `="`) {
+				t.Errorf("unbalanced quotes in %q", line)
+			}
+		}
+	}
+}
+
+func TestEscapeLabel(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"tuist_web", "tuist_web"},
+		{`a"b`, `a\"b`},
+		{`a\b`, `a\\b`},
+		{"a\nb", `a\nb`},
+		{`\"`, `\\\"`},
+	}
+	for _, tt := range tests {
+		if got := escapeLabel(tt.in); got != tt.want {
+			t.Errorf("escapeLabel(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
