@@ -22,7 +22,7 @@
 //
 // plan asks this package what a role holds before and after its changes
 // (to guard against lockouts, to know how far a revoke cascades, to report
-// violations); explain and internal/accessreport use it to show paths.
+// violations); explain and prcheck's access report use it to show paths.
 //
 // The package is pure: no database, no files, no clock, no I/O besides
 // the io.Writer of a renderer, and it must not import plan (plan imports

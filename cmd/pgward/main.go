@@ -1,7 +1,3 @@
-// Command pgward keeps PostgreSQL privileges equal to a declared policy.
-//
-// It is a thin caller of the library: flags, output formats and exit codes
-// live here; every decision lives in policy, introspect, plan and apply.
 package main
 
 import (

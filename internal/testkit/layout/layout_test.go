@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -154,5 +156,35 @@ func TestThinCLI(t *testing.T) {
 		if n := bytes.Count(b, []byte("\n")); n > 500 {
 			t.Errorf("%s has %d lines (at most 500): move the logic into the package that owns it", filepath.Base(f), n)
 		}
+	}
+}
+
+// TestArchitectureDocument: docs/architecture.md gives every top-level
+// package the floor this test does, so that the page a newcomer reads is
+// the rule that is checked.
+func TestArchitectureDocument(t *testing.T) {
+	b, err := os.ReadFile("../../../docs/architecture.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]int{}
+	for _, line := range strings.Split(string(b), "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 {
+			continue
+		}
+		floor, err := strconv.Atoi(strings.TrimSpace(cells[1]))
+		if err != nil {
+			continue
+		}
+		for _, name := range strings.Split(cells[2], ",") {
+			name = strings.Trim(strings.TrimSpace(name), "`")
+			if name != "" && !isInternal(name) {
+				documented[name] = floor
+			}
+		}
+	}
+	if !reflect.DeepEqual(documented, floors) {
+		t.Errorf("docs/architecture.md places the packages on floors %v; this test on %v", documented, floors)
 	}
 }
