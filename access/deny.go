@@ -125,10 +125,12 @@ func checkDenyBlock(e *EffectiveAccess, role string, d *policy.Deny, i int, reus
 		if denied == 0 {
 			continue
 		}
-		if e.held(role, obj)&denied == 0 {
+		// A deny says the role must never be able to use the privilege:
+		// what it reaches by SET ROLE breaks it as much as what it holds.
+		if e.reach(role, obj)&denied == 0 {
 			continue
 		}
-		_, paths := e.Of(role, obj)
+		_, paths := e.Reach(role, obj)
 		// A deny that covers tables reports table-level privileges on the
 		// table; on its columns only their own grants remain.
 		onlyColumn := obj.Kind == acl.KindColumn && covers(acl.KindTable)

@@ -54,6 +54,44 @@ func TestCheckDeny(t *testing.T) {
 			deny: []*policy.Deny{denyAt(12, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: writes})},
 		},
 		{
+			// dave is NOINHERIT: has_table_privilege says no, but a session of
+			// dave can SET ROLE readers and write. A deny means never.
+			name: "broken by SET ROLE: a NOINHERIT member",
+			db: smalldb.DB{Version: 150004,
+				Members: []catalog.Membership{smalldb.Member("readers", "dave", false)},
+				Edit:    map[string][]acl.Item{"table t": {smalldb.Item("alice", "alice", tableAll), smalldb.Item("readers", "alice", acl.Insert)}}},
+			role: "dave",
+			deny: []*policy.Deny{denyAt(7, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: writes})},
+			want: []string{"dave: INSERT on table app.t via dave → SET ROLE readers (policy.hcl:7)"},
+		},
+		{
+			name: "broken by SET ROLE on 16: WITH INHERIT FALSE, SET TRUE, through a chain",
+			db: smalldb.DB{
+				Members: []catalog.Membership{
+					{Role: "mid", Member: "bob", Grantor: "postgres", Inherit: false, Set: true},
+					{Role: "readers", Member: "mid", Grantor: "postgres", Inherit: false, Set: true},
+				},
+				Edit: map[string][]acl.Item{"table t": {smalldb.Item("alice", "alice", tableAll), smalldb.Item("readers", "alice", acl.Insert)}}},
+			role: "bob",
+			deny: []*policy.Deny{denyAt(7, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: writes})},
+			want: []string{"bob: INSERT on table app.t via bob → SET ROLE readers (through mid) (policy.hcl:7)"},
+		},
+		{
+			name: "kept on 16: WITH INHERIT FALSE, SET FALSE",
+			db: smalldb.DB{
+				Members: []catalog.Membership{{Role: "readers", Member: "bob", Grantor: "postgres", Inherit: false, Set: false}},
+				Edit:    map[string][]acl.Item{"table t": {smalldb.Item("alice", "alice", tableAll), smalldb.Item("readers", "alice", acl.Insert)}}},
+			role: "bob",
+			deny: []*policy.Deny{denyAt(7, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: writes})},
+		},
+		{
+			name: "broken by SET ROLE to a superuser whose privileges the role inherits",
+			db:   smalldb.DB{Members: []catalog.Membership{smalldb.Member("postgres", "ops", true)}},
+			role: "ops",
+			deny: []*policy.Deny{denyAt(9, policy.Deny{Kinds: []acl.Kind{acl.KindSequence}, Privileges: acl.Update})},
+			want: []string{"ops: UPDATE on sequence app.s via ops → SET ROLE postgres (superuser) (policy.hcl:9)"},
+		},
+		{
 			name: "broken through pg_write_all_data",
 			db:   smalldb.DB{Members: []catalog.Membership{smalldb.Member("pg_write_all_data", "ops", true)}},
 			role: "ops",

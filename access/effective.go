@@ -62,25 +62,55 @@ type Path struct {
 	// privilege that a column query inherits, the column for a column
 	// grant, the object itself otherwise.
 	Object acl.Object
+	// SetRole, when not empty, says the path needs SET ROLE first: the
+	// chain of memberships that allow it, from the role asked about to
+	// the role it becomes (SetRole[0] is the role, the last one the role
+	// set; Via then starts there). Only [EffectiveAccess.Reach] gives such
+	// paths: has_*_privilege does not count them, a session can.
+	SetRole []string
 }
+
+// NeedsSetRole reports whether the path is open only after SET ROLE.
+func (p Path) NeedsSetRole() bool { return len(p.SetRole) > 0 }
 
 // Route is the chain that gives the access, without what it gives:
 // "tuist_ops_ro → member of pg_read_all_data", "PUBLIC", "bob",
 // "postgres (superuser)".
+//
+// A path that needs SET ROLE starts with it: "dave → SET ROLE app_owner",
+// "dave → SET ROLE app_owner (through ops) → member of readers",
+// "dave → SET ROLE admin (superuser)".
 func (p Path) Route() string {
+	var b strings.Builder
+	if p.NeedsSetRole() {
+		set := p.SetRole[len(p.SetRole)-1]
+		b.WriteString(p.SetRole[0])
+		b.WriteString(" → SET ROLE ")
+		b.WriteString(set)
+		if mid := p.SetRole[1 : len(p.SetRole)-1]; len(mid) > 0 {
+			b.WriteString(" (through " + strings.Join(mid, ", ") + ")")
+		}
+		if p.Source == SourceSuperuser {
+			b.WriteString(" (superuser)")
+		}
+	}
 	switch p.Source {
 	case SourcePublic:
 		return "PUBLIC"
 	case SourceSuperuser:
+		if p.NeedsSetRole() {
+			return b.String()
+		}
 		if len(p.Via) > 0 {
 			return p.Via[0] + " (superuser)"
 		}
 		return "superuser"
 	}
-	var b strings.Builder
 	for i, r := range p.Via {
 		if i == 0 {
-			b.WriteString(r)
+			if !p.NeedsSetRole() {
+				b.WriteString(r)
+			}
 			continue
 		}
 		b.WriteString(" → member of ")
@@ -116,13 +146,16 @@ type EffectiveAccess struct {
 	byKey  map[string]*catalog.Object
 	privs  map[string]map[string]string // role → roles whose privileges it has
 	member map[string]map[string]string // role → roles it is a member of
+	set    map[string]map[string]string // role → roles it may SET ROLE to
+	sets   map[string][]string          // role → setRoles(role)
 }
 
 // NewEffectiveAccess prepares effective-access queries on c, which must not
 // change while they run.
 func NewEffectiveAccess(c *catalog.Catalog) *EffectiveAccess {
 	return &EffectiveAccess{c: c, g: NewGraph(c),
-		privs: map[string]map[string]string{}, member: map[string]map[string]string{}}
+		privs: map[string]map[string]string{}, member: map[string]map[string]string{},
+		set: map[string]map[string]string{}, sets: map[string][]string{}}
 }
 
 // Object finds an object of the catalog by its key (acl.Object.Key), or
@@ -201,6 +234,113 @@ func (e *EffectiveAccess) Of(role string, obj *catalog.Object) (acl.Priv, []Path
 		privs |= p.Privs
 	}
 	return privs, paths
+}
+
+// Reach computes what role can use on obj in a session it opens: what Of
+// says, and what it can use after SET ROLE to a role it may become (a
+// NOINHERIT member on every version, a member WITH INHERIT FALSE, SET TRUE
+// on 16+). The paths of Of come first; then, for each role it may SET ROLE
+// to whose privileges it does not already have (nearest first), that
+// role's paths, marked with the chain that allows the SET ROLE (PUBLIC's
+// items are left out: the role holds them anyway). The privileges are the
+// union of every path's.
+func (e *EffectiveAccess) Reach(role string, obj *catalog.Object) (acl.Priv, []Path) {
+	privs, paths := e.Of(role, obj)
+	sets := e.setRoles(role)
+	if len(sets) == 0 {
+		return privs, paths
+	}
+	for _, s := range sets {
+		_, theirs := e.Of(s, obj)
+		for _, p := range theirs {
+			if p.Source == SourcePublic {
+				continue
+			}
+			p.SetRole = chain(e.setClosure(role), s)
+			paths = append(paths, p)
+			privs |= p.Privs
+		}
+	}
+	return privs, paths
+}
+
+// reach is Reach's privileges alone, as held is Of's.
+func (e *EffectiveAccess) reach(role string, obj *catalog.Object) acl.Priv {
+	privs := e.held(role, obj)
+	for _, s := range e.setRoles(role) {
+		privs |= e.held(s, obj)
+	}
+	return privs
+}
+
+// setRoles lists the roles role may SET ROLE to that give it something its
+// own privileges do not: in breadth-first order of the SET chain, each role
+// not already among the privileges of role or of a role listed before it,
+// and every superuser.
+// Nil for PUBLIC and for a superuser, which needs no SET ROLE.
+func (e *EffectiveAccess) setRoles(role string) []string {
+	if role == "" || e.g.IsSuperuser(role) {
+		return nil
+	}
+	if list, ok := e.sets[role]; ok {
+		return list
+	}
+	closure := e.setClosure(role)
+	covered := map[string]bool{}
+	for r := range e.privilegesOf(role) {
+		covered[r] = true
+	}
+	var list []string
+	for _, s := range bfsOrder(closure, role) {
+		// Superuser status is not inherited: a role that has a superuser's
+		// privileges still gains everything by becoming it.
+		if covered[s] && !e.g.IsSuperuser(s) {
+			continue
+		}
+		list = append(list, s)
+		for r := range e.privilegesOf(s) {
+			covered[r] = true
+		}
+	}
+	e.sets[role] = list
+	return list
+}
+
+// setClosure is every role role may SET ROLE to, each mapped to the role it
+// is reached from (pg_has_role(role, r, 'SET') on 16+, 'MEMBER' before,
+// where every membership allows SET).
+func (e *EffectiveAccess) setClosure(role string) map[string]string {
+	m, ok := e.set[role]
+	if !ok {
+		m = e.g.closure(role, func(m catalog.Membership) bool { return m.Set })
+		e.set[role] = m
+	}
+	return m
+}
+
+// bfsOrder lists the roles of a closure by distance from root, then by
+// name, root left out: a deterministic order of nearest first.
+func bfsOrder(closure map[string]string, root string) []string {
+	depth := func(r string) int {
+		n := 0
+		for ; r != root && r != ""; r = closure[r] {
+			n++
+		}
+		return n
+	}
+	var out []string
+	for r := range closure {
+		if r != root {
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if di, dj := depth(out[i]), depth(out[j]); di != dj {
+			return di < dj
+		}
+		return out[i] < out[j]
+	})
+	return out
 }
 
 // predefined gives what the predefined roles held grant outside ACLs

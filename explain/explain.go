@@ -73,9 +73,11 @@ type Explanation struct {
 
 	// Held are the role's own ACL items on the object.
 	Held []acl.Item
-	// Access is what the role can use, and Paths every way it gets it
-	// (see [access.EffectiveAccess.Of]).
+	// Access is what the role can use in a session, and Paths every way it
+	// gets it, SET ROLE included (see [access.EffectiveAccess.Reach]).
+	// Direct is the part has_*_privilege reports, without SET ROLE.
 	Access acl.Priv
+	Direct acl.Priv
 	Paths  []access.Path
 
 	Denies []DenyMatch
@@ -111,7 +113,9 @@ func Object(p *policy.Policy, c *catalog.Catalog, role string, obj acl.Object) *
 			x.Held = append(x.Held, it)
 		}
 	}
-	x.Access, x.Paths = access.NewEffectiveAccess(cat).Of(role, o)
+	eff := access.NewEffectiveAccess(cat)
+	x.Direct, _ = eff.Of(role, o)
+	x.Access, x.Paths = eff.Reach(role, o)
 
 	if role == "" {
 		if p != nil && p.Public != nil {
@@ -352,7 +356,11 @@ func WriteText(w io.Writer, x *Explanation, o TextOptions) error {
 	}
 	tw.Printf("\n")
 
-	tw.Printf("%s %s\n", tw.Paint(textout.Bold, "Effective access:"), privsOrNothing(x.Access))
+	setOnly := ""
+	if only := x.Access &^ x.Direct; only != 0 {
+		setOnly = " (" + only.String() + " only after SET ROLE)"
+	}
+	tw.Printf("%s %s%s\n", tw.Paint(textout.Bold, "Effective access:"), privsOrNothing(x.Access), setOnly)
 	for _, p := range x.Paths {
 		line := p.String()
 		if p.Grantor != "" {

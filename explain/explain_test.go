@@ -243,3 +243,33 @@ func TestWriteText(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteText_setRole: bob is a member of carol WITH INHERIT FALSE, SET
+// TRUE (16+): has_table_privilege says bob cannot DELETE on app.u, but a
+// session of bob can SET ROLE carol and delete. explain says so, and the
+// deny on DELETE is broken by that path.
+func TestWriteText_setRole(t *testing.T) {
+	pol := loadPolicy(t, explainPolicy)
+	c := fixture{
+		objects: []*catalog.Object{table("u", item("carol", "alice", acl.Delete, 0))},
+		members: []catalog.Membership{{Role: "carol", Member: "bob", Grantor: "postgres", Inherit: false, Set: true}},
+	}.catalog()
+	x := explain.Object(pol, c, "bob", acl.Object{Kind: acl.KindTable, Schema: "app", Name: "u"})
+	if x.Direct != 0 || x.Access != acl.Delete {
+		t.Errorf("direct %s, access %s; want nothing directly, DELETE in a session", x.Direct, x.Access)
+	}
+	var b bytes.Buffer
+	if err := explain.WriteText(&b, x, explain.TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"Effective access: DELETE (DELETE only after SET ROLE)",
+		"bob → SET ROLE carol → DELETE on app.u",
+		"policy.hcl:18  deny DELETE: broken",
+		"✗ bob → SET ROLE carol → DELETE on app.u",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, b.String())
+		}
+	}
+}

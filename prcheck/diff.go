@@ -66,7 +66,7 @@ func Compare(base, head *Report) *Diff {
 		c := Change{Object: o.Object, OwnerBefore: old.Owner, Owner: o.Owner}
 		for _, a := range o.Access {
 			b := accessOf(old, a.Role)
-			if a.Privs != b.Privs || a.Owner != b.Owner {
+			if a.Privs != b.Privs || a.SetRole != b.SetRole || a.Owner != b.Owner {
 				c.Roles = append(c.Roles, RoleChange{Role: a.Role, Before: b, After: a})
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/pgward/pgward/access"
 	"github.com/pgward/pgward/internal/acl"
 )
 
@@ -31,17 +32,17 @@ func objectLabel(o acl.Object) string {
 }
 
 func (a Access) cell() string {
-	switch {
-	case a.Owner:
+	if a.Owner {
 		return "owner"
-	case a.Privs == 0 && a.Unclassified:
-		return "nothing (unclassified)"
-	case a.Privs == 0:
-		return "nothing"
-	case a.Unclassified:
-		return a.Privs.String() + " (unclassified)"
 	}
-	return a.Privs.String()
+	c := privsOrNothing(a.Privs)
+	if a.Unclassified {
+		c += " (unclassified)"
+	}
+	if a.SetRole != 0 {
+		c += " (+" + a.SetRole.String() + " after SET ROLE)"
+	}
+	return c
 }
 
 // errWriter keeps the first write error, so renderers can write freely.
@@ -67,11 +68,33 @@ func WriteText(w io.Writer, r *Report, s Sources) error {
 		writeUnclassifiedText(ew, u)
 	}
 	writeDisagreementsText(ew, r.Disagreements)
+	writeViolationsText(ew, r.Violations)
 	ew.printf("\n")
 	if ew.err == nil {
 		ew.err = writeBody(w, r)
 	}
 	return ew.err
+}
+
+func writeViolationsText(ew *errWriter, vs []access.Violation) {
+	for _, v := range vs {
+		ew.printf("deny broken: %s: %s on %s via %s (%s)\n", v.Role, v.Privilege, v.Object, v.Path, ruleLine(v))
+	}
+}
+
+func ruleLine(v access.Violation) string {
+	return fmt.Sprintf("%s:%d", v.Rule.Filename, v.Rule.Start.Line)
+}
+
+func writeViolationsMarkdown(ew *errWriter, vs []access.Violation) {
+	if len(vs) == 0 {
+		return
+	}
+	ew.printf("> [!CAUTION]\n> **%d %s broken**: a role can use what its deny block forbids.\n>\n", len(vs), plural(len(vs), "deny invariant", "deny invariants"))
+	for _, v := range vs {
+		ew.printf("> - %s: %s on %s via %s (%s)\n", mdEscape(v.Role), v.Privilege, code(v.Object), mdEscape(v.Path), code(ruleLine(v)))
+	}
+	ew.printf("\n")
 }
 
 // writeBody writes the object blocks of WriteText: what pgward diff
@@ -111,9 +134,17 @@ func writeUnclassifiedText(ew *errWriter, us []Unclassified) {
 
 func writeDisagreementsText(ew *errWriter, ds []Disagreement) {
 	for _, d := range ds {
-		ew.printf("warning: pgward's access model says %s can use %s on %s, PostgreSQL says %s; the report shows PostgreSQL's answer (please report this)\n",
-			d.Role, privsOrNothing(d.Model), objectLabel(d.Object), privsOrNothing(d.PostgreSQL))
+		ew.printf("warning: pgward's access model says %s can use %s on %s%s, PostgreSQL says %s; the report shows PostgreSQL's answer (please report this)\n",
+			d.Role, privsOrNothing(d.Model), objectLabel(d.Object), setRoleNote(d), privsOrNothing(d.PostgreSQL))
 	}
+}
+
+// setRoleNote marks a disagreement about what a session reaches.
+func setRoleNote(d Disagreement) string {
+	if d.SetRole {
+		return " (SET ROLE included)"
+	}
+	return ""
 }
 
 func privsOrNothing(p acl.Priv) string {
@@ -141,6 +172,7 @@ func WriteMarkdown(w io.Writer, r *Report, s Sources) error {
 		writeUnclassifiedMarkdown(ew, u)
 	}
 	writeDisagreementsMarkdown(ew, r.Disagreements)
+	writeViolationsMarkdown(ew, r.Violations)
 	writeMatrix(ew, r.Roles, r.Objects)
 	return ew.err
 }
@@ -160,7 +192,7 @@ func writeDisagreementsMarkdown(ew *errWriter, ds []Disagreement) {
 	}
 	ew.printf("> [!CAUTION]\n> pgward's access model and PostgreSQL disagree; the table shows PostgreSQL's answer:\n>\n")
 	for _, d := range ds {
-		ew.printf("> - %s on %s: model %s, PostgreSQL %s\n", d.Role, objectLabel(d.Object), privsOrNothing(d.Model), privsOrNothing(d.PostgreSQL))
+		ew.printf("> - %s on %s%s: model %s, PostgreSQL %s\n", d.Role, objectLabel(d.Object), setRoleNote(d), privsOrNothing(d.Model), privsOrNothing(d.PostgreSQL))
 	}
 	ew.printf("\n")
 }
@@ -219,6 +251,16 @@ type jsonReport struct {
 	Objects       []jsonObject       `json:"objects"`
 	Unclassified  []jsonUnclassified `json:"unclassified"`
 	Disagreements []jsonDisagreement `json:"disagreements"`
+	Violations    []jsonViolation    `json:"violations,omitempty"`
+}
+
+// jsonViolation is a broken deny, as the plan's JSON writes one.
+type jsonViolation struct {
+	Role       string `json:"role"`
+	Privileges string `json:"privileges"`
+	Object     string `json:"object"`
+	Path       string `json:"path"`
+	Rule       string `json:"rule"`
 }
 
 type jsonObject struct {
@@ -234,6 +276,7 @@ type jsonObject struct {
 type jsonAccess struct {
 	Role         string   `json:"role"`
 	Privileges   []string `json:"privileges"`
+	SetRole      []string `json:"set_role,omitempty"`
 	Owner        bool     `json:"owner"`
 	Rules        []string `json:"rules"`
 	Unclassified bool     `json:"unclassified"`
@@ -251,6 +294,7 @@ type jsonDisagreement struct {
 	Object     string   `json:"object"`
 	PostgreSQL []string `json:"postgresql"`
 	Model      []string `json:"model"`
+	SetRole    bool     `json:"set_role,omitempty"`
 }
 
 func toJSONObject(o Object) jsonObject {
@@ -286,11 +330,14 @@ func nonNil(s []string) []string {
 func WriteJSON(w io.Writer, r *Report, s Sources) error {
 	j := jsonReport{FormatVersion: FormatVersion, Schema: s.Schema, Policy: s.Policy, ServerVersion: r.ServerVersion,
 		Roles: nonNil(r.Roles), Objects: []jsonObject{}, Unclassified: toJSONUnclassified(r.Unclassified()), Disagreements: []jsonDisagreement{}}
+	for _, v := range r.Violations {
+		j.Violations = append(j.Violations, jsonViolation{Role: v.Role, Privileges: v.Privilege, Object: v.Object, Path: v.Path, Rule: ruleLine(v)})
+	}
 	for _, o := range r.Objects {
 		j.Objects = append(j.Objects, toJSONObject(o))
 	}
 	for _, d := range r.Disagreements {
-		j.Disagreements = append(j.Disagreements, jsonDisagreement{Role: d.Role, Kind: d.Object.Kind.String(), Object: d.Object.String(), PostgreSQL: privList(d.PostgreSQL), Model: privList(d.Model)})
+		j.Disagreements = append(j.Disagreements, jsonDisagreement{Role: d.Role, Kind: d.Object.Kind.String(), Object: d.Object.String(), PostgreSQL: privList(d.PostgreSQL), Model: privList(d.Model), SetRole: d.SetRole})
 	}
 	return writeIndented(w, j)
 }

@@ -251,12 +251,16 @@ func WriteDiffJSON(w io.Writer, d *Diff, s Sources) error {
 	}
 	for _, r := range []*Report{d.Base, d.Head} {
 		for _, dg := range r.Disagreements {
-			j.Disagreements = append(j.Disagreements, jsonDisagreement{Role: dg.Role, Kind: dg.Object.Kind.String(), Object: dg.Object.String(), PostgreSQL: privList(dg.PostgreSQL), Model: privList(dg.Model)})
+			j.Disagreements = append(j.Disagreements, jsonDisagreement{Role: dg.Role, Kind: dg.Object.Kind.String(), Object: dg.Object.String(), PostgreSQL: privList(dg.PostgreSQL), Model: privList(dg.Model), SetRole: dg.SetRole})
 		}
 	}
 	return writeIndented(w, j)
 }
 
 func toJSONAccess(a Access) jsonAccess {
-	return jsonAccess{Role: a.Role, Privileges: privList(a.Privs), Owner: a.Owner, Rules: nonNil(a.Rules), Unclassified: a.Unclassified}
+	j := jsonAccess{Role: a.Role, Privileges: privList(a.Privs), Owner: a.Owner, Rules: nonNil(a.Rules), Unclassified: a.Unclassified}
+	if a.SetRole != 0 {
+		j.SetRole = privList(a.SetRole)
+	}
+	return j
 }

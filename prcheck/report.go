@@ -11,9 +11,18 @@ import (
 	"github.com/pgward/pgward/policy"
 )
 
-// Answers holds what PostgreSQL's has_*_privilege functions answered: for
-// [AnswerKey](role, object), the privileges the role can use.
-type Answers map[string]acl.Priv
+// Answers holds what PostgreSQL answered for [AnswerKey](role, object).
+type Answers map[string]Answer
+
+// Answer is what one role can use on one object, as PostgreSQL answers.
+type Answer struct {
+	// Privs is has_*_privilege's answer.
+	Privs acl.Priv
+	// Reach is what a session of the role can use: Privs, and what the
+	// roles it may SET ROLE to have (pg_has_role 'SET' on 16+, 'MEMBER'
+	// before).
+	Reach acl.Priv
+}
 
 // AnswerKey is the key of [Answers] for one role and object.
 func AnswerKey(role string, o acl.Object) string { return role + "\x00" + o.Key() }
@@ -45,6 +54,9 @@ type Report struct {
 	// Disagreements list where plan's effective-access model and
 	// PostgreSQL answered differently; PostgreSQL's answer is reported.
 	Disagreements []Disagreement
+	// Violations are the deny blocks the database breaks once the policy
+	// is applied (SET ROLE included); plan --schema exits 2 on them.
+	Violations []access.Violation
 }
 
 // Object is one object and what each managed role can do on it.
@@ -62,6 +74,10 @@ type Access struct {
 	// (through grants, PUBLIC, memberships, predefined roles), or the
 	// model's when PostgreSQL was not asked.
 	Privs acl.Priv
+	// SetRole is what the role can use only after SET ROLE to a role it
+	// may become (a NOINHERIT member, or a 16+ membership WITH INHERIT
+	// FALSE, SET TRUE): not in Privs, but within a session's reach.
+	SetRole acl.Priv
 	// Owner: the role owns the object, and so can do everything on it.
 	Owner bool
 	// Rules are the policy rules that decide what the role should hold
@@ -72,13 +88,15 @@ type Access struct {
 	Unclassified bool
 }
 
-// Disagreement is a role and object for which plan's model and PostgreSQL
-// disagree.
+// Disagreement is a role and object for which pgward's model and
+// PostgreSQL disagree: on what the role can use, or, with SetRole, on what
+// a session of it reaches, SET ROLE included.
 type Disagreement struct {
 	Role       string
 	Object     acl.Object
 	PostgreSQL acl.Priv
 	Model      acl.Priv
+	SetRole    bool
 }
 
 // Unclassified lists the objects that are unclassified for some role, with
@@ -141,11 +159,15 @@ func Build(pol *policy.Policy, cat *catalog.Catalog, ans Answers) *Report {
 		for _, role := range r.Roles {
 			a := Access{Role: role, Owner: o.Owner == role}
 			model, _ := eff.Of(role, o)
-			a.Privs = model
+			reach, _ := eff.Reach(role, o)
+			a.Privs, a.SetRole = model, reach&^model
 			if got, ok := ans[AnswerKey(role, o.Object)]; ok {
-				a.Privs = got
-				if got != model {
-					r.Disagreements = append(r.Disagreements, Disagreement{Role: role, Object: ro.Object, PostgreSQL: got, Model: model})
+				a.Privs, a.SetRole = got.Privs, got.Reach&^got.Privs
+				if got.Privs != model {
+					r.Disagreements = append(r.Disagreements, Disagreement{Role: role, Object: ro.Object, PostgreSQL: got.Privs, Model: model})
+				}
+				if got.Reach != reach {
+					r.Disagreements = append(r.Disagreements, Disagreement{Role: role, Object: ro.Object, PostgreSQL: got.Reach, Model: reach, SetRole: true})
 				}
 			}
 			x := explain.Object(pol, &small, role, o.Object)
@@ -158,6 +180,7 @@ func Build(pol *policy.Policy, cat *catalog.Catalog, ans Answers) *Report {
 		r.Objects = append(r.Objects, ro)
 	}
 	slices.SortStableFunc(r.Objects, func(a, b Object) int { return compareObjects(a.Object, b.Object) })
+	r.Violations = access.CheckDeny(pol, cat)
 	return r
 }
 

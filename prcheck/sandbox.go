@@ -476,7 +476,8 @@ func privilegeFunction(k acl.Kind) string {
 }
 
 // askPostgres asks has_*_privilege, in one query per kind, what each role
-// can use on each reported object.
+// can use on each reported object, and what a session of it reaches, SET
+// ROLE included.
 func askPostgres(ctx context.Context, q pgx.Tx, cat *catalog.Catalog, roles []string) (Answers, error) {
 	ans := Answers{}
 	type ask struct {
@@ -504,7 +505,7 @@ func askPostgres(ctx context.Context, q pgx.Tx, cat *catalog.Catalog, roles []st
 		}
 		for _, role := range roles {
 			key := AnswerKey(role, o.Object)
-			ans[key] = 0
+			ans[key] = Answer{}
 			acl.Valid(o.Kind, cat.ServerVersion).Each(func(p acl.Priv) {
 				a.roles = append(a.roles, role)
 				a.objs = append(a.objs, ref)
@@ -515,24 +516,42 @@ func askPostgres(ctx context.Context, q pgx.Tx, cat *catalog.Catalog, roles []st
 			})
 		}
 	}
+	// What a session of the role reaches: the role, or a role it may SET
+	// ROLE to, has the privilege.
+	mode := "SET"
+	if cat.ServerVersion < 160000 {
+		mode = "MEMBER"
+	}
+	others := make([]string, 0, len(cat.Roles))
+	for name := range cat.Roles {
+		others = append(others, name)
+	}
 	for _, k := range acl.Kinds() {
 		a := asks[k]
 		if a == nil {
 			continue
 		}
-		rows, err := q.Query(ctx, "SELECT "+privilegeFunction(k)+" FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(r, o, c, p, i) ORDER BY t.i",
-			a.roles, a.objs, a.cols, a.privs)
+		fn := privilegeFunction(k)
+		reach := "EXISTS (SELECT FROM (SELECT t.r UNION SELECT x FROM unnest($5::text[]) AS x WHERE pg_has_role(t.r, x, '" + mode + "')) AS s(r) WHERE " +
+			strings.ReplaceAll(fn, "t.r", "s.r") + ")"
+		rows, err := q.Query(ctx, "SELECT "+fn+", "+reach+" FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(r, o, c, p, i) ORDER BY t.i",
+			a.roles, a.objs, a.cols, a.privs, others)
 		if err != nil {
 			return nil, fmt.Errorf("has_%s_privilege: %w", k, err)
 		}
-		got, err := pgx.CollectRows(rows, pgx.RowTo[bool])
+		got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct{ Has, Reach bool }])
 		if err != nil {
 			return nil, fmt.Errorf("has_%s_privilege: %w", k, err)
 		}
-		for i, yes := range got {
-			if yes {
-				ans[a.keys[i]] |= a.bits[i]
+		for i, g := range got {
+			an := ans[a.keys[i]]
+			if g.Has {
+				an.Privs |= a.bits[i]
 			}
+			if g.Reach {
+				an.Reach |= a.bits[i]
+			}
+			ans[a.keys[i]] = an
 		}
 	}
 	return ans, nil

@@ -180,3 +180,93 @@ func TestSchema_noPostgreSQL(t *testing.T) {
 		}
 	}
 }
+
+// TestSchema_setRoleReach: a NOINHERIT member holds nothing of the role it
+// belongs to, but a session of it reaches that role's grants by SET ROLE.
+// The report says so ("+SELECT after SET ROLE", JSON set_role), as
+// PostgreSQL answers it, and the deny that forbids it is reported broken.
+func TestSchema_setRoleReach(t *testing.T) {
+	pg, sandbox, _ := sandboxCLI(t)
+	dir := t.TempDir()
+	schema := filepath.Join(dir, "schema.sql")
+	pol := filepath.Join(dir, "policy.hcl")
+	if err := os.WriteFile(schema, []byte("CREATE TABLE items (id int);\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pol, []byte(`role "sr_owner" {
+  if_missing = "create"
+}
+role "sr_reader" {
+  if_missing = "create"
+  grant "schema" {
+    names      = ["public"]
+    privileges = ["USAGE"]
+  }
+  grant "table" {
+    schema     = "public"
+    privileges = ["SELECT"]
+  }
+  default_privileges "table" {
+    for_role   = "sr_owner"
+    schema     = "public"
+    privileges = ["SELECT"]
+  }
+}
+role "sr_ops" {
+  if_missing = "create"
+  inherit    = false
+  member_of "sr_reader" {}
+  deny {
+    kinds      = ["table"]
+    privileges = ["SELECT"]
+  }
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, _ := pg.expect(2, append([]string{"plan", "--schema", schema, "--policy", pol, "--format", "json"}, sandbox...)...)
+	var r struct {
+		Objects []struct {
+			Kind, Schema, Name string
+			Access             []struct {
+				Role       string
+				Privileges []string
+				SetRole    []string `json:"set_role"`
+			}
+		}
+		Disagreements []json.RawMessage
+		Violations    []struct{ Role, Path string }
+	}
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s", err, stdout)
+	}
+	if len(r.Disagreements) != 0 {
+		t.Errorf("pgward's model and PostgreSQL disagree: %s", r.Disagreements)
+	}
+	if len(r.Violations) != 1 || r.Violations[0].Path != "sr_ops → SET ROLE sr_reader" {
+		t.Errorf("violations %+v, want the deny of sr_ops broken via SET ROLE sr_reader", r.Violations)
+	}
+	found := false
+	for _, o := range r.Objects {
+		if o.Kind != "table" || o.Name != "items" {
+			continue
+		}
+		for _, a := range o.Access {
+			if a.Role == "sr_ops" {
+				found = true
+				if len(a.Privileges) != 0 || !slices.Equal(a.SetRole, []string{"SELECT"}) {
+					t.Errorf("sr_ops on items: privileges %v, set_role %v; want none, and SELECT after SET ROLE", a.Privileges, a.SetRole)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("the report has no row for sr_ops on items:\n%s", stdout)
+	}
+	text, _ := pg.expect(2, append([]string{"plan", "--schema", schema, "--policy", pol}, sandbox...)...)
+	for _, want := range []string{"nothing (+SELECT after SET ROLE)", "deny broken: sr_ops: SELECT on table public.items via sr_ops → SET ROLE sr_reader"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the text report does not say %q:\n%s", want, text)
+		}
+	}
+}

@@ -657,6 +657,50 @@ public {
 		violations: []string{"{bob}: INSERT on table s.t via {bob} → member of pg_write_all_data"},
 	},
 	{
+		id: "C45b", name: "SET ROLE breaks a deny: a NOINHERIT member can SET ROLE to the role that holds the grant",
+		setup: "SET ROLE {alice}; CREATE TABLE s.t(a int); GRANT USAGE ON SCHEMA s TO {carol}; GRANT INSERT ON s.t TO {carol}; RESET ROLE; " +
+			"ALTER ROLE {bob} NOINHERIT; GRANT {carol} TO {bob}",
+		policy: scopeS + `role "{bob}" {
+  external = true
+  deny {
+    kinds      = ["table"]
+    privileges = ["INSERT"]
+  }
+}`,
+		violations: []string{"{bob}: INSERT on table s.t via {bob} → SET ROLE {carol}"},
+		after: []check{
+			// PostgreSQL's own answer: bob holds nothing, but may become carol, who does.
+			{"SELECT has_table_privilege('{bob}', 's.t', 'INSERT')", false},
+			{"SELECT pg_has_role('{bob}', '{carol}', 'MEMBER') AND has_table_privilege('{carol}', 's.t', 'INSERT')", true},
+		},
+	},
+	{
+		id: "C45c", name: "16+: SET ROLE breaks a deny through a membership WITH INHERIT FALSE, SET TRUE; SET FALSE keeps it",
+		minVersion: 160000,
+		setup: "SET ROLE {alice}; CREATE TABLE s.t(a int); GRANT USAGE ON SCHEMA s TO {carol}, {dave}; GRANT INSERT ON s.t TO {carol}, {dave}; RESET ROLE; " +
+			"GRANT {carol} TO {bob} WITH INHERIT FALSE, SET TRUE; GRANT {dave} TO {bob} WITH INHERIT FALSE, SET FALSE",
+		policy: scopeS + `role "{bob}" {
+  external = true
+  member_of "{carol}" {
+    inherit = false
+  }
+  member_of "{dave}" {
+    inherit = false
+    set     = false
+  }
+  deny {
+    kinds      = ["table"]
+    privileges = ["INSERT"]
+  }
+}`,
+		violations: []string{"{bob}: INSERT on table s.t via {bob} → SET ROLE {carol}"},
+		after: []check{
+			{"SELECT has_table_privilege('{bob}', 's.t', 'INSERT')", false},
+			{"SELECT pg_has_role('{bob}', '{carol}', 'SET')", true},
+			{"SELECT pg_has_role('{bob}', '{dave}', 'SET')", false},
+		},
+	},
+	{
 		id: "C46", name: "15+: parameters, case-folded; cluster-wide, so the case revokes them afterwards",
 		minVersion: 150000, as: "superuser",
 		policy: scopeS + `role "{bob}" {

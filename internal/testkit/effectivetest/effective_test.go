@@ -89,7 +89,9 @@ func TestEffective_matchesPostgres(t *testing.T) {
 	if v >= 160000 {
 		w.create(t, "inhfalse", "")
 		w.create(t, "noinh16", "NOINHERIT")
-		setup = append(setup, `GRANT {readers} TO {inhfalse} WITH INHERIT FALSE`, `GRANT {readers} TO {noinh16} WITH INHERIT TRUE`)
+		w.create(t, "setfalse", "") // may neither inherit nor SET ROLE: reaches nothing of readers
+		setup = append(setup, `GRANT {readers} TO {inhfalse} WITH INHERIT FALSE`, `GRANT {readers} TO {noinh16} WITH INHERIT TRUE`,
+			`GRANT {readers} TO {setfalse} WITH INHERIT FALSE, SET FALSE`)
 	}
 	if v >= 170000 {
 		w.create(t, "maint", "")
@@ -149,7 +151,11 @@ func TestEffective_matchesPostgres(t *testing.T) {
 	for _, short := range w.order {
 		subjects = append(subjects, w.roles[short])
 	}
-	compare(t, db, subjects)
+	// NOINHERIT members (and, on 16+, members WITH INHERIT FALSE) reach
+	// readers' grants by SET ROLE, a member of a superuser everything.
+	if compare(t, db, subjects) == 0 {
+		t.Error("no privilege is reached by SET ROLE alone: the test covers nothing of Reach's own")
+	}
 }
 
 // TestEffective_noinheritDatabaseOwner: the database owner's implicit
@@ -194,8 +200,9 @@ var oracle = map[acl.Kind]string{
 }
 
 // compare reads the database and checks every (subject, object,
-// privilege) and every (subject, role) membership against PostgreSQL.
-func compare(t *testing.T, db *pgtest.DB, subjects []string) {
+// privilege) and every (subject, role) membership against PostgreSQL. It
+// returns how many privileges a subject reaches by SET ROLE alone.
+func compare(t *testing.T, db *pgtest.DB, subjects []string) (bySetRole int) {
 	t.Helper()
 	ctx := context.Background()
 	conn := db.Conn(t)
@@ -237,27 +244,32 @@ func compare(t *testing.T, db *pgtest.DB, subjects []string) {
 		if len(checks) == 0 {
 			continue
 		}
-		want := ask(t, tx, k, checks)
+		want := ask(t, tx, k, checks, false, v)
+		wantReach := ask(t, tx, k, checks, true, v)
 		for i, c := range checks {
 			total++
 			got, paths := e.Of(c.role, c.obj)
+			reached, reachPaths := e.Reach(c.role, c.obj)
 			if want[i] {
 				granted++
 			}
-			if got.Has(c.priv) == want[i] {
-				agree++
-				continue
+			if wantReach[i] && !want[i] {
+				bySetRole++
 			}
 			who := c.role
 			if who == "" {
 				who = "PUBLIC"
 			}
-			var ps []string
-			for _, p := range paths {
-				ps = append(ps, p.String())
+			if reached.Has(c.priv) != wantReach[i] {
+				t.Errorf("%s: %s on %s %s: PostgreSQL says a session reaches it (SET ROLE included): %t, Reach says %t (paths: %s)",
+					who, c.priv, c.obj.Kind, c.obj.Object, wantReach[i], !wantReach[i], pathList(reachPaths))
+			}
+			if got.Has(c.priv) == want[i] {
+				agree++
+				continue
 			}
 			t.Errorf("%s: %s on %s %s: PostgreSQL says %t, Effective says %t (paths: %s)",
-				who, c.priv, c.obj.Kind, c.obj.Object, want[i], !want[i], strings.Join(ps, "; "))
+				who, c.priv, c.obj.Kind, c.obj.Object, want[i], !want[i], pathList(paths))
 		}
 	}
 	var summary []string
@@ -266,8 +278,8 @@ func compare(t *testing.T, db *pgtest.DB, subjects []string) {
 			summary = append(summary, fmt.Sprintf("%d %s", n, k))
 		}
 	}
-	t.Logf("PostgreSQL %d: %d of %d has_*_privilege answers agree, %d of them true (%d roles incl. PUBLIC; objects: %s)",
-		v, agree, total, granted, len(subjects), strings.Join(summary, ", "))
+	t.Logf("PostgreSQL %d: %d of %d has_*_privilege answers agree, %d of them true, %d more reached only by SET ROLE (%d roles incl. PUBLIC; objects: %s)",
+		v, agree, total, granted, bySetRole, len(subjects), strings.Join(summary, ", "))
 
 	// pg_has_role: MEMBER is IsMemberOf, USAGE is HasPrivilegesOf.
 	others := append([]string(nil), subjects...)
@@ -303,14 +315,27 @@ func compare(t *testing.T, db *pgtest.DB, subjects []string) {
 		}
 	}
 	t.Logf("PostgreSQL %d: %d of %d pg_has_role answers agree", v, len(answers)-bad, len(answers))
+	return bySetRole
 }
 
-// ask runs the oracle of one kind for every check, in one query.
-func ask(t *testing.T, tx pgx.Tx, k acl.Kind, checks []check) []bool {
+// ask runs the oracle of one kind for every check, in one query. With
+// reach, the question is what a session of the role can use: the role
+// itself or any role it may SET ROLE to has the privilege
+// (pg_has_role(role, other, 'SET') on 16+, 'MEMBER' before).
+func ask(t *testing.T, tx pgx.Tx, k acl.Kind, checks []check, reach bool, version int) []bool {
 	t.Helper()
 	expr, ok := oracle[k]
 	if !ok {
 		t.Fatalf("no oracle for %s", k)
+	}
+	if reach {
+		mode := "SET"
+		if version < 160000 {
+			mode = "MEMBER"
+		}
+		expr = `EXISTS (SELECT 1 FROM (SELECT q.r UNION SELECT o.rolname::text FROM pg_catalog.pg_roles o
+		         WHERE q.r <> 'public' AND pg_has_role(q.r, o.oid, '` + mode + `')) AS a(r)
+		       WHERE ` + expr + `)`
 	}
 	var r, s, n, x, p []string
 	for _, c := range checks {
@@ -337,6 +362,14 @@ func ask(t *testing.T, tx pgx.Tx, k acl.Kind, checks []check) []bool {
 		t.Fatalf("oracle for %s: %d answers for %d questions", k, len(out), len(checks))
 	}
 	return out
+}
+
+func pathList(paths []access.Path) string {
+	var ps []string
+	for _, p := range paths {
+		ps = append(ps, p.String())
+	}
+	return strings.Join(ps, "; ")
 }
 
 // columnsWithoutGrants lists the columns introspect does not read (their

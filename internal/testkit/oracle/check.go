@@ -58,6 +58,9 @@ type Report struct {
 	BlockedBy      map[string]int
 	// Changes counts the changes applied.
 	Changes int
+	// BySetRole counts the privileges a role reached only by SET ROLE (as
+	// PostgreSQL answered), before and after applying.
+	BySetRole int
 	// Statements are the SQL statements applied (or that failed to apply),
 	// "(as role)" in front of those run through SET ROLE.
 	Statements []string

@@ -11,42 +11,65 @@ import (
 	"github.com/pgward/pgward/internal/catalog"
 )
 
-// sqlHasPrivilege asks PostgreSQL, for each (role, kind, oid, attnum,
-// privilege), what has_*_privilege answers; %s is the answer for large
-// objects (see largeObjectPrivilege).
-const sqlHasPrivilege = `
-SELECT CASE u.k
-  WHEN 'database' THEN pg_catalog.has_database_privilege(u.r::name, u.o, u.p)
-  WHEN 'schema'   THEN pg_catalog.has_schema_privilege(u.r::name, u.o, u.p)
-  WHEN 'table'    THEN pg_catalog.has_table_privilege(u.r::name, u.o, u.p)
-  WHEN 'sequence' THEN pg_catalog.has_sequence_privilege(u.r::name, u.o, u.p)
-  WHEN 'function' THEN pg_catalog.has_function_privilege(u.r::name, u.o, u.p)
-  WHEN 'type'     THEN pg_catalog.has_type_privilege(u.r::name, u.o, u.p)
-  WHEN 'column'   THEN pg_catalog.has_column_privilege(u.r::name, u.o, u.a, u.p)
-  WHEN 'language' THEN pg_catalog.has_language_privilege(u.r::name, u.o, u.p)
-  WHEN 'foreign_data_wrapper' THEN pg_catalog.has_foreign_data_wrapper_privilege(u.r::name, u.o, u.p)
-  WHEN 'foreign_server' THEN pg_catalog.has_server_privilege(u.r::name, u.o, u.p)
-  WHEN 'large_object' THEN %s
-END
+// hasPrivilege is PostgreSQL's answer to "may role use privilege u.p on
+// the object (u.k, u.o, u.a)?", for the role the SQL expression role names:
+// has_*_privilege per kind (see largeObjectPrivilege for large objects).
+func hasPrivilege(role string, version int) string {
+	return strings.NewReplacer("ROLE", role, "LARGE", largeObjectPrivilege(role, version)).Replace(`CASE u.k
+  WHEN 'database' THEN pg_catalog.has_database_privilege(ROLE::name, u.o, u.p)
+  WHEN 'schema'   THEN pg_catalog.has_schema_privilege(ROLE::name, u.o, u.p)
+  WHEN 'table'    THEN pg_catalog.has_table_privilege(ROLE::name, u.o, u.p)
+  WHEN 'sequence' THEN pg_catalog.has_sequence_privilege(ROLE::name, u.o, u.p)
+  WHEN 'function' THEN pg_catalog.has_function_privilege(ROLE::name, u.o, u.p)
+  WHEN 'type'     THEN pg_catalog.has_type_privilege(ROLE::name, u.o, u.p)
+  WHEN 'column'   THEN pg_catalog.has_column_privilege(ROLE::name, u.o, u.a, u.p)
+  WHEN 'language' THEN pg_catalog.has_language_privilege(ROLE::name, u.o, u.p)
+  WHEN 'foreign_data_wrapper' THEN pg_catalog.has_foreign_data_wrapper_privilege(ROLE::name, u.o, u.p)
+  WHEN 'foreign_server' THEN pg_catalog.has_server_privilege(ROLE::name, u.o, u.p)
+  WHEN 'large_object' THEN LARGE
+END`)
+}
+
+// sqlHasPrivilege asks, for each (role, kind, oid, attnum, privilege),
+// what has_*_privilege answers; with reach, whether the role or a role of
+// $6 it may SET ROLE to has it (pg_has_role(role, other, 'SET') on 16+, where
+// membership options decide; 'MEMBER' before, where every membership
+// allows SET ROLE).
+func sqlHasPrivilege(version int, reach bool) string {
+	answer := hasPrivilege("u.r", version)
+	if reach {
+		mode := "SET"
+		if version < 160000 {
+			mode = "MEMBER"
+		}
+		// $6 lists the roles a case's role may become: the case's own and
+		// the predefined ones (not every role of pg_roles: other cases drop
+		// theirs while this query runs).
+		answer = `EXISTS (SELECT FROM (SELECT u.r UNION SELECT c FROM unnest($6::text[]) AS c
+    WHERE u.r <> 'public' AND pg_catalog.pg_has_role(u.r::name, c::name, '` + mode + `')) AS s(r)
+  WHERE ` + hasPrivilege("s.r", version) + `)`
+	}
+	return `SELECT ` + answer + `
 FROM unnest($1::text[], $2::text[], $3::oid[], $4::int2[], $5::text[]) WITH ORDINALITY AS u(r, k, o, a, p, i)
 ORDER BY u.i`
+}
 
-// largeObjectPrivilege is the large-object branch of sqlHasPrivilege.
+// largeObjectPrivilege is the large-object answer of hasPrivilege.
 // has_largeobject_privilege is 18+. Before, PostgreSQL still answers: the
 // role is a superuser, or an item of the ACL (expanded with acldefault and
 // exploded, as the desired and grant-option checks read it) is PUBLIC's or
 // of a role whose privileges the role has (pg_has_role USAGE), which is
 // what the server's ACL check does with lo_compat_privileges off.
-func largeObjectPrivilege(version int) string {
+func largeObjectPrivilege(role string, version int) string {
 	if version >= 180000 {
-		return "pg_catalog.has_largeobject_privilege(u.r::name, u.o, u.p)"
+		return "pg_catalog.has_largeobject_privilege(" + role + "::name, u.o, u.p)"
 	}
-	return `(COALESCE((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = u.r), false) OR EXISTS (
+	return strings.ReplaceAll(`(COALESCE((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = ROLE), false) OR EXISTS (
     SELECT FROM pg_catalog.pg_largeobject_metadata m,
       LATERAL pg_catalog.aclexplode(COALESCE(m.lomacl, pg_catalog.acldefault('L', m.lomowner))) e
     WHERE m.oid = u.o AND e.privilege_type = u.p
-      AND CASE WHEN e.grantee = 0 THEN true WHEN u.r = 'public' THEN false
-               ELSE pg_catalog.pg_has_role(u.r::name, e.grantee, 'USAGE') END))`
+      AND CASE WHEN e.grantee = 0 THEN true WHEN ROLE = 'public' THEN false
+               ELSE pg_catalog.pg_has_role(ROLE::name, e.grantee, 'USAGE') END))`, "ROLE", role)
 }
 
 // sqlHasRole asks pg_has_role for each (role, other role, mode).
@@ -89,11 +112,13 @@ func (k *checker) checkEffective(ctx context.Context, st *State, when string) er
 	eff := access.NewEffectiveAccess(cat)
 
 	type query struct {
-		role string
-		obj  *Obj
-		priv acl.Priv
-		want bool
-		path []access.Path
+		role      string
+		obj       *Obj
+		priv      acl.Priv
+		want      bool
+		path      []access.Path
+		wantReach bool
+		reachPath []access.Path
 	}
 	var qs []query
 	var qRole, qKind, qPriv []string
@@ -120,8 +145,9 @@ func (k *checker) checkEffective(ctx context.Context, st *State, when string) er
 		}
 		for _, role := range roles {
 			got, paths := eff.Of(role, co)
+			reached, reachPaths := eff.Reach(role, co)
 			acl.Valid(o.Kind, k.v).Each(func(p acl.Priv) {
-				qs = append(qs, query{role: role, obj: o, priv: p, want: got.Has(p), path: paths})
+				qs = append(qs, query{role: role, obj: o, priv: p, want: got.Has(p), path: paths, wantReach: reached.Has(p), reachPath: reachPaths})
 				r := role
 				if r == "" {
 					r = "public"
@@ -134,25 +160,48 @@ func (k *checker) checkEffective(ctx context.Context, st *State, when string) er
 			})
 		}
 	}
-	rows, err := k.super.Query(ctx, fmt.Sprintf(sqlHasPrivilege, largeObjectPrivilege(k.v)), qRole, qKind, qOID, qAtt, qPriv)
-	if err != nil {
-		return fmt.Errorf("has_*_privilege %s: %w", when, err)
-	}
-	i := 0
-	for rows.Next() {
-		var has bool
-		if err := rows.Scan(&has); err != nil {
-			rows.Close()
-			return err
+	targets := slices.Clone(roles[2:]) // the case's roles
+	for _, p := range []struct {
+		name  string
+		since int
+	}{{"pg_database_owner", 140000}, {"pg_read_all_data", 140000}, {"pg_write_all_data", 140000}, {"pg_maintain", 170000}} {
+		if k.v >= p.since {
+			targets = append(targets, p.name)
 		}
-		if q := qs[i]; has != q.want {
-			k.r.fail("effective", "%s: has_%s_privilege(%s, %s, %s) is %t; pgward computes %t (paths: %v)",
-				when, hasKind(q.obj.Kind), granteeName(q.role), q.obj, q.priv, has, q.want, q.path)
-		}
-		i++
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("has_*_privilege %s: %w", when, err)
+	for _, reach := range []bool{false, true} {
+		args := []any{qRole, qKind, qOID, qAtt, qPriv}
+		if reach {
+			args = append(args, targets)
+		}
+		rows, err := k.super.Query(ctx, sqlHasPrivilege(k.v, reach), args...)
+		if err != nil {
+			return fmt.Errorf("has_*_privilege %s: %w", when, err)
+		}
+		i := 0
+		for rows.Next() {
+			var has bool
+			if err := rows.Scan(&has); err != nil {
+				rows.Close()
+				return err
+			}
+			q := qs[i]
+			if reach && has && !q.want {
+				k.r.BySetRole++
+			}
+			switch {
+			case !reach && has != q.want:
+				k.r.fail("effective", "%s: has_%s_privilege(%s, %s, %s) is %t; pgward computes %t (paths: %v)",
+					when, hasKind(q.obj.Kind), granteeName(q.role), q.obj, q.priv, has, q.want, q.path)
+			case reach && has != q.wantReach:
+				k.r.fail("effective", "%s: %s, or a role it may SET ROLE to, has %s on %s: %t; pgward's Reach computes %t (paths: %v)",
+					when, granteeName(q.role), q.priv, q.obj, has, q.wantReach, q.reachPath)
+			}
+			i++
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("has_*_privilege %s: %w", when, err)
+		}
 	}
 	return k.checkMembership(ctx, eff, roles[1:], when)
 }

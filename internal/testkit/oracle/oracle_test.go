@@ -339,13 +339,15 @@ func (s *sandbox) runCaseTampered(t *testing.T, c *oracle.Case, tamper func(*ora
 }
 
 type stats struct {
-	mu       sync.Mutex
-	cases    int
-	blocked  int
-	changes  int
-	failed   map[string][]uint64 // check → seeds
-	duration time.Duration
-	timing   map[string]time.Duration
+	mu      sync.Mutex
+	cases   int
+	blocked int
+	changes int
+	// bySetRole counts privileges reached only by SET ROLE.
+	bySetRole int
+	failed    map[string][]uint64 // check → seeds
+	duration  time.Duration
+	timing    map[string]time.Duration
 	// blockedBy counts blocked cases by the authorities they lacked.
 	blockedBy map[string]int
 }
@@ -391,8 +393,8 @@ func TestOracle(t *testing.T) {
 		fails = append(fails, fmt.Sprintf("%s: %d (seeds %v)", ch, len(seeds), head(seeds, 10)))
 	}
 	sort.Strings(fails)
-	t.Logf("PostgreSQL %s: %d cases in %s, %d blocked for the owner (applied as the superuser), %d changes applied; failures: %s",
-		plan.VersionString(version), st.cases, st.duration.Round(time.Millisecond), st.blocked, st.changes, orNone(fails))
+	t.Logf("PostgreSQL %s: %d cases in %s, %d blocked for the owner (applied as the superuser), %d changes applied, %d privileges reached only by SET ROLE; failures: %s",
+		plan.VersionString(version), st.cases, st.duration.Round(time.Millisecond), st.blocked, st.changes, st.bySetRole, orNone(fails))
 	if testing.Verbose() {
 		t.Logf("time per phase, all cases: %v", st.timing)
 		t.Logf("blocked cases by the authority the owner lacked: %v", st.blockedBy)
@@ -407,6 +409,7 @@ func runSeed(t *testing.T, sb *sandbox, sh *shrinking, st *stats, seed uint64, v
 		st.mu.Lock()
 		st.cases++
 		st.changes += rep.Changes
+		st.bySetRole += rep.BySetRole
 		for p, d := range rep.Timing {
 			st.timing[p] += d
 		}
