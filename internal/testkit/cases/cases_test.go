@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -280,6 +281,13 @@ func run(t *testing.T, c pgCase) {
 
 const scopeS = "scope {\n  schemas = [\"s\"]\n}\n"
 
+// aclHas is a check that s.<table>'s ACL holds privilege for grantee from
+// grantor, with or without the grant option, as aclexplode reads it.
+func aclHas(table, grantee, grantor, privilege string, grantable bool) string {
+	return fmt.Sprintf("SELECT EXISTS (SELECT 1 FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = 's.%s'::regclass AND a.grantee = '{%s}'::regrole AND a.grantor = '{%s}'::regrole AND a.privilege_type = '%s' AND a.is_grantable = %t)",
+		table, grantee, grantor, privilege, grantable)
+}
+
 func TestCases(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.id+" "+c.name, func(t *testing.T) { run(t, c) })
@@ -408,12 +416,21 @@ SET ROLE {carol}; GRANT SELECT ON s.t TO {dave}; RESET ROLE`,
 		after:  []check{{"SELECT has_table_privilege('{dave}', 's.t', 'SELECT')", false}},
 	},
 	{
-		id: "C10b", name: "privilege granted by another grantor: the owner cannot revoke it, plan says how",
+		id: "C10b", name: "privilege granted by another grantor: the owner takes carol's grant option with CASCADE and gives it back",
 		setup: `GRANT USAGE ON SCHEMA s TO {carol}; SET ROLE {alice}; CREATE TABLE s.t(a int); GRANT SELECT ON s.t TO {carol} WITH GRANT OPTION; RESET ROLE;
 SET ROLE {carol}; GRANT SELECT ON s.t TO {dave}; RESET ROLE`,
-		policy:  scopeS + `role "{dave}" {}`,
-		want:    nil, // the revoke is left out, with its fix
-		blocked: "only {carol} can revoke it",
+		policy: scopeS + `role "{dave}" {}`,
+		want: []string{
+			`REVOKE GRANT OPTION FOR SELECT ON TABLE "s"."t" FROM "{carol}" CASCADE`,
+			`GRANT SELECT ON TABLE "s"."t" TO "{carol}" WITH GRANT OPTION`,
+		},
+		after: []check{
+			{"SELECT has_table_privilege('{dave}', 's.t', 'SELECT')", false},
+			// carol, undeclared, holds exactly what she held: SELECT WITH
+			// GRANT OPTION from alice, and nothing else.
+			{aclHas("t", "carol", "alice", "SELECT", true), true},
+			{"SELECT count(*) = 1 FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = 's.t'::regclass AND a.grantee = '{carol}'::regrole", true},
+		},
 	},
 	{
 		id: "C12", name: "grant option drift",
