@@ -32,6 +32,9 @@ func (b *builder) classify() {
 				c.Blocked = fmt.Sprintf("the privilege was granted by %s, and only %s can revoke it (REVOKE by the owner would silently do nothing). Run: SET ROLE %s; %s; RESET ROLE;",
 					c.AsRole, c.AsRole, c.AsRole, renderOne(c, b.cat.ServerVersion))
 			}
+			if c.Blocked != "" && c.noRoute != "" {
+				c.Blocked += " " + c.noRoute
+			}
 		case AuthorityForRole:
 			if !b.graph.CanAlterDefaultsFor(me, c.Default.ForRole) {
 				with := " with INHERIT"
@@ -133,7 +136,7 @@ func (b *builder) grantOptionHolder(me string, c *Change) string {
 	if b.holderGrants == nil {
 		b.holderGrants = map[string][]*Change{}
 		for _, p := range b.plan.Changes {
-			if p.Target == TargetObject && p.Action == Grant && p.rank == 1 {
+			if p.Target == TargetObject && p.Action == Grant && p.rank == 1 && !p.afterRevokes {
 				b.holderGrants[p.Object.Key()] = append(b.holderGrants[p.Object.Key()], p)
 			}
 		}
@@ -178,6 +181,16 @@ func (b *builder) holdsAtRevoke(role, other string) bool {
 		b.atRevoke = access.NewEffectiveAccess(b.project(before))
 	}
 	return b.atRevoke.HasPrivilegesOf(role, other)
+}
+
+// revocableAsGrantor reports whether the connecting role can revoke an
+// item of grantor on obj as that grantor: SET ROLE to it, and the grantor
+// can name the object (classify's AuthorityGrantor checks).
+func (b *builder) revocableAsGrantor(grantor string, obj acl.Object) bool {
+	if sch := b.schemaOf(obj); sch != nil && !b.grantorCanName(grantor, sch) {
+		return false
+	}
+	return b.graph.CanSetRole(b.cat.CurrentUser, grantor)
 }
 
 // schemaOf returns the schema an object lives in, or nil.

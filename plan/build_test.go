@@ -202,19 +202,29 @@ role "bob" {
 			want: []string{"- table app.t bob SELECT as carol"},
 		},
 		{
+			// PUBLIC's SELECT from carol (PUBLIC not managed) keeps the
+			// owner from taking carol's grant option with CASCADE.
 			name:   "a grantor without USAGE on the schema cannot name the object: said at plan time",
 			policy: `role "bob" {}`,
 			db: fixture{me: "postgres", objects: []*catalog.Object{
-				table("t", item("carol", "alice", acl.Select, acl.Select), item("bob", "carol", acl.Select, 0)),
+				table("t", item("carol", "alice", acl.Select, acl.Select), item("bob", "carol", acl.Select, 0), item("", "carol", acl.Select, 0)),
 			}},
 			want:      []string{"- table app.t bob SELECT as carol BLOCKED"},
 			wantDiags: []string{"carol has no USAGE on schema app"},
 		},
 		{
-			name:   "privilege from another grantor blocks an owner who cannot SET ROLE to it",
+			name:   "privilege from another grantor: the owner, who cannot SET ROLE to it, takes it by CASCADE",
 			policy: `role "bob" {}`,
 			db: fixture{objects: []*catalog.Object{
 				table("t", item("carol", "alice", acl.Select, acl.Select), item("bob", "carol", acl.Select, 0)),
+			}},
+			want: []string{"- table app.t carol SELECT (grant option)", "+ table app.t carol SELECT"},
+		},
+		{
+			name:   "privilege from another grantor blocks an owner who cannot SET ROLE to it nor cascade over an undeclared role",
+			policy: `role "bob" {}`,
+			db: fixture{objects: []*catalog.Object{
+				table("t", item("carol", "alice", acl.Select, acl.Select), item("bob", "carol", acl.Select, 0), item("", "carol", acl.Select, 0)),
 			}},
 			want:      []string{"- table app.t bob SELECT as carol BLOCKED"},
 			wantDiags: []string{"only carol can revoke it"},

@@ -26,7 +26,8 @@
 // (object privileges, the objects in scope), columns.go (column privileges
 // a table-level revoke wipes), defaults.go (default privileges),
 // authority.go (what the connecting role may execute, and as which
-// grantor), revokes.go, guards.go, invariants.go (deny violations after
+// grantor), revokes.go (with aclsim.go, REVOKE … CASCADE simulated, and
+// ownerroute.go, the owner's CASCADE to items of other grantors), guards.go, invariants.go (deny violations after
 // the plan, the projection of changes), order.go and statements.go.
 //
 // The package is pure: no database, no files, no clock. Everything it needs

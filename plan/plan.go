@@ -179,6 +179,13 @@ type Change struct {
 	// a grant whose grantor is about to lose the grant option, and that a
 	// CASCADE would not reach, is revoked first (rank 0 before 1 …).
 	rank int
+	// afterRevokes marks a grant that gives back what a CASCADE of the
+	// owner's (see ownerRoute) took: it runs with the object's revokes,
+	// after the last of them (phase, rank).
+	afterRevokes bool
+	// noRoute says why the owner cannot take this item of another grantor
+	// by a CASCADE either; classify adds it to Blocked.
+	noRoute string
 	// key caches Object.Key() (see objectKey): a plan of a large database
 	// has one change per object and grantee, each looked up several times.
 	key string

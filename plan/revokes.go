@@ -29,6 +29,11 @@ type objectRevokes struct {
 	// the order they were planned (see settle).
 	start   []acl.Item
 	emitted []*Change
+	// routed is set when the owner takes an item of another grantor by a
+	// CASCADE (ownerRoute); restore holds what that takes from roles whose
+	// loss the policy does not decide, to be granted again (regrant).
+	routed  bool
+	restore []acl.Item
 }
 
 func (d *objectRevokes) plan() {
@@ -43,9 +48,16 @@ func (d *objectRevokes) plan() {
 		if c == nil {
 			break
 		}
+		if route := d.ownerRoute(c); route != nil {
+			for _, r := range route {
+				d.emit(r)
+			}
+			continue
+		}
 		d.emit(c)
 	}
 	d.settle()
+	d.regrant()
 }
 
 // settle makes the revokes correct in the order they will run, which is

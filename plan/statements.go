@@ -36,7 +36,9 @@ func phase(c *Change) int {
 		}
 		// Grants go from the database down; revokes from the objects up,
 		// so that a grantor revoking as itself (SET ROLE) still has USAGE
-		// on the schema when it names the object.
+		// on the schema when it names the object. A grant that gives back
+		// what a CASCADE took runs with the object's revokes, ranked after
+		// them (see ownerRoute).
 		depth := 2
 		switch c.Object.Kind {
 		case acl.KindDatabase, acl.KindTablespace, acl.KindParameter:
@@ -44,7 +46,7 @@ func phase(c *Change) int {
 		case acl.KindSchema, acl.KindLanguage, acl.KindFDW, acl.KindServer:
 			depth = 1
 		}
-		if c.Action == Revoke {
+		if c.Action == Revoke || c.afterRevokes {
 			return 7 + (2 - depth)
 		}
 		return 3 + depth

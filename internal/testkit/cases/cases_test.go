@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -42,7 +43,8 @@ type pgCase struct {
 	// blocked, when set, is a substring of the plan error: the plan must
 	// refuse, apply must change nothing.
 	blocked string
-	// after holds boolean SQL checks run as the superuser after apply.
+	// after holds boolean SQL checks run as the superuser after apply
+	// (for a blocked case, after the partial apply).
 	after []check
 	// violations lists the deny invariants the plan must report, as
 	// "role: privileges on object via path".
@@ -260,6 +262,7 @@ func run(t *testing.T, c pgCase) {
 		if len(again.Statements) != 0 || len(again.Blocked()) == 0 || len(again.Blocked()) != len(again.Changes) {
 			t.Errorf("after a partial apply: %d statements, %d changes of which %d blocked; want only blocked changes", len(again.Statements), len(again.Changes), len(again.Blocked()))
 		}
+		e.checkAfter(t, c.after)
 		return
 	}
 	if errs != "" {
@@ -271,7 +274,14 @@ func run(t *testing.T, c pgCase) {
 	if again, errs := buildPlan(t, cfg, pol); !again.Empty() || errs != "" {
 		t.Errorf("second plan not empty: %q %s", statementList(again), errs)
 	}
-	for _, ch := range c.after {
+	e.checkAfter(t, c.after)
+}
+
+// checkAfter runs a case's after checks (after apply, or after the partial
+// apply of a blocked case).
+func (e *env) checkAfter(t *testing.T, checks []check) {
+	t.Helper()
+	for _, ch := range checks {
 		if got := e.ask(t, ch.sql); got != ch.want {
 			t.Errorf("%s = %t, want %t", e.expand(ch.sql), got, ch.want)
 		}
@@ -279,6 +289,21 @@ func run(t *testing.T, c pgCase) {
 }
 
 const scopeS = "scope {\n  schemas = [\"s\"]\n}\n"
+
+// carolUsage opens carol's role block with USAGE on schema s, which she
+// holds in the grantor cases; the case adds its rules and the closing brace.
+const carolUsage = `role "{carol}" {
+  grant "schema" {
+    names      = ["s"]
+    privileges = ["USAGE"]
+  }`
+
+// aclHas is a check that s.<table>'s ACL holds privilege for grantee from
+// grantor, with or without the grant option, as aclexplode reads it.
+func aclHas(table, grantee, grantor, privilege string, grantable bool) string {
+	return fmt.Sprintf("SELECT EXISTS (SELECT 1 FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = 's.%s'::regclass AND a.grantee = '{%s}'::regrole AND a.grantor = '{%s}'::regrole AND a.privilege_type = '%s' AND a.is_grantable = %t)",
+		table, grantee, grantor, privilege, grantable)
+}
 
 func TestCases(t *testing.T) {
 	for _, c := range cases {
@@ -408,12 +433,114 @@ SET ROLE {carol}; GRANT SELECT ON s.t TO {dave}; RESET ROLE`,
 		after:  []check{{"SELECT has_table_privilege('{dave}', 's.t', 'SELECT')", false}},
 	},
 	{
-		id: "C10b", name: "privilege granted by another grantor: the owner cannot revoke it, plan says how",
+		id: "C10b", name: "privilege granted by another grantor: the owner takes carol's grant option with CASCADE and gives it back",
 		setup: `GRANT USAGE ON SCHEMA s TO {carol}; SET ROLE {alice}; CREATE TABLE s.t(a int); GRANT SELECT ON s.t TO {carol} WITH GRANT OPTION; RESET ROLE;
 SET ROLE {carol}; GRANT SELECT ON s.t TO {dave}; RESET ROLE`,
+		policy: scopeS + `role "{dave}" {}`,
+		want: []string{
+			`REVOKE GRANT OPTION FOR SELECT ON TABLE "s"."t" FROM "{carol}" CASCADE`,
+			`GRANT SELECT ON TABLE "s"."t" TO "{carol}" WITH GRANT OPTION`,
+		},
+		after: []check{
+			{"SELECT has_table_privilege('{dave}', 's.t', 'SELECT')", false},
+			// carol, undeclared, holds exactly what she held: SELECT WITH
+			// GRANT OPTION from alice, and nothing else.
+			{aclHas("t", "carol", "alice", "SELECT", true), true},
+			{"SELECT count(*) = 1 FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = 's.t'::regclass AND a.grantee = '{carol}'::regrole", true},
+		},
+	},
+	{
+		id: "C10c", name: "owner's cascade: carol is wanted WITH GRANT OPTION, dave's item still goes",
+		setup: `GRANT USAGE ON SCHEMA s TO {carol}; SET ROLE {alice}; CREATE TABLE s.t(a int); GRANT SELECT ON s.t TO {carol} WITH GRANT OPTION; RESET ROLE;
+SET ROLE {carol}; GRANT SELECT ON s.t TO {dave}; RESET ROLE`,
+		policy: scopeS + carolUsage + `
+  grant "table" {
+    privileges        = ["SELECT"]
+    with_grant_option = true
+  }
+}
+role "{dave}" {}`,
+		want: []string{
+			`REVOKE GRANT OPTION FOR SELECT ON TABLE "s"."t" FROM "{carol}" CASCADE`,
+			`GRANT SELECT ON TABLE "s"."t" TO "{carol}" WITH GRANT OPTION`,
+		},
+		after: []check{
+			{"SELECT has_table_privilege('{dave}', 's.t', 'SELECT')", false},
+			{"SELECT has_table_privilege('{carol}', 's.t', 'SELECT WITH GRANT OPTION')", true},
+			{aclHas("t", "carol", "alice", "SELECT", true), true},
+		},
+	},
+	{
+		id: "C10d", name: "owner's cascade over two hops: alice → carol → bob → dave; bob keeps SELECT from alice",
+		setup: `GRANT USAGE ON SCHEMA s TO {carol}, {bob}; SET ROLE {alice}; CREATE TABLE s.t(a int); GRANT SELECT ON s.t TO {carol} WITH GRANT OPTION; RESET ROLE;
+SET ROLE {carol}; GRANT SELECT ON s.t TO {bob} WITH GRANT OPTION; RESET ROLE;
+SET ROLE {bob}; GRANT SELECT ON s.t TO {dave}; RESET ROLE`,
+		policy: scopeS + carolUsage + `
+  grant "table" {
+    privileges        = ["SELECT"]
+    with_grant_option = true
+  }
+}
+role "{bob}" {
+  grant "schema" {
+    names      = ["s"]
+    privileges = ["USAGE"]
+  }
+  grant "table" {
+    privileges = ["SELECT"]
+  }
+}
+role "{dave}" {}`,
+		want: []string{
+			`GRANT SELECT ON TABLE "s"."t" TO "{bob}"`,
+			`REVOKE GRANT OPTION FOR SELECT ON TABLE "s"."t" FROM "{carol}" CASCADE`,
+			`GRANT SELECT ON TABLE "s"."t" TO "{carol}" WITH GRANT OPTION`,
+		},
+		after: []check{
+			{"SELECT has_table_privilege('{dave}', 's.t', 'SELECT')", false},
+			{"SELECT has_table_privilege('{bob}', 's.t', 'SELECT')", true},
+			{"SELECT has_table_privilege('{bob}', 's.t', 'SELECT WITH GRANT OPTION')", false},
+			{aclHas("t", "bob", "carol", "SELECT", true), false},
+			{aclHas("t", "carol", "alice", "SELECT", true), true},
+		},
+	},
+	{
+		id: "C10e", name: "owner's cascade would take an undeclared role's grant: not cascaded, blocked with the reason",
+		setup: `GRANT USAGE ON SCHEMA s TO {carol}; SET ROLE {alice}; CREATE TABLE s.t(a int); GRANT SELECT ON s.t TO {carol} WITH GRANT OPTION; RESET ROLE;
+SET ROLE {carol}; GRANT SELECT ON s.t TO {dave}, {bob}; RESET ROLE`,
 		policy:  scopeS + `role "{dave}" {}`,
 		want:    nil, // the revoke is left out, with its fix
-		blocked: "only {carol} can revoke it",
+		blocked: "Nor does the owner take it by REVOKE GRANT OPTION FOR … FROM {carol} CASCADE: that would also take {bob}'s SELECT granted by {carol}",
+		after: []check{
+			{"SELECT has_table_privilege('{bob}', 's.t', 'SELECT')", true},
+			{"SELECT has_table_privilege('{dave}', 's.t', 'SELECT')", true},
+			{aclHas("t", "carol", "alice", "SELECT", true), true},
+		},
+	},
+	{
+		id: "C10f", name: "owner's cascade run by a member of the owner",
+		as: "tool",
+		setup: `GRANT {alice} TO {tool}; GRANT USAGE ON SCHEMA s TO {carol}; SET ROLE {alice}; CREATE TABLE s.t(a int); GRANT SELECT ON s.t TO {carol} WITH GRANT OPTION; RESET ROLE;
+SET ROLE {carol}; GRANT SELECT ON s.t TO {dave}; RESET ROLE`,
+		policy: scopeS + `role "{dave}" {}`,
+		want: []string{
+			`REVOKE GRANT OPTION FOR SELECT ON TABLE "s"."t" FROM "{carol}" CASCADE`,
+			`GRANT SELECT ON TABLE "s"."t" TO "{carol}" WITH GRANT OPTION`,
+		},
+		after: []check{
+			{"SELECT has_table_privilege('{dave}', 's.t', 'SELECT')", false},
+			{aclHas("t", "carol", "alice", "SELECT", true), true},
+		},
+	},
+	{
+		id: "C10g", name: "a role that is neither the grantor, the owner nor a member of it: stays not executable",
+		as: "tool",
+		setup: `GRANT USAGE ON SCHEMA s TO {carol}, {tool}; SET ROLE {alice}; CREATE TABLE s.t(a int); GRANT SELECT ON s.t TO {carol} WITH GRANT OPTION; RESET ROLE;
+SET ROLE {carol}; GRANT SELECT ON s.t TO {dave}; RESET ROLE`,
+		policy:  scopeS + `role "{dave}" {}`,
+		want:    nil,
+		blocked: "Nor can {tool} take it as the owner would",
+		after:   []check{{"SELECT has_table_privilege('{dave}', 's.t', 'SELECT')", true}},
 	},
 	{
 		id: "C12", name: "grant option drift",

@@ -1,5 +1,5 @@
 -- pgward plan for database appdb (PostgreSQL 14.10), as alice
--- nothing alice can execute
--- not executable by alice, so left out (2):
---   REVOKE SELECT ON TABLE "app"."t" FROM "bob": the privilege was granted by carol, and only carol can revoke it, but carol has no USAGE on schema app, so it cannot name the object. Run: GRANT USAGE ON SCHEMA "app" TO "carol"; SET ROLE carol; REVOKE SELECT ON TABLE "app"."t" FROM "bob"; RESET ROLE; then revoke that USAGE again.
+REVOKE GRANT OPTION FOR SELECT ON TABLE "app"."t" FROM "carol" CASCADE;
+GRANT SELECT ON TABLE "app"."t" TO "carol" WITH GRANT OPTION;
+-- not executable by alice, so left out (1):
 --   REVOKE CREATE ON SCHEMA "public" FROM PUBLIC: schema public is owned by postgres, and alice is neither that role, a member of it with INHERIT, nor a superuser. Run pgward as postgres, or ALTER SCHEMA "public" OWNER TO alice.
