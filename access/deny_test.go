@@ -5,26 +5,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/hcl/v2"
-
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
 	"github.com/pgward/pgward/internal/testkit/smalldb"
 	"github.com/pgward/pgward/policy"
 )
 
-func denyAt(line int, d policy.Deny) *policy.Deny {
-	d.DeclRange = hcl.Range{Filename: "policy.hcl", Start: hcl.Pos{Line: line, Column: 3}}
-	return &d
-}
-
-func patterns(ns ...string) []policy.Pattern {
-	out := make([]policy.Pattern, len(ns))
-	for i, n := range ns {
-		out[i] = policy.Pattern{Text: n}
-	}
-	return out
-}
+const writes = acl.Insert | acl.Update | acl.Delete | acl.Truncate
 
 // violations renders violations as the text plan prints them, without the
 // marker.
@@ -35,8 +22,6 @@ func violations(vs []Violation) []string {
 	}
 	return out
 }
-
-const writes = acl.Insert | acl.Update | acl.Delete | acl.Truncate
 
 func TestCheckDeny(t *testing.T) {
 	tableAll := acl.Valid(acl.KindTable, 160000)
@@ -51,7 +36,7 @@ func TestCheckDeny(t *testing.T) {
 			name: "kept: nothing to write with",
 			db:   smalldb.DB{Members: []catalog.Membership{smalldb.Member("pg_read_all_data", "ops", true)}},
 			role: "ops",
-			deny: []*policy.Deny{denyAt(12, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: writes})},
+			deny: []*policy.Deny{smalldb.DenyAt(12, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: writes})},
 		},
 		{
 			// dave is NOINHERIT: has_table_privilege says no, but a session of
@@ -61,7 +46,7 @@ func TestCheckDeny(t *testing.T) {
 				Members: []catalog.Membership{smalldb.Member("readers", "dave", false)},
 				Edit:    map[string][]acl.Item{"table t": {smalldb.Item("alice", "alice", tableAll), smalldb.Item("readers", "alice", acl.Insert)}}},
 			role: "dave",
-			deny: []*policy.Deny{denyAt(7, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: writes})},
+			deny: []*policy.Deny{smalldb.DenyAt(7, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: writes})},
 			want: []string{"dave: INSERT on table app.t via dave → SET ROLE readers (policy.hcl:7)"},
 		},
 		{
@@ -73,7 +58,7 @@ func TestCheckDeny(t *testing.T) {
 				},
 				Edit: map[string][]acl.Item{"table t": {smalldb.Item("alice", "alice", tableAll), smalldb.Item("readers", "alice", acl.Insert)}}},
 			role: "bob",
-			deny: []*policy.Deny{denyAt(7, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: writes})},
+			deny: []*policy.Deny{smalldb.DenyAt(7, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: writes})},
 			want: []string{"bob: INSERT on table app.t via bob → SET ROLE readers (through mid) (policy.hcl:7)"},
 		},
 		{
@@ -82,20 +67,20 @@ func TestCheckDeny(t *testing.T) {
 				Members: []catalog.Membership{{Role: "readers", Member: "bob", Grantor: "postgres", Inherit: false, Set: false}},
 				Edit:    map[string][]acl.Item{"table t": {smalldb.Item("alice", "alice", tableAll), smalldb.Item("readers", "alice", acl.Insert)}}},
 			role: "bob",
-			deny: []*policy.Deny{denyAt(7, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: writes})},
+			deny: []*policy.Deny{smalldb.DenyAt(7, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: writes})},
 		},
 		{
 			name: "broken by SET ROLE to a superuser whose privileges the role inherits",
 			db:   smalldb.DB{Members: []catalog.Membership{smalldb.Member("postgres", "ops", true)}},
 			role: "ops",
-			deny: []*policy.Deny{denyAt(9, policy.Deny{Kinds: []acl.Kind{acl.KindSequence}, Privileges: acl.Update})},
+			deny: []*policy.Deny{smalldb.DenyAt(9, policy.Deny{Kinds: []acl.Kind{acl.KindSequence}, Privileges: acl.Update})},
 			want: []string{"ops: UPDATE on sequence app.s via ops → SET ROLE postgres (superuser) (policy.hcl:9)"},
 		},
 		{
 			name: "broken through pg_write_all_data",
 			db:   smalldb.DB{Members: []catalog.Membership{smalldb.Member("pg_write_all_data", "ops", true)}},
 			role: "ops",
-			deny: []*policy.Deny{denyAt(12, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: writes})},
+			deny: []*policy.Deny{smalldb.DenyAt(12, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: writes})},
 			want: []string{"ops: INSERT, UPDATE, DELETE on table app.t via ops → member of pg_write_all_data (policy.hcl:12)"},
 		},
 		{
@@ -105,7 +90,7 @@ func TestCheckDeny(t *testing.T) {
 				Edit:    map[string][]acl.Item{"table t": {smalldb.Item("alice", "alice", tableAll), smalldb.Item("ops", "alice", acl.Truncate), smalldb.Item("readers", "alice", acl.Insert)}},
 			},
 			role: "ops",
-			deny: []*policy.Deny{denyAt(3, policy.Deny{Privileges: writes})},
+			deny: []*policy.Deny{smalldb.DenyAt(3, policy.Deny{Privileges: writes})},
 			want: []string{
 				"ops: TRUNCATE on table app.t via ops (policy.hcl:3)",
 				"ops: INSERT on table app.t via ops → member of readers (policy.hcl:3)",
@@ -117,20 +102,20 @@ func TestCheckDeny(t *testing.T) {
 			name: "never CREATE anywhere: public schema on 14 through PUBLIC",
 			db:   smalldb.DB{Version: 140023},
 			role: "bob",
-			deny: []*policy.Deny{denyAt(5, policy.Deny{Privileges: acl.Create})},
+			deny: []*policy.Deny{smalldb.DenyAt(5, policy.Deny{Privileges: acl.Create})},
 			want: []string{"bob: CREATE on schema public via PUBLIC (policy.hcl:5)"},
 		},
 		{
 			name: "never CREATE anywhere: kept on 15",
 			db:   smalldb.DB{Version: 150018},
 			role: "bob",
-			deny: []*policy.Deny{denyAt(5, policy.Deny{Privileges: acl.Create})},
+			deny: []*policy.Deny{smalldb.DenyAt(5, policy.Deny{Privileges: acl.Create})},
 		},
 		{
 			name: "the database owner creates in public on 15 and in its database",
 			db:   smalldb.DB{Version: 150018},
 			role: "alice",
-			deny: []*policy.Deny{denyAt(5, policy.Deny{Privileges: acl.Create})},
+			deny: []*policy.Deny{smalldb.DenyAt(5, policy.Deny{Privileges: acl.Create})},
 			want: []string{
 				"alice: CREATE on database appdb via alice (policy.hcl:5)",
 				"alice: CREATE on schema app via alice (policy.hcl:5)",
@@ -141,7 +126,7 @@ func TestCheckDeny(t *testing.T) {
 			name: "schema restricts: a schema matches itself, the database does not match",
 			db:   smalldb.DB{Version: 150018},
 			role: "alice",
-			deny: []*policy.Deny{denyAt(5, policy.Deny{Schema: "public", Privileges: acl.Create})},
+			deny: []*policy.Deny{smalldb.DenyAt(5, policy.Deny{Schema: "public", Privileges: acl.Create})},
 			want: []string{"alice: CREATE on schema public via alice → member of pg_database_owner (as owner of the database) (policy.hcl:5)"},
 		},
 		{
@@ -149,9 +134,9 @@ func TestCheckDeny(t *testing.T) {
 			db:   smalldb.DB{Members: []catalog.Membership{smalldb.Member("pg_write_all_data", "ops", true)}},
 			role: "ops",
 			deny: []*policy.Deny{
-				denyAt(7, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Schema: "other", Privileges: writes}),
-				denyAt(8, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Names: patterns("x*"), Privileges: writes}),
-				denyAt(9, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Schema: "app", Names: patterns("?"), Privileges: acl.Delete}),
+				smalldb.DenyAt(7, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Schema: "other", Privileges: writes}),
+				smalldb.DenyAt(8, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Names: smalldb.Patterns("x*"), Privileges: writes}),
+				smalldb.DenyAt(9, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Schema: "app", Names: smalldb.Patterns("?"), Privileges: acl.Delete}),
 			},
 			want: []string{"ops: DELETE on table app.t via ops → member of pg_write_all_data (policy.hcl:9)"},
 		},
@@ -159,14 +144,14 @@ func TestCheckDeny(t *testing.T) {
 			name: "ALL means every privilege of the kind",
 			db:   smalldb.DB{Members: []catalog.Membership{smalldb.Member("readers", "bob", true)}},
 			role: "bob",
-			deny: []*policy.Deny{denyAt(4, policy.Deny{Kinds: []acl.Kind{acl.KindFunction}, All: true})},
+			deny: []*policy.Deny{smalldb.DenyAt(4, policy.Deny{Kinds: []acl.Kind{acl.KindFunction}, All: true})},
 			want: []string{"bob: EXECUTE on function app.f() via PUBLIC (policy.hcl:4)"},
 		},
 		{
 			name: "a deny on tables covers column grants",
 			db:   smalldb.DB{Edit: map[string][]acl.Item{"column t.c": {smalldb.Item("bob", "alice", acl.Insert|acl.Select)}}},
 			role: "bob",
-			deny: []*policy.Deny{denyAt(6, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: writes})},
+			deny: []*policy.Deny{smalldb.DenyAt(6, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: writes})},
 			want: []string{"bob: INSERT on column app.t.c via bob (policy.hcl:6)"},
 		},
 		{
@@ -176,7 +161,7 @@ func TestCheckDeny(t *testing.T) {
 				"column t.c": {smalldb.Item("bob", "alice", acl.Insert)},
 			}},
 			role: "bob",
-			deny: []*policy.Deny{denyAt(6, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: acl.Insert})},
+			deny: []*policy.Deny{smalldb.DenyAt(6, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: acl.Insert})},
 			want: []string{
 				"bob: INSERT on table app.t via bob (policy.hcl:6)",
 				"bob: INSERT on column app.t.c via bob (policy.hcl:6)",
@@ -185,13 +170,13 @@ func TestCheckDeny(t *testing.T) {
 		{
 			name: "superuser breaks every deny",
 			role: "postgres",
-			deny: []*policy.Deny{denyAt(2, policy.Deny{Kinds: []acl.Kind{acl.KindSequence}, Privileges: acl.Usage})},
+			deny: []*policy.Deny{smalldb.DenyAt(2, policy.Deny{Kinds: []acl.Kind{acl.KindSequence}, Privileges: acl.Usage})},
 			want: []string{"postgres: USAGE on sequence app.s via postgres (superuser) (policy.hcl:2)"},
 		},
 		{
 			name: "a role the database lacks is skipped",
 			role: "ghost",
-			deny: []*policy.Deny{denyAt(2, policy.Deny{Privileges: acl.Execute})},
+			deny: []*policy.Deny{smalldb.DenyAt(2, policy.Deny{Privileges: acl.Execute})},
 		},
 	}
 	for _, tt := range tests {

@@ -5,12 +5,12 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/sergi/go-diff/diffmatchpatch"
 
+	"github.com/pgward/pgward/internal/testkit/promcheck"
 	"github.com/pgward/pgward/plan"
 )
 
@@ -59,44 +59,8 @@ func TestWritePrometheus_golden(t *testing.T) {
 				dmp := diffmatchpatch.New()
 				t.Errorf("%s differs from the golden file (-prometheus.update rewrites it):\n%s", path, dmp.DiffPrettyText(dmp.DiffMain(string(want), buf.String(), false)))
 			}
-			checkExposition(t, buf.String())
+			promcheck.Exposition(t, buf.String())
 		})
-	}
-}
-
-// checkExposition checks what the textfile collector requires of a file,
-// independently of the golden: every sample line belongs to a family
-// announced by HELP and TYPE gauge, each family is announced once, label
-// values hold no raw line feed, and the file ends with a line feed.
-func checkExposition(t *testing.T, s string) {
-	t.Helper()
-	if !strings.HasSuffix(s, "\n") {
-		t.Errorf("no final line feed")
-	}
-	help, typ := map[string]bool{}, map[string]bool{}
-	for _, line := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
-		switch {
-		case strings.HasPrefix(line, "# HELP "):
-			name := strings.Fields(line)[2]
-			if help[name] {
-				t.Errorf("HELP of %s twice", name)
-			}
-			help[name] = true
-		case strings.HasPrefix(line, "# TYPE "):
-			f := strings.Fields(line)
-			if len(f) != 4 || f[3] != "gauge" {
-				t.Errorf("bad TYPE line %q", line)
-			}
-			typ[f[2]] = true
-		default:
-			name, _, _ := strings.Cut(line, "{")
-			if !help[name] || !typ[name] {
-				t.Errorf("sample %q before its HELP and TYPE", line)
-			}
-			if strings.Count(line, `"`)-strings.Count(line, `\"`) != 2*strings.Count(line, `="`) {
-				t.Errorf("unbalanced quotes in %q", line)
-			}
-		}
 	}
 }
 

@@ -16,18 +16,7 @@ import (
 	"github.com/pgward/pgward/policy"
 )
 
-func denyAt(line int, d policy.Deny) *policy.Deny {
-	d.DeclRange = hcl.Range{Filename: "policy.hcl", Start: hcl.Pos{Line: line, Column: 3}}
-	return &d
-}
-
-func patterns(ns ...string) []policy.Pattern {
-	out := make([]policy.Pattern, len(ns))
-	for i, n := range ns {
-		out[i] = policy.Pattern{Text: n}
-	}
-	return out
-}
+const writes = acl.Insert | acl.Update | acl.Delete | acl.Truncate
 
 // violations renders violations as the text plan prints them, without the
 // marker.
@@ -38,8 +27,6 @@ func violations(vs []access.Violation) []string {
 	}
 	return out
 }
-
-const writes = acl.Insert | acl.Update | acl.Delete | acl.Truncate
 
 func TestProject(t *testing.T) {
 	c := smalldb.DB{
@@ -90,7 +77,7 @@ func TestBuild_violations(t *testing.T) {
 	rng := func(line int) hcl.Range {
 		return hcl.Range{Filename: "policy.hcl", Start: hcl.Pos{Line: line, Column: 1}}
 	}
-	denyWrites := denyAt(12, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: writes})
+	denyWrites := smalldb.DenyAt(12, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: writes})
 	tests := []struct {
 		name     string
 		db       smalldb.DB
@@ -132,9 +119,9 @@ func TestBuild_violations(t *testing.T) {
 				"table t": {smalldb.Item("alice", "alice", acl.Valid(acl.KindTable, 160000)), smalldb.Item("readers", "alice", acl.Delete)},
 				"table u": {smalldb.Item("alice", "alice", acl.Valid(acl.KindTable, 160000)), smalldb.Item("bob", "alice", acl.Truncate)},
 			}},
-			role: &policy.Role{Name: "bob", DeclRange: rng(1), Deny: []*policy.Deny{denyAt(12, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: acl.Delete | acl.Truncate})},
+			role: &policy.Role{Name: "bob", DeclRange: rng(1), Deny: []*policy.Deny{smalldb.DenyAt(12, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: acl.Delete | acl.Truncate})},
 				MemberOf: []*policy.Membership{{Role: "readers", Range: rng(2)}},
-				Grants:   []*policy.Grant{{Kind: acl.KindTable, Names: patterns("u"), Privileges: acl.Select, DeclRange: rng(3)}}},
+				Grants:   []*policy.Grant{{Kind: acl.KindTable, Names: smalldb.Patterns("u"), Privileges: acl.Select, DeclRange: rng(3)}}},
 			now:   []string{"bob: DELETE on table app.t via bob → member of readers (policy.hcl:12)", "bob: TRUNCATE on table app.u via bob (policy.hcl:12)"},
 			after: []string{"bob: DELETE on table app.t via bob → member of readers (policy.hcl:12)"},
 		},
@@ -148,10 +135,10 @@ func TestBuild_violations(t *testing.T) {
 				"table u": {smalldb.Item("alice", "alice", acl.Valid(acl.KindTable, 160000)), smalldb.Item("bob", "alice", acl.Truncate)},
 			}},
 			role: func() *policy.Role {
-				d := denyAt(12, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: acl.Delete | acl.Truncate})
+				d := smalldb.DenyAt(12, policy.Deny{Kinds: []acl.Kind{acl.KindTable}, Privileges: acl.Delete | acl.Truncate})
 				return &policy.Role{Name: "bob", DeclRange: rng(1), Deny: []*policy.Deny{d, d},
 					MemberOf: []*policy.Membership{{Role: "readers", Range: rng(2)}},
-					Grants:   []*policy.Grant{{Kind: acl.KindTable, Names: patterns("u"), Privileges: acl.Select, DeclRange: rng(3)}}}
+					Grants:   []*policy.Grant{{Kind: acl.KindTable, Names: smalldb.Patterns("u"), Privileges: acl.Select, DeclRange: rng(3)}}}
 			}(),
 			now: []string{"bob: DELETE on table app.t via bob → member of readers (policy.hcl:12)", "bob: TRUNCATE on table app.u via bob (policy.hcl:12)",
 				"bob: DELETE on table app.t via bob → member of readers (policy.hcl:12)", "bob: TRUNCATE on table app.u via bob (policy.hcl:12)"},

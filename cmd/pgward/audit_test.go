@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgward/pgward/internal/testkit/pgtest"
+	"github.com/pgward/pgward/internal/testkit/promcheck"
 )
 
 // openSession connects to the database as role with application_name app
@@ -198,7 +199,7 @@ role %[1]q {
 			t.Errorf("prometheus output lacks %q:\n%s", want, prom)
 		}
 	}
-	checkExposition(t, string(prom))
+	promcheck.Exposition(t, string(prom))
 	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o644 {
 		t.Errorf("the metrics file: %v, %v; want mode 0644", fi.Mode(), err)
 	}

@@ -1,16 +1,18 @@
-package main
+// Package promcheck holds the one check that the Prometheus outputs' tests
+// share (pipeline's golden files, the CLI's audit --prometheus). Tests
+// only: nothing the binary links.
+package promcheck
 
 import (
 	"strings"
 	"testing"
 )
 
-// checkExposition checks what the textfile collector requires of a file
-// (the same check as pipeline's TestWritePrometheus_golden makes),
-// independently of the golden: every sample line belongs to a family
+// Exposition checks what node-exporter's textfile collector requires of a
+// Prometheus text file, independently of any golden file: every sample line belongs to a family
 // announced by HELP and TYPE gauge, each family is announced once, label
 // values hold no raw line feed, and the file ends with a line feed.
-func checkExposition(t *testing.T, s string) {
+func Exposition(t *testing.T, s string) {
 	t.Helper()
 	if !strings.HasSuffix(s, "\n") {
 		t.Errorf("no final line feed")
