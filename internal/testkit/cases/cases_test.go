@@ -42,6 +42,10 @@ type pgCase struct {
 	// blocked, when set, is a substring of the plan error: the plan must
 	// refuse, apply must change nothing.
 	blocked string
+	// later runs as the superuser after apply, before the checks: objects
+	// created after the run (default privileges apply to them); the plan
+	// must stay empty.
+	later string
 	// after holds boolean SQL checks run as the superuser after apply.
 	after []check
 	// violations lists the deny invariants the plan must report, as
@@ -270,6 +274,12 @@ func run(t *testing.T, c pgCase) {
 	}
 	if again, errs := buildPlan(t, cfg, pol); !again.Empty() || errs != "" {
 		t.Errorf("second plan not empty: %q %s", statementList(again), errs)
+	}
+	if c.later != "" {
+		e.db.Exec(t, e.expand(c.later))
+		if again, errs := buildPlan(t, cfg, pol); !again.Empty() || errs != "" {
+			t.Errorf("plan after %q not empty: %q %s", c.later, statementList(again), errs)
+		}
 	}
 	for _, ch := range c.after {
 		if got := e.ask(t, ch.sql); got != ch.want {
