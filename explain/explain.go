@@ -118,7 +118,11 @@ func Object(p *policy.Policy, c *catalog.Catalog, role string, obj acl.Object) *
 	x.Access, x.Paths = eff.Reach(role, o)
 
 	if role == "" {
-		if p != nil && p.Public != nil {
+		switch {
+		case p != nil && p.Public.Exact(o.Kind):
+			// Grant rules manage the kind for PUBLIC, as a role's do.
+			x.Declared = &policy.Role{Grants: p.Public.Grants, DeclRange: p.Public.DeclRange}
+		case p != nil && p.Public != nil:
 			x.PublicMayHold, x.PublicManaged = p.Public.MayHold[o.Kind]
 			x.PublicRange = p.Public.Ranges[o.Kind]
 		}
@@ -311,9 +315,9 @@ func WriteText(w io.Writer, x *Explanation, o TextOptions) error {
 
 	tw.Printf("%s\n", tw.Paint(textout.Bold, "Policy"))
 	switch {
-	case x.Role == "" && !x.PublicManaged:
+	case x.Role == "" && x.Declared == nil && !x.PublicManaged:
 		tw.Printf("  PUBLIC is not managed for %ss: it keeps what it holds.\n", obj.Kind)
-	case x.Role == "":
+	case x.Role == "" && x.Declared == nil:
 		tw.Printf("  PUBLIC may keep %s (%s); pgward revokes more and never grants.\n", privsOrNothing(x.PublicMayHold), ruleLine(x.PublicRange))
 	case x.Declared == nil:
 		tw.Printf("  %s is not declared in the policy: pgward does not manage its privileges.\n", x.Role)
@@ -328,10 +332,10 @@ func WriteText(w io.Writer, x *Explanation, o TextOptions) error {
 			if x.Want.GrantOption != 0 {
 				want += fmt.Sprintf(" (WITH GRANT OPTION: %s)", x.Want.GrantOption)
 			}
-			tw.Printf("  %s should hold: %s\n", x.Role, want)
+			tw.Printf("  %s should hold: %s\n", who, want)
 		}
 		if len(x.Deciding) == 0 {
-			tw.Printf("  No grant rule of %s selects this object.\n", x.Role)
+			tw.Printf("  No grant rule of %s selects this object.\n", who)
 		} else {
 			tw.Printf("  Decided by the rules at rank %q (rules at one rank add up):\n", x.Deciding[0].Rank)
 			for _, m := range x.Deciding {

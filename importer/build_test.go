@@ -304,7 +304,13 @@ func TestBuild_exceptIsAvoidedNextToDefaultPrivileges(t *testing.T) {
 	}
 }
 
-func TestBuild_publicIsACeilingOfTheUnion(t *testing.T) {
+// TestBuild_publicExactly: PUBLIC is imported as a grantee like a role
+// (issue 13): a kind where PUBLIC holds PostgreSQL's defaults on every
+// object keeps the short form; a kind where it holds more (SELECT on a
+// table) or lost a default on some objects only (EXECUTE on g) gets grant
+// rules that reproduce each object; PUBLIC's default privileges that
+// differ from PostgreSQL's become default_privileges blocks, with no note.
+func TestBuild_publicExactly(t *testing.T) {
 	fn := func(name string, public bool) *catalog.Object {
 		items := []acl.Item{item("alice", "alice", acl.Execute, 0)}
 		if public {
@@ -314,18 +320,48 @@ func TestBuild_publicIsACeilingOfTheUnion(t *testing.T) {
 		o.Subkind = 'f'
 		return o
 	}
-	c := cat{objects: []*catalog.Object{
-		fn("f", true), fn("g", false),
-		table("t", item("", "alice", acl.Select, 0)),
-	}}.catalog()
+	c := cat{
+		objects: []*catalog.Object{
+			fn("f", true), fn("g", false),
+			table("t", item("", "alice", acl.Select, 0)),
+		},
+		defs: []*catalog.DefaultACL{
+			{ForRole: "alice", Kind: acl.KindFunction, ACL: []acl.Item{item("alice", "alice", acl.Execute, 0)}},
+			{ForRole: "alice", Schema: "app", Kind: acl.KindTable, ACL: []acl.Item{item("", "alice", acl.Select, 0)}},
+		},
+	}.catalog()
 	im, src := build(t, c, importer.Options{})
-	contains(t, src, `function = ["EXECUTE"]`, `table    = ["SELECT"]`, "This is a ceiling")
-	var reasons []importer.Reason
+	contains(t, src, `public {
+  database = ["CONNECT", "TEMPORARY"]
+  schema   = []
+
+  grant "table" {
+    schema     = "app"
+    privileges = ["SELECT"]
+  }
+
+  grant "function" {
+    schema     = "app"
+    names      = ["f"]
+    privileges = ["EXECUTE"]
+  }
+
+  default_privileges "function" {
+    for_role   = "alice"
+    privileges = []
+  }
+
+  default_privileges "table" {
+    for_role   = "alice"
+    schema     = "app"
+    privileges = ["SELECT"]
+  }
+}`)
 	for _, n := range im.Notes {
-		reasons = append(reasons, n.Reason)
-	}
-	if !slices.Contains(reasons, importer.ReasonPublicGrant) || !slices.Contains(reasons, importer.ReasonPublicUneven) {
-		t.Errorf("notes %v lack public-grant and public-uneven", reasons)
+		switch n.Reason {
+		case importer.ReasonPublicGrant, importer.ReasonPublicUneven, importer.ReasonDefaultACL, importer.ReasonResidual:
+			t.Errorf("note %s: %s", n.Reason, n.Text)
+		}
 	}
 }
 
@@ -437,7 +473,6 @@ func TestBuild_notesWhatCannotBeReproduced(t *testing.T) {
 	for reason, want := range map[importer.Reason]string{
 		importer.ReasonOwnerRevoked:      "alice has revoked its own TRUNCATE on 1 table it owns: app.t.",
 		importer.ReasonUntrustedLanguage: "language plperlu is untrusted",
-		importer.ReasonDefaultACL:        "functions that alice creates everywhere give PUBLIC nothing instead of EXECUTE",
 		importer.ReasonValidUntil:        "VALID UNTIL '-infinity'",
 		importer.ReasonOwnerPrivileges:   "alice owns 1 database, 1 schema, 1 table in scope.",
 	} {

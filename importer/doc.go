@@ -19,9 +19,14 @@
 // Options.ManageRoles, with its memberships (member_of, with ADMIN, and
 // INHERIT and SET on PostgreSQL 16+), its grants on every kind pgward
 // models, with grant options, and its default privileges next to the
-// grants of the same kind and schema. PUBLIC becomes a public block that
-// keeps, per kind, the union of what PUBLIC holds: a ceiling that revokes
-// nothing.
+// grants of the same kind and schema. PUBLIC becomes the public block,
+// a grantee like a role: the short form (kind = [...], a ceiling) for each
+// kind where PUBLIC holds PostgreSQL's defaults, or nothing, on every
+// object; grant rules that reproduce each object for the other kinds
+// (EXECUTE kept on some functions and revoked on one); and
+// default_privileges wherever PUBLIC's default privileges differ from
+// PostgreSQL's (REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC for a creating
+// role).
 //
 // # Readable rules
 //
@@ -44,10 +49,8 @@
 // Privileges granted by a role other than the object's owner (pgward's
 // GRANT records the owner, so plan grants them again as the owner), an
 // owner's revoke of its own privileges, privileges of an owner on its own
-// objects (never managed), untrusted languages, PUBLIC's privileges beyond
-// PostgreSQL's defaults or lost on some objects only (the public block is
-// a ceiling per kind), default privileges of a creating role for itself or
-// for PUBLIC, memberships granted several times with different options,
+// objects (never managed), untrusted languages, default privileges of a
+// creating role for itself, memberships granted several times with different options,
 // and VALID UNTIL '-infinity'. Each is a [Note]; the writers list them at
 // the top of the file. docs/cli.md lists them too.
 //

@@ -40,13 +40,24 @@ func WriteHCL(w io.Writer, im *Import) error {
 		body.AppendNewline()
 		writeRole(body, r)
 	}
-	if pub := im.Policy.Public; pub != nil && len(pub.MayHold) > 0 {
+	if pub := im.Policy.Public; pub != nil {
 		body.AppendNewline()
 		comment(body, strings.Join(im.Public, " "))
 		pb := body.AppendNewBlock("public", nil).Body()
 		for _, k := range acl.Kinds() {
 			if p, ok := pub.MayHold[k]; ok {
 				pb.SetAttributeRaw(k.String(), stringList(p.List()))
+			}
+		}
+		for i, blk := range im.PublicBlocks {
+			if i > 0 || len(pb.Attributes()) > 0 {
+				pb.AppendNewline()
+			}
+			switch {
+			case blk.Grant != nil:
+				writeGrant(pb, blk.Grant, blk.List)
+			case blk.Default != nil:
+				writeDefault(pb, blk.Default, blk.List)
 			}
 		}
 	}

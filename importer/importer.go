@@ -65,6 +65,10 @@ type Import struct {
 	Roles []*RoleLayout
 	// Public holds comment lines for the public block, if there is one.
 	Public []string
+	// PublicBlocks lays out the public block's grant and default_privileges
+	// blocks (Policy.Public.Grants and DefaultPrivileges), in order; the
+	// short form (Policy.Public.MayHold) is written before them.
+	PublicBlocks []Block
 	// Notes lists what the policy cannot reproduce, sorted by role and
 	// object.
 	Notes []Note
@@ -221,9 +225,6 @@ type builder struct {
 	// owner gave it.
 	held    map[string]map[string]acl.Privileges
 	byThird map[string]map[string]thirdGrant
-	// publicHeld[kind] is the union of PUBLIC's privileges on objects of the
-	// kind.
-	publicHeld map[acl.Kind]acl.Priv
 	// bySchema indexes the managed objects; see objectsBySchema.
 	bySchema map[acl.Kind]map[string][]*catalog.Object
 }
@@ -241,12 +242,11 @@ func managedObject(o *catalog.Object) bool {
 	return !(o.Kind == acl.KindLanguage && o.Subkind == 'u')
 }
 
-// readHeld collects what each selected role holds on each object, and
-// PUBLIC's union per kind.
+// readHeld collects what each selected role, and PUBLIC (""), holds on
+// each object.
 func (b *builder) readHeld() {
 	b.held = map[string]map[string]acl.Privileges{}
 	b.byThird = map[string]map[string]thirdGrant{}
-	b.publicHeld = map[acl.Kind]acl.Priv{}
 	for _, o := range b.cat.Objects {
 		if !managedObject(o) {
 			b.untrustedLanguage(o)
@@ -255,7 +255,18 @@ func (b *builder) readHeld() {
 		byOwner := map[string]acl.Privileges{}
 		for _, it := range o.ACL {
 			if it.Grantee.IsPublic() {
-				b.publicHeld[o.Kind] |= it.Privs.Privs
+				// PUBLIC holds no grant options. pgward's GRANT records
+				// the owner; what PUBLIC holds from another grantor is
+				// granted again as the owner (selfCheck notes the item
+				// that stays).
+				public := string(acl.Public)
+				if b.held[public] == nil {
+					b.held[public] = map[string]acl.Privileges{}
+				}
+				b.held[public][o.Key()] = b.held[public][o.Key()].Union(acl.Privileges{Privs: it.Privs.Privs})
+				if it.Grantor == o.Owner {
+					byOwner[public] = byOwner[public].Union(acl.Privileges{Privs: it.Privs.Privs})
+				}
 				continue
 			}
 			g := string(it.Grantee)
@@ -272,7 +283,7 @@ func (b *builder) readHeld() {
 		}
 		for _, it := range o.ACL {
 			g := string(it.Grantee)
-			if it.Grantee.IsPublic() || !b.selected[g] || g == o.Owner || it.Grantor == o.Owner {
+			if !it.Grantee.IsPublic() && !b.selected[g] || g == o.Owner || it.Grantor == o.Owner {
 				continue
 			}
 			extra := acl.Privileges{Privs: it.Privs.Privs &^ byOwner[g].Privs, GrantOption: it.Privs.GrantOption &^ byOwner[g].GrantOption}

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"fmt"
 
-	"github.com/hashicorp/hcl/v2"
+	"slices"
 	"sort"
 	"strings"
 	"testing/fstest"
+
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
@@ -35,16 +37,15 @@ const (
 	// ReasonUntrustedLanguage: an untrusted language accepts no GRANT;
 	// pgward neither manages nor imports its privileges.
 	ReasonUntrustedLanguage
-	// ReasonPublicGrant: PUBLIC holds privileges beyond PostgreSQL's
-	// built-in defaults. The public block keeps them (a ceiling) but a
-	// policy never grants to PUBLIC.
+	// ReasonPublicGrant is no longer produced: PUBLIC's privileges beyond
+	// PostgreSQL's defaults are imported as grant rules of the public
+	// block. The value is kept so that the others keep theirs.
 	ReasonPublicGrant
-	// ReasonPublicUneven: PUBLIC lacks a built-in privilege on some
-	// objects of a kind but not on others. The public block is a ceiling
-	// per kind and keeps the union.
+	// ReasonPublicUneven is no longer produced: PUBLIC's built-in
+	// privileges lost on some objects only are imported as grant rules.
 	ReasonPublicUneven
 	// ReasonDefaultACL: a default privilege entry of the creating role
-	// itself or of PUBLIC, which pgward does not manage.
+	// itself, which pgward does not manage.
 	ReasonDefaultACL
 	// ReasonMembershipGrantors: a membership granted several times (by
 	// several grantors, PostgreSQL 16+) with different options.
@@ -161,9 +162,13 @@ func privText(p acl.Privileges) string {
 
 func (b *builder) thirdGrantorNote(o *catalog.Object, grantee, grantor string, p acl.Privileges) {
 	obj := o.Object
+	who := display(grantee)
+	if grantee == string(acl.Public) {
+		who = "PUBLIC"
+	}
 	b.note(Note{Reason: ReasonThirdGrantor, Role: grantee, Object: &obj,
 		Text: fmt.Sprintf("%s holds %s on %s granted by %s, not by the owner %s. pgward's GRANT records the owner, so plan grants it again as %s; the grant by %s stays until %s revokes it.",
-			display(grantee), privText(p), describe(obj), display(grantor), display(o.Owner), display(o.Owner), display(grantor), display(grantor))})
+			who, privText(p), describe(obj), display(grantor), display(o.Owner), display(o.Owner), display(grantor), display(grantor))})
 }
 
 func (b *builder) untrustedLanguage(o *catalog.Object) {
@@ -197,53 +202,99 @@ func builtinPublic(o *catalog.Object, version int) acl.Priv {
 	return 0
 }
 
-// publicBlock builds the public block: per kind with objects in scope, the union
-// of what PUBLIC holds, a ceiling that revokes nothing. Objects where PUBLIC
-// holds something else than a new object would get under that ceiling are
-// noted.
+// publicBlock builds the public block, PUBLIC as a grantee like a role:
+// for each kind with objects in scope, grant rules that reproduce exactly
+// what PUBLIC holds on each object (collapsed as a role's are), or the
+// short form kind = [] where PUBLIC holds nothing on any; then PUBLIC's
+// default privileges, for each pg_default_acl row where they differ from
+// PostgreSQL's own (a global row whose PUBLIC item is not the built-in
+// default, a per-schema row that gives PUBLIC something).
 func (b *builder) publicBlock() {
-	v := b.cat.ServerVersion
-	mayHold := map[acl.Kind]acl.Priv{}
-	beyond := map[acl.Kind][]string{}
-	uneven := map[acl.Kind][]string{}
-	for _, o := range b.cat.Objects {
-		if !managedObject(o) {
+	pub := &policy.Public{MayHold: map[acl.Kind]acl.Priv{}, Ranges: map[acl.Kind]hcl.Range{}}
+	layout := &RoleLayout{Role: &policy.Role{}}
+	bySchema := b.objectsBySchema()
+	public := string(acl.Public)
+	holdsAny := func(k acl.Kind) bool {
+		for _, objs := range bySchema[k] {
+			for _, o := range objs {
+				if v, _ := b.value(public, o); !v.IsZero() {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	// builtin returns the union of what PUBLIC holds on the objects of
+	// kind k, and whether each holds exactly PostgreSQL's built-in default:
+	// the short form (a ceiling) then reproduces the kind exactly, on this
+	// database and on a fresh copy of its schema.
+	builtin := func(k acl.Kind) (acl.Priv, bool) {
+		var union acl.Priv
+		for _, objs := range bySchema[k] {
+			for _, o := range objs {
+				v, _ := b.value(public, o)
+				if v.Privs != builtinPublic(o, b.cat.ServerVersion) {
+					return 0, false
+				}
+				union |= v.Privs
+			}
+		}
+		return union, true
+	}
+	for _, k := range append(slices.Clone(kindOrder), acl.KindColumn) {
+		if len(bySchema[k]) == 0 {
 			continue
 		}
-		ceiling := b.publicHeld[o.Kind]
-		mayHold[o.Kind] = ceiling
+		if !holdsAny(k) {
+			pub.MayHold[k] = 0
+			continue
+		}
+		if union, ok := builtin(k); ok {
+			pub.MayHold[k] = union
+			continue
+		}
+		if k == acl.KindColumn {
+			for _, s := range b.cat.Schemas {
+				b.addRules(layout, acl.KindTable, s, b.columnRules(public, bySchema[k][s]))
+			}
+			continue
+		}
+		if !k.InSchema() {
+			b.addRules(layout, k, "", b.kindRules(public, k, "", bySchema[k][""], nil))
+			continue
+		}
+		for _, s := range b.cat.Schemas {
+			b.addRules(layout, k, s, b.kindRules(public, k, s, bySchema[k][s], nil))
+		}
+	}
+	for _, row := range b.cat.DefaultPrivileges {
 		var held acl.Priv
-		for _, it := range o.ACL {
+		for _, it := range row.ACL {
 			if it.Grantee.IsPublic() {
 				held |= it.Privs.Privs
 			}
 		}
-		fresh := builtinPublic(o, v) & ceiling
-		if extra := held &^ fresh; extra != 0 {
-			beyond[o.Kind] = append(beyond[o.Kind], describeShort(o.Object)+" ("+extra.String()+")")
+		if row.Schema == "" && held == row.Kind.PublicDefault() || row.Schema != "" && held == 0 {
+			continue
 		}
-		if missing := fresh &^ held; missing != 0 {
-			uneven[o.Kind] = append(uneven[o.Kind], describeShort(o.Object)+" (no "+missing.String()+")")
-		}
+		d := &policy.DefaultPrivilege{Kind: row.Kind, ForRole: row.ForRole, Schema: row.Schema, Privileges: held}
+		layout.Role.DefaultPrivileges = append(layout.Role.DefaultPrivileges, d)
+		layout.Blocks = append(layout.Blocks, Block{Default: d})
 	}
-	b.im.Policy.Public = &policy.Public{MayHold: mayHold, Ranges: map[acl.Kind]hcl.Range{}}
+	pub.Grants, pub.DefaultPrivileges = layout.Role.Grants, layout.Role.DefaultPrivileges
+	if len(pub.MayHold) == 0 && len(pub.Grants) == 0 && len(pub.DefaultPrivileges) == 0 {
+		return
+	}
+	b.im.Policy.Public = pub
+	b.im.PublicBlocks = layout.Blocks
 	b.im.Public = []string{
-		"What PUBLIC, every role, may keep on the objects of each kind in scope:",
-		"the union of what it holds today. This is a ceiling: pgward revokes",
-		"what goes beyond it and never grants anything to PUBLIC. Kinds with no",
-		"object in scope are left out, so pgward does not manage PUBLIC on them.",
-	}
-	for _, k := range acl.Kinds() {
-		if objs := beyond[k]; len(objs) > 0 {
-			b.note(Note{Reason: ReasonPublicGrant,
-				Text: fmt.Sprintf("PUBLIC holds privileges beyond PostgreSQL's defaults on %s: %s. The public block keeps them, but a policy never grants to PUBLIC, so applying it to another database would not give them.",
-					countKind(k, len(objs)), list(objs))})
-		}
-		if objs := uneven[k]; len(objs) > 0 {
-			b.note(Note{Reason: ReasonPublicUneven,
-				Text: fmt.Sprintf("PUBLIC has lost built-in privileges on %s but not on every %s: %s. The public block is a ceiling per kind and keeps the union, so it cannot revoke them from these objects alone.",
-					countKind(k, len(objs)), k, list(objs))})
-		}
+		"What PUBLIC, every role, holds. kind = [...] lists what PUBLIC may keep",
+		"on the objects of a kind where it holds PostgreSQL's defaults (or",
+		"nothing) on each; grant blocks say exactly what it holds on the other",
+		"kinds (what no rule selects is revoked), and default_privileges what it",
+		"gets on the objects a role creates later, where that differs from",
+		"PostgreSQL's defaults. Kinds with no object in scope are left out, so",
+		"pgward does not manage PUBLIC on them.",
 	}
 }
 
@@ -287,33 +338,23 @@ func list(names []string) string {
 }
 
 // defaultACLNotes notes default privilege entries that pgward does not
-// manage: the creating role's own entry and PUBLIC's, where they differ
-// from what PostgreSQL stores by itself.
+// manage: the creating role's own entry, where it differs from what
+// PostgreSQL stores by itself. PUBLIC's are imported (publicBlock).
 func (b *builder) defaultACLNotes() {
 	v := b.cat.ServerVersion
 	for _, row := range b.cat.DefaultPrivileges {
-		var self, pub acl.Priv
+		var self acl.Priv
 		for _, it := range row.ACL {
-			switch {
-			case it.Grantee.IsPublic():
-				pub |= it.Privs.Privs
-			case string(it.Grantee) == row.ForRole:
+			if string(it.Grantee) == row.ForRole {
 				self |= it.Privs.Privs
 			}
 		}
 		// A global entry starts from acldefault (the creator holds
-		// everything; PUBLIC holds EXECUTE on functions and USAGE on types);
-		// a per-schema entry only adds to the global one.
-		var wantSelf, wantPub acl.Priv
+		// everything); a per-schema entry only adds to the global one.
+		var wantSelf acl.Priv
 		where := "everywhere"
 		if row.Schema == "" {
 			wantSelf = acl.Valid(row.Kind, v)
-			switch row.Kind {
-			case acl.KindFunction:
-				wantPub = acl.Execute
-			case acl.KindType:
-				wantPub = acl.Usage
-			}
 		} else {
 			where = "in schema " + display(row.Schema)
 		}
@@ -322,11 +363,6 @@ func (b *builder) defaultACLNotes() {
 			b.note(Note{Reason: ReasonDefaultACL, Role: row.ForRole,
 				Text: fmt.Sprintf("Default privileges: %s give %s itself %s instead of %s. A policy cannot declare a creating role's own default privileges.",
 					what, display(row.ForRole), privOrNothing(self), privOrNothing(wantSelf))})
-		}
-		if pub != wantPub {
-			b.note(Note{Reason: ReasonDefaultACL,
-				Text: fmt.Sprintf("Default privileges: %s give PUBLIC %s instead of %s. pgward does not manage PUBLIC's default privileges.",
-					what, privOrNothing(pub), privOrNothing(wantPub))})
 		}
 	}
 }

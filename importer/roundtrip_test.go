@@ -399,7 +399,7 @@ func reproduceExcept(t *testing.T, a *pgtest.DB, roles []string, out imported, s
 				diffLists(t, "default privileges", defaultFacts(before, roles), defaultFacts(after, roles))
 			} else {
 				diffLists(t, "privileges", skip.objectFacts(before, roles), skip.objectFacts(after, roles))
-				diffLists(t, "default privileges", defaultFactsExcept(before, roles, selfOrPublic), defaultFactsExcept(after, roles, selfOrPublic))
+				diffLists(t, "default privileges", defaultFactsExcept(before, roles, selfOrBuiltinPublic), defaultFactsExcept(after, roles, selfOrBuiltinPublic))
 				skip.checkDefaults(t, after)
 			}
 			diffLists(t, "cluster-wide privileges", clusterFacts(before, roles), clusterFacts(after, roles))
@@ -481,10 +481,15 @@ func (u *unreproducible) objectFacts(c *catalog.Catalog, roles []string) []fact 
 	return out
 }
 
-// selfOrPublic picks the default privilege items of the creating role
-// itself and of PUBLIC, which a policy cannot declare (see defaultSelfPublic).
-func selfOrPublic(d *catalog.DefaultACL, it acl.Item) bool {
-	return it.Grantee.IsPublic() || string(it.Grantee) == d.ForRole
+// selfOrBuiltinPublic picks the default privilege items of the creating
+// role itself, which a policy cannot declare (see defaultSelfPublic), and
+// PUBLIC's item of a global row when it is PostgreSQL's built-in default,
+// which is the same as no row.
+func selfOrBuiltinPublic(d *catalog.DefaultACL, it acl.Item) bool {
+	if it.Grantee.IsPublic() {
+		return d.Schema == "" && it.Privs.Privs == d.Kind.PublicDefault()
+	}
+	return string(it.Grantee) == d.ForRole
 }
 
 // defaultSelfPublic is what a default privilege row gives the creating
@@ -515,15 +520,15 @@ func defaultSelfPublic(d *catalog.DefaultACL, version int) (self, pub, wantSelf,
 }
 
 // checkDefaults checks that the default privileges of the fresh database
-// give the creating roles themselves and PUBLIC what they give by
-// themselves: a policy never declares those items, so applying it leaves
-// them built-in.
+// give the creating roles themselves what they give by themselves: a
+// policy never declares those items, so applying it leaves them built-in.
+// PUBLIC's items are compared with the source's, as any grantee's.
 func (u *unreproducible) checkDefaults(t *testing.T, c *catalog.Catalog) {
 	t.Helper()
 	for _, d := range c.DefaultPrivileges {
-		self, pub, wantSelf, wantPub := defaultSelfPublic(d, u.version)
-		if self != wantSelf || pub != wantPub {
-			t.Errorf("default privileges for %s in %q on %ss give the role itself %s and PUBLIC %s, not the built-in %s and %s", d.ForRole, d.Schema, d.Kind, self, pub, wantSelf, wantPub)
+		self, _, wantSelf, _ := defaultSelfPublic(d, u.version)
+		if self != wantSelf {
+			t.Errorf("default privileges for %s in %q on %ss give the role itself %s, not the built-in %s", d.ForRole, d.Schema, d.Kind, self, wantSelf)
 		}
 	}
 }
@@ -532,21 +537,18 @@ func (u *unreproducible) checkDefaults(t *testing.T, c *catalog.Catalog) {
 // the notes of its import say a policy cannot reproduce, by the rules
 // notes.go follows, and checks that a note says so for each:
 //
-//   - PUBLIC's privileges on an object beyond what a new object gets under
-//     the public block's ceiling (the built-in ones, less what no object of
-//     the kind holds), noted public-grant, and the built-in ones it has lost
-//     while other objects of the kind keep them, noted public-uneven: the
-//     fresh database has the built-in ones under the ceiling;
 //   - an owner's own privileges it has revoked (owner-revoked): the owner
 //     of a fresh object holds them all;
-//   - default privilege items of the creating role itself and of PUBLIC
-//     (default-acl), which are left out of the comparison altogether: a
-//     row that gives them the built-in privileges is the same as no row,
-//     and the other rows are noted.
+//   - default privilege items of the creating role itself (default-acl),
+//     which are left out of the comparison altogether: a row that gives it
+//     the built-in privileges is the same as no row, and the other rows
+//     are noted.
 //
-// Untrusted languages accept no GRANT and are neither managed nor
-// imported; they compare as they are. A third grantor's grants are not in
-// this list: the policy declares them, and the owner grants them.
+// PUBLIC is compared as any grantee, on every object and in default
+// privileges: the import reproduces it exactly (issue 13). Untrusted
+// languages accept no GRANT and are neither managed nor imported; they
+// compare as they are. A third grantor's grants are not in this list: the
+// policy declares them, and the owner grants them.
 func notedUnreproducible(t *testing.T, c *catalog.Catalog, im *importer.Import) *unreproducible {
 	t.Helper()
 	v := c.ServerVersion
@@ -566,34 +568,11 @@ func notedUnreproducible(t *testing.T, c *catalog.Catalog, im *importer.Import) 
 		}
 		return false
 	}
-	var ceiling map[acl.Kind]acl.Priv
-	if im.Policy.Public != nil {
-		ceiling = im.Policy.Public.MayHold
-	}
-	beyond, uneven := map[acl.Kind]int{}, map[acl.Kind]int{}
 	for _, o := range c.Objects {
 		if o.Kind == acl.KindLanguage && o.Subkind == 'u' {
 			continue
 		}
 		key := factObject(o)
-		var held acl.Priv
-		for _, it := range o.ACL {
-			if it.Grantee.IsPublic() {
-				held |= it.Privs.Privs
-			}
-		}
-		fresh := importer.BuiltinPublic(o, v)
-		if may, managed := ceiling[o.Kind]; managed {
-			fresh &= may
-		}
-		if held&^fresh != 0 {
-			beyond[o.Kind]++
-		}
-		if fresh&^held != 0 {
-			uneven[o.Kind]++
-		}
-		(held ^ fresh).Each(func(p acl.Priv) { u.facts[[3]string{key, "PUBLIC", p.String()}] = true })
-
 		if o.Kind == acl.KindColumn || o.Kind == acl.KindParameter {
 			continue
 		}
@@ -610,23 +589,10 @@ func notedUnreproducible(t *testing.T, c *catalog.Catalog, im *importer.Import) 
 			missing.Each(func(p acl.Priv) { u.facts[[3]string{key, o.Owner, p.String()}] = true })
 		}
 	}
-	for k, n := range beyond {
-		if !noted(importer.ReasonPublicGrant, "", " on "+importer.CountKind(k, n)+": ") {
-			t.Errorf("PUBLIC holds privileges beyond PostgreSQL's defaults on %s, and no note says so", importer.CountKind(k, n))
-		}
-	}
-	for k, n := range uneven {
-		if !noted(importer.ReasonPublicUneven, "", " on "+importer.CountKind(k, n)+" but not on every ") {
-			t.Errorf("PUBLIC has lost built-in privileges on %s but not on every %s, and no note says so", importer.CountKind(k, n), k)
-		}
-	}
 	for _, d := range c.DefaultPrivileges {
-		self, pub, wantSelf, wantPub := defaultSelfPublic(d, v)
+		self, _, wantSelf, _ := defaultSelfPublic(d, v)
 		if self != wantSelf && !noted(importer.ReasonDefaultACL, d.ForRole, " itself "+privOrNothing(self)+" instead of ") {
 			t.Errorf("default privileges for %s in %q on %ss give the role itself %s, and no note says so", d.ForRole, d.Schema, d.Kind, self)
-		}
-		if pub != wantPub && !noted(importer.ReasonDefaultACL, "", " give PUBLIC "+privOrNothing(pub)+" instead of ") {
-			t.Errorf("default privileges for %s in %q on %ss give PUBLIC %s, and no note says so", d.ForRole, d.Schema, d.Kind, pub)
 		}
 	}
 	return u

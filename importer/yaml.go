@@ -71,11 +71,29 @@ func WriteYAML(w io.Writer, im *Import) error {
 		}
 		section("role", roles)
 	}
-	if pub := im.Policy.Public; pub != nil && len(pub.MayHold) > 0 {
+	if pub := im.Policy.Public; pub != nil {
 		pb := y.mapping()
 		for _, k := range acl.Kinds() {
 			if p, ok := pub.MayHold[k]; ok {
 				pb.Content = append(pb.Content, y.str(k.String()), y.list(p.List()))
+			}
+		}
+		grants := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		defaults := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		for _, blk := range im.PublicBlocks {
+			switch {
+			case blk.Grant != nil:
+				grants.Content = append(grants.Content, y.grant(blk.Grant, blk.List))
+			case blk.Default != nil:
+				defaults.Content = append(defaults.Content, y.defaultPrivileges(blk.Default, blk.List))
+			}
+		}
+		for _, l := range []struct {
+			name string
+			n    *yaml.Node
+		}{{"grant", grants}, {"default_privileges", defaults}} {
+			if len(l.n.Content) > 0 {
+				pb.Content = append(pb.Content, y.str(l.name), l.n)
 			}
 		}
 		section("public", pb, wrapText("", "", commentWidth, strings.Join(im.Public, " "))...)

@@ -290,7 +290,7 @@ role:
 
     grant:
 `,
-		"\n\n# What PUBLIC, every role, may keep on the objects of each kind in scope: the\n# union",
+		"\n\n# What PUBLIC, every role, holds. kind = [...] lists what PUBLIC may keep on\n# the objects",
 		"\npublic:\n  database: [CONNECT, TEMPORARY]\n",
 	)
 }

@@ -60,6 +60,7 @@ func Build(p *policy.Policy, c *catalog.Catalog, o Options) (*Plan, hcl.Diagnost
 	b.membershipCycles()
 	b.objectPrivileges()
 	b.defaultPrivileges()
+	b.publicDefaults()
 	b.classify()
 	b.guards() // lockout guard and warnings: guards.go, warnings.go
 	statements := b.finish()
@@ -158,8 +159,19 @@ func (b *builder) checkVersion() {
 			}
 		})
 	}
+	type rules struct {
+		grants   []*policy.Grant
+		defaults []*policy.DefaultPrivilege
+	}
+	var all []rules
 	for _, r := range b.roles {
-		for _, g := range r.Grants {
+		all = append(all, rules{r.Grants, r.DefaultPrivileges})
+	}
+	if pub := b.pol.Public; pub != nil {
+		all = append(all, rules{pub.Grants, pub.DefaultPrivileges})
+	}
+	for _, r := range all {
+		for _, g := range r.grants {
 			if min := g.Kind.MinVersion(); min > v {
 				rng := g.DeclRange
 				b.errorf(&rng, fmt.Sprintf("Privileges on %ss need PostgreSQL %d", g.Kind, min/10000),
@@ -168,7 +180,7 @@ func (b *builder) checkVersion() {
 			}
 			check(g.Privileges, g.DeclRange)
 		}
-		for _, d := range r.DefaultPrivileges {
+		for _, d := range r.defaults {
 			check(d.Privileges, d.DeclRange)
 			if d.Kind.MinVersion() > v || (d.Kind == acl.KindLargeObject && v < 180000) {
 				rng := d.DeclRange
@@ -180,6 +192,8 @@ func (b *builder) checkVersion() {
 				b.errorf(&rng, fmt.Sprintf("Role %q does not exist", d.ForRole), "for_role names the role that creates objects; it must exist.")
 			}
 		}
+	}
+	for _, r := range b.roles {
 		for _, m := range r.MemberOf {
 			if (m.Inherit != nil || m.Set != nil) && v < 160000 {
 				rng := m.Range

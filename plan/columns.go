@@ -64,7 +64,7 @@ func (b *builder) regrantWipedColumns(columns map[string][]columnWant) {
 		}
 	}
 	for _, r := range revokes {
-		if r.Grantee.IsPublic() {
+		if r.Grantee.IsPublic() && !b.pol.Public.Exact(acl.KindColumn) {
 			b.regrantPublicColumns(r)
 			continue
 		}

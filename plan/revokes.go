@@ -163,6 +163,18 @@ func (d *objectRevokes) needed(it acl.Item) *Change {
 // grant-option revoke.
 func (d *objectRevokes) revokeFor(it acl.Item, optionOnly bool) *Change {
 	b, obj, g := d.b, d.obj, it.Grantee
+	if g.IsPublic() && b.pol.Public.Exact(obj.Kind) {
+		// PUBLIC holds no grant options: PostgreSQL grants them only to
+		// roles.
+		if extra := it.Privs.Privs &^ d.want.of(g).privs; extra != 0 && !optionOnly {
+			why := Reason{Text: "not declared for PUBLIC"}
+			if it.Grantor != obj.Owner {
+				why.Text += " (granted by " + it.Grantor + ")"
+			}
+			return b.objectChange(Revoke, obj, acl.Public, acl.Privileges{Privs: extra}, it.Grantor, why)
+		}
+		return nil
+	}
 	if g.IsPublic() {
 		if b.pol.Public == nil || optionOnly {
 			return nil

@@ -31,6 +31,15 @@ func (b *builder) compileRules() *ruleSet {
 		}
 		rs.byRole[name] = byKind
 	}
+	if pub := b.pol.Public; pub != nil && len(pub.Grants) > 0 {
+		// PUBLIC's rules, under its grantee name "": no role has that name.
+		byKind := map[acl.Kind][]*compiledRule{}
+		for _, g := range pub.Grants {
+			cr := &compiledRule{Rule: access.NewRule(g, v), matched: make([]bool, len(g.Names))}
+			byKind[cr.Kind] = append(byKind[cr.Kind], cr)
+		}
+		rs.byRole[string(acl.Public)] = byKind
+	}
 	return rs
 }
 
@@ -83,7 +92,7 @@ func (rs *ruleSet) warnUnmatched(b *builder) {
 					}
 					rng := p.Range
 					b.warnf(&rng, fmt.Sprintf("No %s named %q", k, p.Text),
-						"The rule for %s names %q, but no %s %s has that name. Check the spelling; if a later migration creates it, the next run grants it.", role, p.Text, k, where)
+						"The rule for %s names %q, but no %s %s has that name. Check the spelling; if a later migration creates it, the next run grants it.", acl.Grantee(role), p.Text, k, where)
 				}
 			}
 		}

@@ -246,7 +246,7 @@ func (b *builder) warnDangerous() {
 			continue // PostgreSQL's own defaults give PUBLIC EXECUTE and USAGE on the others
 		}
 		for _, it := range row.ACL {
-			if !it.Grantee.IsPublic() || it.Privs.Privs == 0 {
+			if !it.Grantee.IsPublic() || it.Privs.Privs == 0 || b.pol.Public.ManagesDefaults(row.ForRole, row.Kind) {
 				continue
 			}
 			b.warnPublicDefault(row, it)
@@ -270,6 +270,6 @@ func (b *builder) warnPublicDefault(row *catalog.DefaultACL, it acl.Item) {
 		in = " IN SCHEMA " + ident.Quote(row.Schema)
 	}
 	b.warnf(rng, fmt.Sprintf("Default privileges give PUBLIC %s on future %ss", it.Privs.Privs, row.Kind),
-		"The %s give PUBLIC, that is every role, %s on every %s that %s creates from now on. pgward does not manage PUBLIC's default privileges; a public block only revokes from existing objects, on the next run. Run ALTER DEFAULT PRIVILEGES FOR ROLE %s%s REVOKE %s ON %s FROM PUBLIC.",
-		t, it.Privs.Privs, row.Kind, row.ForRole, ident.Quote(row.ForRole), in, it.Privs.Privs, row.Kind.DefaultACLKeyword())
+		"The %s give PUBLIC, that is every role, %s on every %s that %s creates from now on, and the policy does not manage PUBLIC's default privileges for them: a grant rule or short form of the public block only corrects existing objects, on the next run. To manage them, add default_privileges %q with for_role = %q to the public block (privileges = [] for none), or run ALTER DEFAULT PRIVILEGES FOR ROLE %s%s REVOKE %s ON %s FROM PUBLIC.",
+		t, it.Privs.Privs, row.Kind, row.ForRole, row.Kind.String(), row.ForRole, ident.Quote(row.ForRole), in, it.Privs.Privs, row.Kind.DefaultACLKeyword())
 }

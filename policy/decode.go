@@ -99,10 +99,17 @@ var defaultPrivilegesSchema = &hcl.BodySchema{
 	},
 }
 
+// publicSchema is the short form (one attribute per kind: what PUBLIC may
+// keep) and the rule form (grant and default_privileges blocks, as in a
+// role).
 var publicSchema = func() *hcl.BodySchema {
 	s := &hcl.BodySchema{}
 	for _, k := range acl.Kinds() {
 		s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: k.String()})
+	}
+	s.Blocks = []hcl.BlockHeaderSchema{
+		{Type: "grant", LabelNames: []string{"kind"}},
+		{Type: "default_privileges", LabelNames: []string{"kind"}},
 	}
 	return s
 }()
@@ -186,7 +193,6 @@ func decode(bodies []hcl.Body, o LoadOptions) (*Policy, hcl.Diagnostics) {
 		declared[r.Name] = r
 		d.policy.Roles = append(d.policy.Roles, r)
 	}
-	d.checkRoleRefs(declared)
 
 	for i, b := range publics {
 		if i > 0 {
@@ -195,6 +201,7 @@ func decode(bodies []hcl.Body, o LoadOptions) (*Policy, hcl.Diagnostics) {
 		}
 		d.decodePublic(b)
 	}
+	d.checkRoleRefs(declared)
 	return d.policy, d.diags
 }
 
@@ -523,9 +530,9 @@ func (d *decoder) decodeRole(b *hcl.Block) *Role {
 			members[m.Role] = m.Range
 			r.MemberOf = append(r.MemberOf, m)
 		case "grant":
-			r.Grants = append(r.Grants, d.grantsOf(blk)...)
+			r.Grants = append(r.Grants, d.grantsOf(blk, false)...)
 		case "default_privileges":
-			r.DefaultPrivileges = append(r.DefaultPrivileges, d.defaultsOf(blk)...)
+			r.DefaultPrivileges = append(r.DefaultPrivileges, d.defaultsOf(blk, false)...)
 		case "deny":
 			if dn := d.decodeDeny(blk); dn != nil {
 				r.Deny = append(r.Deny, dn)
@@ -573,9 +580,9 @@ func (d *decoder) decodeProfile(b *hcl.Block) *profile {
 	for _, blk := range c.Blocks {
 		switch blk.Type {
 		case "grant":
-			pr.grants = append(pr.grants, d.grantsOf(blk)...)
+			pr.grants = append(pr.grants, d.grantsOf(blk, false)...)
 		case "default_privileges":
-			pr.defaults = append(pr.defaults, d.defaultsOf(blk)...)
+			pr.defaults = append(pr.defaults, d.defaultsOf(blk, false)...)
 		case "deny":
 			if dn := d.decodeDeny(blk); dn != nil {
 				pr.denies = append(pr.denies, dn)
@@ -614,10 +621,11 @@ func (d *decoder) schemasList(blk *hcl.Block) ([]string, bool) {
 	return names, true
 }
 
-// grantsOf decodes a grant block, once per schema of its schemas list.
-func (d *decoder) grantsOf(blk *hcl.Block) []*Grant {
+// grantsOf decodes a grant block, once per schema of its schemas list;
+// public says the block is in the public block.
+func (d *decoder) grantsOf(blk *hcl.Block, public bool) []*Grant {
 	schemas, ok := d.schemasList(blk)
-	g := d.decodeGrant(blk)
+	g := d.decodeGrant(blk, public)
 	if g == nil || !ok {
 		return nil
 	}
@@ -638,10 +646,10 @@ func (d *decoder) grantsOf(blk *hcl.Block) []*Grant {
 }
 
 // defaultsOf decodes a default_privileges block, once per schema of its
-// schemas list.
-func (d *decoder) defaultsOf(blk *hcl.Block) []*DefaultPrivilege {
+// schemas list; public says the block is in the public block.
+func (d *decoder) defaultsOf(blk *hcl.Block, public bool) []*DefaultPrivilege {
 	schemas, ok := d.schemasList(blk)
-	dp := d.decodeDefaultPrivilege(blk)
+	dp := d.decodeDefaultPrivilege(blk, public)
 	if dp == nil || !ok {
 		return nil
 	}
@@ -715,6 +723,16 @@ func (d *decoder) checkRoleRefs(declared map[string]*Role) {
 		for _, g := range r.Grants {
 			if g.Owner != "" {
 				check(g.Owner, g.DeclRange, "owner in a grant of "+r.Name)
+			}
+		}
+	}
+	if pub := d.policy.Public; pub != nil {
+		for _, dp := range pub.DefaultPrivileges {
+			check(dp.ForRole, dp.DeclRange, "for_role of PUBLIC")
+		}
+		for _, g := range pub.Grants {
+			if g.Owner != "" {
+				check(g.Owner, g.DeclRange, "owner in a grant of PUBLIC")
 			}
 		}
 	}

@@ -64,6 +64,7 @@ func FuzzLoad(f *testing.F) {
 		"role \"r\" {\n  deny {\n    kinds = null\n    schema = null\n    names = null\n    privileges = [\"ALL\"]\n  }\n  deny {\n    kinds = [\"column\", \"column\"]\n    privileges = [\"MAINTAIN\"]\n  }\n}\n",
 		"role \"r\" {\n  deny {\n    kinds = \"table\"\n    privileges = {}\n  }\n  grant \"table\" {\n    privileges = [\"ALL\"]\n  }\n}\n",
 		"public {\n  column = [\"ALL\"]\n  large_object = [\"SELECT\"]\n  parameter = [\"SET\"]\n}\n",
+		"public {\n  function = []\n  grant \"function\" {\n    except = [\"f()\"]\n    privileges = [\"EXECUTE\"]\n    with_grant_option = true\n  }\n  default_privileges \"function\" {\n    for_role = \"o\"\n    schemas = [\"a\", \"b\"]\n    privileges = []\n  }\n  default_privileges \"type\" {\n    for_role = null\n    schema = \"a\"\n    privileges = null\n  }\n}\n",
 	} {
 		f.Add([]byte(s))
 	}

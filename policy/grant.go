@@ -4,9 +4,12 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/pgward/pgward/internal/acl"
+	"github.com/pgward/pgward/internal/ident"
 )
 
-func (d *decoder) decodeGrant(b *hcl.Block) *Grant {
+// decodeGrant decodes a grant block of a role, a profile, or (public) the
+// public block.
+func (d *decoder) decodeGrant(b *hcl.Block, public bool) *Grant {
 	label := b.Labels[0]
 	var k acl.Kind
 	var kindOK bool
@@ -104,6 +107,10 @@ func (d *decoder) decodeGrant(b *hcl.Block) *Grant {
 	}
 	if v, set := d.boolean(c.Attributes["with_grant_option"]); set {
 		g.WithGrantOption = v
+		if v && public {
+			d.errorf(c.Attributes["with_grant_option"].Range, "PUBLIC cannot hold a grant option", "PostgreSQL grants options only to roles (\"grant options can only be granted to roles\"); remove with_grant_option from this public grant.")
+			ok = false
+		}
 	}
 	if !ok {
 		return nil
@@ -111,7 +118,10 @@ func (d *decoder) decodeGrant(b *hcl.Block) *Grant {
 	return g
 }
 
-func (d *decoder) decodeDefaultPrivilege(b *hcl.Block) *DefaultPrivilege {
+// decodeDefaultPrivilege decodes a default_privileges block of a role, a
+// profile, or (public) the public block, where privileges = [] is allowed:
+// PUBLIC gets nothing.
+func (d *decoder) decodeDefaultPrivilege(b *hcl.Block, public bool) *DefaultPrivilege {
 	k, kindOK := d.parseKind(b.Labels[0], b.LabelRanges[0], "default_privileges", defaultPrivilegeKinds())
 	c := d.content(b.Body, defaultPrivilegesSchema)
 	// With an unknown kind the rest is still checked, privileges excepted.
@@ -150,12 +160,19 @@ func (d *decoder) decodeDefaultPrivilege(b *hcl.Block) *DefaultPrivilege {
 		}
 	}
 	if a := c.Attributes["privileges"]; a != nil {
-		p, all, pok := d.privileges(a, k, false)
+		p, all, pok := d.privileges(a, k, public)
 		ok = ok && pok
 		dp.Privileges, dp.All = p, all
+		if pok && public {
+			ok = d.checkPublicDefault(dp, c) && ok
+		}
 	}
 	if v, set := d.boolean(c.Attributes["with_grant_option"]); set {
 		dp.WithGrantOption = v
+		if v && public {
+			d.errorf(c.Attributes["with_grant_option"].Range, "PUBLIC cannot hold a grant option", "PostgreSQL grants options only to roles (\"grant options can only be granted to roles\"); remove with_grant_option from this public default_privileges.")
+			ok = false
+		}
 	}
 	if !ok {
 		return nil
@@ -163,6 +180,34 @@ func (d *decoder) decodeDefaultPrivilege(b *hcl.Block) *DefaultPrivilege {
 	return dp
 }
 
+// checkPublicDefault rejects a per-schema default privilege of PUBLIC that
+// leaves out PostgreSQL's built-in default of its kind (EXECUTE on
+// functions, USAGE on types): a per-schema entry can only add to the
+// global one, so ALTER DEFAULT PRIVILEGES ... IN SCHEMA s REVOKE EXECUTE ON
+// FUNCTIONS FROM PUBLIC stores nothing and new functions in s still get
+// EXECUTE. Only the global form takes the default away.
+func (d *decoder) checkPublicDefault(dp *DefaultPrivilege, c *hcl.BodyContent) bool {
+	builtin := dp.Kind.PublicDefault()
+	a := c.Attributes["schema"]
+	if a == nil {
+		a = c.Attributes["schemas"]
+	}
+	if a == nil || builtin == 0 || dp.All || dp.Privileges.Has(builtin) {
+		return true
+	}
+	forRole := dp.ForRole
+	if forRole == "" {
+		forRole = "app_owner"
+	}
+	d.errorf(a.Range, "Per-schema revoke of a built-in default",
+		"PostgreSQL gives PUBLIC %s on every new %s, and only a global entry can take that away: ALTER DEFAULT PRIVILEGES FOR ROLE %s IN SCHEMA ... REVOKE %s ON %s FROM PUBLIC stores nothing, so new %ss in the schema would still get %s. Write the global form, without schema: default_privileges %q with for_role = %q and privileges = [] in the public block; then, to let PUBLIC keep %s in some schemas, add per-schema entries with privileges = [%q].",
+		builtin, dp.Kind, ident.Quote(forRole), builtin, dp.Kind.DefaultACLKeyword(), dp.Kind, builtin, dp.Kind.String(), forRole, builtin, builtin.String())
+	return false
+}
+
+// decodePublic decodes the public block: the short form (one attribute per
+// kind, a ceiling) and the rule form (grant and default_privileges blocks).
+// One kind cannot have both.
 func (d *decoder) decodePublic(b *hcl.Block) {
 	c := d.content(b.Body, publicSchema)
 	pub := &Public{MayHold: map[acl.Kind]acl.Priv{}, Ranges: map[acl.Kind]hcl.Range{}, DeclRange: b.DefRange}
@@ -180,6 +225,26 @@ func (d *decoder) decodePublic(b *hcl.Block) {
 		}
 		pub.MayHold[k] = p
 		pub.Ranges[k] = a.Range
+	}
+	for _, blk := range c.Blocks {
+		switch blk.Type {
+		case "grant":
+			pub.Grants = append(pub.Grants, d.grantsOf(blk, true)...)
+		case "default_privileges":
+			pub.DefaultPrivileges = append(pub.DefaultPrivileges, d.defaultsOf(blk, true)...)
+		}
+	}
+	reported := map[acl.Kind]bool{}
+	for _, g := range pub.Grants {
+		k := g.RuleKind()
+		rng, short := pub.Ranges[k]
+		if !short || reported[k] {
+			continue
+		}
+		reported[k] = true
+		d.errorf(g.DeclRange, "PUBLIC's "+plural(k)+" declared twice",
+			"%s = [...] at %s is the short form, a ceiling on what PUBLIC may keep on every %s; grant %q blocks say exactly what PUBLIC holds. Use one form per kind: remove %s = [...] (an object no grant rule selects then loses everything PUBLIC holds on it), or remove the grant blocks.",
+			k, pos(rng), k, g.Kind.String(), k)
 	}
 	d.policy.Public = pub
 }

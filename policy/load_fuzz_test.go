@@ -31,6 +31,7 @@ func FuzzLoadMixed(f *testing.F) {
 	f.Add([]byte(`variable "schema" { default = "app" }`), []byte("role: {r: {grant: [{table: {schema: \"${var.schema}\", privileges: [SELECT]}}]}}\n"))
 	f.Add([]byte(`locals { x = local.y }`), []byte("locals: {y: \"${local.x}\"}\n"))
 	f.Add([]byte(`role "r" {}`), []byte("role: {r: {}}\n"))
+	f.Add([]byte(`public { function = [] }`), []byte("public: {grant: {function: {except: [f()], privileges: [EXECUTE]}}, default_privileges: [{function: {for_role: o, privileges: []}}, {type: {for_role: o, schema: a, privileges: []}}]}\n"))
 	f.Add([]byte("scope { schemas = [\"a\"] }\n"), []byte("scope: {schemas: [b]}\n"))
 	f.Add([]byte("variable \"v\" {}\n"), []byte("variable: {v: {}}\n"))
 	f.Fuzz(func(t *testing.T, hclSrc, yamlSrc []byte) {

@@ -179,11 +179,67 @@ type Deny struct {
 	DeclRange  hcl.Range
 }
 
-// Public is the `public` block: per kind, the privileges PUBLIC may keep on
-// objects of that kind in scope. Anything more is revoked; nothing is
-// granted. Kinds absent from MayHold are not managed for PUBLIC.
+// Public is the `public` block: what PUBLIC, every role, holds. It has two
+// forms, which may be mixed for different kinds:
+//
+//   - MayHold, the short form (public { function = [] }): per kind, the
+//     privileges PUBLIC may keep on objects of that kind in scope; anything
+//     more is revoked, nothing is granted.
+//   - Grants, grant rules as a role has them: the kinds they name are
+//     managed exactly for PUBLIC (what the rules select is granted, the
+//     rest revoked), with a role's precedence.
+//
+// Kinds neither form names are not managed for PUBLIC. DefaultPrivileges
+// manage PUBLIC's default privileges for each (for_role, kind) they name:
+// the global entry (PostgreSQL's built-in default where none is declared)
+// and the per-schema entries (nothing where none is declared).
 type Public struct {
-	MayHold   map[acl.Kind]acl.Priv
-	Ranges    map[acl.Kind]hcl.Range
-	DeclRange hcl.Range
+	MayHold map[acl.Kind]acl.Priv
+	Ranges  map[acl.Kind]hcl.Range
+	// Grants are the public block's grant rules; never WithGrantOption
+	// (PUBLIC cannot hold a grant option).
+	Grants []*Grant
+	// DefaultPrivileges are the public block's default_privileges blocks;
+	// their Privileges may be empty (PUBLIC gets nothing), and a per-schema
+	// one keeps PostgreSQL's built-in default of its kind.
+	DefaultPrivileges []*DefaultPrivilege
+	DeclRange         hcl.Range
+}
+
+// Exact reports whether grant rules manage kind k for PUBLIC; a table rule
+// with columns manages acl.KindColumn, one without acl.KindTable.
+func (p *Public) Exact(k acl.Kind) bool {
+	if p == nil {
+		return false
+	}
+	for _, g := range p.Grants {
+		if g.RuleKind() == k {
+			return true
+		}
+	}
+	return false
+}
+
+// ManagesDefaults reports whether the public block's default_privileges
+// manage PUBLIC's default privileges for objects of kind k that forRole
+// creates.
+func (p *Public) ManagesDefaults(forRole string, k acl.Kind) bool {
+	if p == nil {
+		return false
+	}
+	for _, d := range p.DefaultPrivileges {
+		if d.ForRole == forRole && d.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// RuleKind is the kind of object a grant rule grants on: acl.KindColumn for
+// a table rule with columns, else its Kind.
+func (g *Grant) RuleKind() acl.Kind {
+	if g.Kind == acl.KindTable && len(g.Columns) > 0 {
+		return acl.KindColumn
+	}
+	return g.Kind
 }

@@ -129,4 +129,12 @@ role "tuist_ops_ro" {
 public {
   database = ["CONNECT", "TEMPORARY"]
   schema   = ["USAGE"]
+
+  # Functions the owner creates from now on are not executable by PUBLIC:
+  # only tuist_web, through its own default privileges, runs them. Only a
+  # global entry (no schema) can take PostgreSQL's built-in EXECUTE away.
+  default_privileges "function" {
+    for_role   = local.owner
+    privileges = []
+  }
 }

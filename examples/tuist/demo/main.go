@@ -124,6 +124,22 @@ func run(ctx context.Context, pgward, example string) error {
 		return err
 	}
 
+	step("A migration: tuist_app creates a function; PUBLIC cannot run it, tuist_web can (default privileges)")
+	if err := execAll(ctx, owner, "CREATE FUNCTION purge_cache() RETURNS void LANGUAGE sql AS 'DELETE FROM cache_entries WHERE expires_at < now()'"); err != nil {
+		return err
+	}
+	var public, web bool
+	if err := owner.QueryRow(ctx, "SELECT has_function_privilege('tuist_processor', 'purge_cache()', 'EXECUTE'), has_function_privilege('tuist_web', 'purge_cache()', 'EXECUTE')").Scan(&public, &web); err != nil {
+		return fmt.Errorf("check purge_cache(): %w", err)
+	}
+	fmt.Printf("    EXECUTE on purge_cache(): tuist_processor (PUBLIC) %t, tuist_web %t\n", public, web)
+	if public || !web {
+		return fmt.Errorf("purge_cache(): tuist_processor may run it: %t (want false), tuist_web: %t (want true)", public, web)
+	}
+	if err := pg(0, "audit"); err != nil {
+		return err
+	}
+
 	step("Someone grants TRUNCATE to tuist_web by hand: audit reports the drift (exit 2)")
 	adminTuist, err := srv.SuperuserConn(ctx, "tuist")
 	if err != nil {

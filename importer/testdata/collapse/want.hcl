@@ -5,10 +5,6 @@
 # those the notes below announce. Review it, then tighten it.
 #
 # What this policy leaves out or cannot reproduce:
-# - PUBLIC has lost built-in privileges on 2 functions but not on every
-#   function: app.lookup(integer) (no EXECUTE), app.purge() (no EXECUTE). The
-#   public block is a ceiling per kind and keeps the union, so it cannot
-#   revoke them from these objects alone.
 # - app owns 2 schemas, 11 tables, 4 sequences, 4 functions, 1 type, 1 large
 #   object in scope. An owner's privileges on its own objects are never
 #   managed, so they are not in this policy.
@@ -185,20 +181,28 @@ role "worker" {
   }
 }
 
-# What PUBLIC, every role, may keep on the objects of each kind in scope: the
-# union of what it holds today. This is a ceiling: pgward revokes what goes
-# beyond it and never grants anything to PUBLIC. Kinds with no object in scope
-# are left out, so pgward does not manage PUBLIC on them.
+# What PUBLIC, every role, holds. kind = [...] lists what PUBLIC may keep on
+# the objects of a kind where it holds PostgreSQL's defaults (or nothing) on
+# each; grant blocks say exactly what it holds on the other kinds (what no
+# rule selects is revoked), and default_privileges what it gets on the objects
+# a role creates later, where that differs from PostgreSQL's defaults. Kinds
+# with no object in scope are left out, so pgward does not manage PUBLIC on
+# them.
 public {
   database             = ["CONNECT", "TEMPORARY"]
   schema               = []
   table                = []
   column               = []
   sequence             = []
-  function             = ["EXECUTE"]
   type                 = ["USAGE"]
   language             = ["USAGE"]
   foreign_data_wrapper = []
   foreign_server       = []
   large_object         = []
+
+  grant "function" {
+    schema     = "app"
+    names      = ["lookup(text)", "touch"]
+    privileges = ["EXECUTE"]
+  }
 }

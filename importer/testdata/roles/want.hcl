@@ -126,10 +126,13 @@ role "writers" {
   }
 }
 
-# What PUBLIC, every role, may keep on the objects of each kind in scope: the
-# union of what it holds today. This is a ceiling: pgward revokes what goes
-# beyond it and never grants anything to PUBLIC. Kinds with no object in scope
-# are left out, so pgward does not manage PUBLIC on them.
+# What PUBLIC, every role, holds. kind = [...] lists what PUBLIC may keep on
+# the objects of a kind where it holds PostgreSQL's defaults (or nothing) on
+# each; grant blocks say exactly what it holds on the other kinds (what no
+# rule selects is revoked), and default_privileges what it gets on the objects
+# a role creates later, where that differs from PostgreSQL's defaults. Kinds
+# with no object in scope are left out, so pgward does not manage PUBLIC on
+# them.
 public {
   database = ["CONNECT", "TEMPORARY"]
   schema   = []

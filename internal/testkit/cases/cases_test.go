@@ -43,6 +43,10 @@ type pgCase struct {
 	// blocked, when set, is a substring of the plan error: the plan must
 	// refuse, apply must change nothing.
 	blocked string
+	// later runs as the superuser after apply, before the checks: objects
+	// created after the run (default privileges apply to them); the plan
+	// must stay empty.
+	later string
 	// after holds boolean SQL checks run as the superuser after apply
 	// (for a blocked case, after the partial apply).
 	after []check
@@ -273,6 +277,12 @@ func run(t *testing.T, c pgCase) {
 	}
 	if again, errs := buildPlan(t, cfg, pol); !again.Empty() || errs != "" {
 		t.Errorf("second plan not empty: %q %s", statementList(again), errs)
+	}
+	if c.later != "" {
+		e.db.Exec(t, e.expand(c.later))
+		if again, errs := buildPlan(t, cfg, pol); !again.Empty() || errs != "" {
+			t.Errorf("plan after %q not empty: %q %s", c.later, statementList(again), errs)
+		}
 	}
 	e.checkAfter(t, c.after)
 }
