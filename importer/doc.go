@@ -16,7 +16,8 @@
 // # What is imported
 //
 // Every role [Options] selects becomes a role block, external unless
-// Options.ManageRoles, with its memberships (member_of, with ADMIN, and
+// Options.ManageRoles, with its attributes (unless
+// Options.LeaveOutAttributes), its memberships (member_of, with ADMIN, and
 // INHERIT and SET on PostgreSQL 16+), its grants on every kind pgward
 // models, with grant options, and its default privileges next to the
 // grants of the same kind and schema. PUBLIC becomes a public block that

@@ -16,7 +16,7 @@ import (
 )
 
 // Options say what to import. The zero value imports every non-system role
-// and every non-system schema, without role attributes, and declares the
+// and every non-system schema, with the roles' attributes, and declares the
 // roles external.
 type Options struct {
 	// Roles lists the roles to declare. Empty: every role that is not a
@@ -30,10 +30,13 @@ type Options struct {
 	// Empty: every non-system schema. A schema named here must exist and
 	// be neither a system schema nor an extension's.
 	Schemas []string
-	// Attributes adds each role's attributes (login, inherit, createdb,
-	// createrole, replication, bypassrls, connection_limit, valid_until).
-	// Without it they are left out, so pgward does not manage them.
-	Attributes bool
+	// LeaveOutAttributes leaves out each role's attributes (login,
+	// inherit, createdb, createrole, replication, bypassrls,
+	// connection_limit, valid_until), so that pgward does not manage them.
+	// By default they are written: a NOINHERIT runtime role stays
+	// NOINHERIT, checked by plan and audit for an external role and
+	// converged for a managed one.
+	LeaveOutAttributes bool
 	// ManageRoles declares the roles without external = true, so that
 	// pgward owns their attributes and memberships. By default they are
 	// external: pgward reports differences in attributes and memberships
@@ -304,7 +307,7 @@ func (b *builder) value(role string, o *catalog.Object) (v acl.Privileges, free 
 func (b *builder) role(name string) {
 	cr := b.cat.Role(name)
 	r := &policy.Role{Name: name, External: !b.opts.ManageRoles}
-	if b.opts.Attributes {
+	if !b.opts.LeaveOutAttributes {
 		r.Attributes = b.attributes(cr)
 	}
 	layout := &RoleLayout{Role: r}

@@ -329,7 +329,7 @@ func TestRoundTrip_freshDatabase(t *testing.T) {
 	}
 	a.Exec(t, grants)
 
-	out := roundTrip(t, a, importer.Options{Roles: roles, ManageRoles: true, Attributes: true})
+	out := roundTrip(t, a, importer.Options{Roles: roles, ManageRoles: true})
 	for _, n := range out.im.Notes {
 		if n.Reason != importer.ReasonOwnerPrivileges {
 			t.Errorf("unexpected note: %s", n.Text)

@@ -26,11 +26,25 @@ scope {
 }
 
 role "app" {
-  external = true
+  external         = true
+  login            = false
+  inherit          = true
+  createdb         = false
+  createrole       = false
+  replication      = false
+  bypassrls        = false
+  connection_limit = -1
 }
 
 role "auditor" {
-  external = true
+  external         = true
+  login            = false
+  inherit          = true
+  createdb         = false
+  createrole       = false
+  replication      = false
+  bypassrls        = false
+  connection_limit = -1
 
   grant "schema" {
     names      = ["audit"]
@@ -65,7 +79,14 @@ role "auditor" {
 }
 
 role "reporting" {
-  external = true
+  external         = true
+  login            = false
+  inherit          = true
+  createdb         = false
+  createrole       = false
+  replication      = false
+  bypassrls        = false
+  connection_limit = -1
 
   grant "schema" {
     privileges = ["USAGE"]
@@ -109,7 +130,14 @@ role "reporting" {
 }
 
 role "web" {
-  external = true
+  external         = true
+  login            = false
+  inherit          = true
+  createdb         = false
+  createrole       = false
+  replication      = false
+  bypassrls        = false
+  connection_limit = -1
 
   grant "schema" {
     names      = ["app"]
@@ -148,7 +176,14 @@ role "web" {
 }
 
 role "worker" {
-  external = true
+  external         = true
+  login            = false
+  inherit          = true
+  createdb         = false
+  createrole       = false
+  replication      = false
+  bypassrls        = false
+  connection_limit = -1
 
   grant "schema" {
     names      = ["app"]
