@@ -19,15 +19,16 @@ import (
 // and every non-system schema, with the roles' attributes, and declares the
 // roles external.
 type Options struct {
-	// Roles lists the roles to declare. Empty: every role that is not a
+	// Roles lists the roles to declare, one exact name each (commas,
+	// quotes and the like are part of the name). Empty: every role that is not a
 	// superuser, a predefined role (pg_*) or a role a managed service
 	// reserves (rds_*, cloudsql*, azure_*, supabase_*, …; see
 	// [plan.ReservedBy]). A role named here must
 	// exist; a predefined role or "public" is an error, since a policy
 	// cannot declare them.
 	Roles []string
-	// Schemas lists the schemas to read, which become the policy's scope.
-	// Empty: every non-system schema. A schema named here must exist and
+	// Schemas lists the schemas to read, one exact name each, which become
+	// the policy's scope. Empty: every non-system schema. A schema named here must exist and
 	// be neither a system schema nor an extension's.
 	Schemas []string
 	// LeaveOutAttributes leaves out each role's attributes (login,
@@ -145,7 +146,7 @@ func Build(c *catalog.Catalog, o Options) (*Import, error) {
 	}
 	for _, s := range o.Schemas {
 		if !slices.Contains(c.Schemas, s) {
-			return nil, fmt.Errorf("schema %q not found: it does not exist, or it is a system schema or an extension's", s)
+			return nil, fmt.Errorf("schema %q not found: it does not exist, or it is a system schema or an extension's%s", s, severalHint(s, "schemas"))
 		}
 	}
 	b := &builder{
@@ -179,6 +180,29 @@ func Build(c *catalog.Catalog, o Options) (*Import, error) {
 	return b.im, nil
 }
 
+// severalHint is what an unknown name holding a comma adds to its error:
+// each entry of Options.Roles and Options.Schemas (each --roles and
+// --schemas flag) is one name, commas included.
+func severalHint(name, flag string) string {
+	if !strings.Contains(name, ",") {
+		return ""
+	}
+	parts := strings.Split(name, ",")
+	for i, p := range parts {
+		parts[i] = "--" + flag + " " + shellWord(p)
+	}
+	return fmt.Sprintf(" (a comma is part of the name: to name several, repeat the flag, %s)", strings.Join(parts, " "))
+}
+
+// shellWord is s as a POSIX shell word: bare when it is plain, else in
+// single quotes.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
 // selectRoles returns the roles to declare, sorted by name.
 func selectRoles(c *catalog.Catalog, names []string) ([]string, error) {
 	if len(names) == 0 {
@@ -201,7 +225,7 @@ func selectRoles(c *catalog.Catalog, names []string) ([]string, error) {
 		case strings.HasPrefix(n, "pg_"):
 			return nil, fmt.Errorf("role %q: predefined roles cannot be declared in a policy; memberships in them are imported as member_of", n)
 		case c.Role(n) == nil:
-			return nil, fmt.Errorf("role %q does not exist", n)
+			return nil, fmt.Errorf("role %q does not exist%s", n, severalHint(n, "roles"))
 		case seen[n]:
 			continue
 		}
