@@ -20,7 +20,9 @@
 // Options.LeaveOutAttributes), its memberships (member_of, with ADMIN, and
 // INHERIT and SET on PostgreSQL 16+), its grants on every kind pgward
 // models, with grant options, and its default privileges next to the
-// grants of the same kind and schema. PUBLIC becomes a public block that
+// grants of the same kind and schema. Grants on the own ACL of the system
+// schemas (pg_catalog, information_schema) become rules naming them, and
+// the schemas join scope.system_schemas. PUBLIC becomes a public block that
 // keeps, per kind, the union of what PUBLIC holds: a ceiling that revokes
 // nothing.
 //

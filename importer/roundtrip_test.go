@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -637,4 +638,111 @@ func privOrNothing(p acl.Priv) string {
 		return "nothing"
 	}
 	return p.String()
+}
+
+// systemSchemaFacts is what the roles hold on the system schemas' own
+// ACL, as (schema, grantee, privileges).
+func systemSchemaFacts(c *catalog.Catalog, roles []string) []string {
+	var out []string
+	for _, o := range c.SystemSchemas {
+		for _, it := range o.ACL {
+			if it.Grantee.IsPublic() || slices.Contains(roles, string(it.Grantee)) {
+				out = append(out, fmt.Sprintf("%s %s=%s", o.Name, it.Grantee, it.Privs))
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestRoundTrip_systemSchemas: grants on the system schemas' own ACL
+// (GRANT USAGE ON SCHEMA pg_catalog, information_schema TO ops) are
+// imported as scope.system_schemas and rules that name the schemas,
+// without bringing their contents into scope; plan against the original
+// is empty, and applied to a fresh database the import gives the same
+// ACLs. A policy that lists pg_catalog without a rule for a declared role
+// revokes what the role holds there, leaves PUBLIC's USAGE alone (even
+// with public { schema = [] }), and its patterns select only the schemas
+// in scope.
+func TestRoundTrip_systemSchemas(t *testing.T) {
+	db := pgtest.NewDB(t)
+	roles := setupScript(t, db, `
+CREATE ROLE {owner} NOLOGIN;
+CREATE ROLE {ops} NOLOGIN;
+CREATE ROLE {web} NOLOGIN;
+CREATE SCHEMA app AUTHORIZATION {owner};
+GRANT USAGE ON SCHEMA app TO {ops}, {web};
+GRANT USAGE ON SCHEMA pg_catalog, information_schema TO {ops};
+GRANT USAGE ON SCHEMA pg_catalog TO {web} WITH GRANT OPTION;
+`)
+	ops := db.RoleName("ops")
+	out := roundTrip(t, db, importer.Options{Roles: roles, Schemas: []string{"app"}})
+	for _, want := range []string{
+		`system_schemas = ["information_schema", "pg_catalog"]`,
+		`names      = ["information_schema", "pg_catalog"]`,
+		`names             = ["pg_catalog"]`,
+		`with_grant_option = true`,
+	} {
+		if !strings.Contains(string(out.hcl), want) {
+			t.Errorf("the import lacks %s:\n%s", want, out.hcl)
+		}
+	}
+	if !strings.Contains(string(out.yaml), "system_schemas: [information_schema, pg_catalog]") {
+		t.Errorf("the YAML import lacks system_schemas:\n%s", out.yaml)
+	}
+	before := readCatalog(t, db, []string{"app"})
+	if len(before.SystemSchemas) != 2 || slices.ContainsFunc(before.Objects, func(o *catalog.Object) bool { return o.Schema == "pg_catalog" }) {
+		t.Errorf("the catalog holds %d system schemas, or pg_catalog's contents", len(before.SystemSchemas))
+	}
+
+	for _, f := range []struct {
+		name string
+		pol  *policy.Policy
+	}{{"hcl", out.pol}, {"yaml", loadYAML(t, out.yaml)}} {
+		t.Run("fresh database, "+f.name, func(t *testing.T) {
+			b := pgtest.NewDBOn(t, db.Server)
+			b.Exec(t, expandSQL(db, `CREATE SCHEMA app AUTHORIZATION {owner};`))
+			applyPolicy(t, b.URL, f.pol)
+			if p := livePlan(t, b, f.pol); !p.Empty() {
+				t.Errorf("plan after apply is not empty:\n%s", planText(p))
+			}
+			diffLists(t, "system schema privileges", systemSchemaFacts(before, roles), systemSchemaFacts(readCatalog(t, b, []string{"app"}), roles))
+		})
+	}
+
+	src := fmt.Sprintf(`
+scope {
+  schemas        = ["app"]
+  system_schemas = ["pg_catalog"]
+}
+role %q {
+  grant "schema" {
+    names      = ["*"]
+    privileges = ["USAGE"]
+  }
+}
+public {
+  schema = []
+}
+`, ops)
+	pol, diags := policy.Load(fstest.MapFS{"policy.hcl": {Data: []byte(src)}}, ".", policy.LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(policy.FormatDiagnostics(diags))
+	}
+	applyPolicy(t, db.URL, pol)
+	after := systemSchemaFacts(readCatalog(t, db, []string{"app"}), roles)
+	var want []string
+	for _, f := range systemSchemaFacts(before, roles) {
+		if !strings.HasPrefix(f, "pg_catalog "+ops+"=") {
+			want = append(want, f)
+		}
+	}
+	diffLists(t, "system schema privileges after the revoke", want, after)
+	if p := livePlan(t, db, pol); !p.Empty() {
+		t.Errorf("plan after apply is not empty:\n%s", planText(p))
+	}
+	var appUsage bool
+	if err := db.Conn(t).QueryRow(context.Background(), "SELECT has_schema_privilege($1, 'app', 'USAGE')", ops).Scan(&appUsage); err != nil || !appUsage {
+		t.Errorf("ops lost USAGE on app (%v)", err)
+	}
 }

@@ -51,7 +51,9 @@ type Querier interface {
 // no privilege beyond what every role has on the system catalogs.
 //
 // Scope limits the schemas, and so the relations, columns, functions and
-// types read. The database itself, its languages, foreign-data wrappers,
+// types read. The own ACL of the system schemas pg_catalog and
+// information_schema is read whatever the scope, into
+// Catalog.SystemSchemas (never their contents). The database itself, its languages, foreign-data wrappers,
 // foreign servers and large objects, and the cluster's tablespaces and
 // parameters are read whatever the scope:
 //
@@ -312,6 +314,11 @@ UNION ALL
          s.nspowner, s.nspacl IS NULL, COALESCE(s.nspacl, pg_catalog.acldefault('n', s.nspowner))
   FROM scope s
 UNION ALL
+  SELECT 'system_schema', 's', '', n.nspname::text, '', '', '',
+         n.nspowner, n.nspacl IS NULL, COALESCE(n.nspacl, pg_catalog.acldefault('n', n.nspowner))
+  FROM pg_catalog.pg_namespace n
+  WHERE n.nspname IN ('pg_catalog', 'information_schema')
+UNION ALL
   SELECT CASE WHEN r.relkind = 'S' THEN 'sequence' ELSE 'table' END, r.relkind::text, r.nspname::text, r.relname::text,
          '', '', '', r.relowner, r.relacl IS NULL,
          COALESCE(r.relacl, pg_catalog.acldefault(CASE WHEN r.relkind = 'S' THEN 's' ELSE 'r' END::"char", r.relowner))
@@ -418,7 +425,7 @@ func objectKind(name string) acl.Kind {
 	switch name {
 	case "database":
 		return acl.KindDatabase
-	case "schema":
+	case "schema", "system_schema":
 		return acl.KindSchema
 	case "table":
 		return acl.KindTable
@@ -509,6 +516,10 @@ func readObjects(ctx context.Context, q Querier, c *Catalog, names roleNames, sc
 		if o.ACL, err = acls.parse(fields[9], v[9]); err != nil {
 			return fmt.Errorf("read ACL of %s %s: %w", o.Kind, o.Object, err)
 		}
+		if string(v[0]) == "system_schema" {
+			c.SystemSchemas = append(c.SystemSchemas, o)
+			continue
+		}
 		c.Objects = append(c.Objects, o)
 		if o.Kind == acl.KindSchema {
 			c.Schemas = append(c.Schemas, o.Name)
@@ -522,6 +533,7 @@ func readObjects(ctx context.Context, q Querier, c *Catalog, names roleNames, sc
 			cmp.Compare(a.Name, b.Name), cmp.Compare(a.Args, b.Args), cmp.Compare(a.Column, b.Column))
 	})
 	slices.Sort(c.Schemas)
+	slices.SortFunc(c.SystemSchemas, func(a, b *catalog.Object) int { return cmp.Compare(a.Name, b.Name) })
 	return nil
 }
 

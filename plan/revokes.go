@@ -152,7 +152,9 @@ func (d *objectRevokes) needed(it acl.Item) *Change {
 func (d *objectRevokes) revokeFor(it acl.Item, optionOnly bool) *Change {
 	b, obj, g := d.b, d.obj, it.Grantee
 	if g.IsPublic() {
-		if b.pol.Public == nil || optionOnly {
+		// PUBLIC is never managed on a system schema: it needs USAGE on
+		// pg_catalog to name anything.
+		if b.pol.Public == nil || optionOnly || systemSchema(obj) {
 			return nil
 		}
 		may, managed := b.pol.Public.MayHold[obj.Kind]

@@ -32,6 +32,12 @@ type Catalog struct {
 	DefaultPrivileges []*DefaultACL
 	// Schemas are the schemas in scope, in name order.
 	Schemas []string
+	// SystemSchemas holds the own ACL of the system schemas pg_catalog
+	// and information_schema (Kind schema, Subkind
+	// acl.SubkindSystemSchema), in name order, read whatever the scope.
+	// They are not in Objects, nor their contents anywhere: a policy
+	// manages them only where its scope lists them (system_schemas).
+	SystemSchemas []*Object
 }
 
 // Role is one pg_roles row.
