@@ -173,6 +173,7 @@ func Build(c *catalog.Catalog, o Options) (*Import, error) {
 	}
 	b.publicBlock()
 	b.defaultACLNotes()
+	b.rowTypeNotes()
 	b.ownerNotes()
 	b.lists()
 	b.selfCheck()

@@ -21,6 +21,7 @@ import (
 	"github.com/pgward/pgward/internal/testkit/oracle"
 	"github.com/pgward/pgward/internal/testkit/pgtest"
 	"github.com/pgward/pgward/introspect"
+	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
 )
 
@@ -744,5 +745,88 @@ public {
 	var appUsage bool
 	if err := db.Conn(t).QueryRow(context.Background(), "SELECT has_schema_privilege($1, 'app', 'USAGE')", ops).Scan(&appUsage); err != nil || !appUsage {
 		t.Errorf("ops lost USAGE on app (%v)", err)
+	}
+}
+
+// TestRoundTrip_rowTypes: the row types of tables and views are not
+// managed (docs/policy.md, "Row types"). Those whose ACL was set are read
+// into Catalog.RowTypes, never among the types; import notes what it
+// leaves out and plan warns about it. public { type = [] } revokes PUBLIC's
+// USAGE on every managed type (standalone composite, enum) and leaves row
+// types alone, so a table created later is no drift.
+func TestRoundTrip_rowTypes(t *testing.T) {
+	db := pgtest.NewDB(t)
+	roles := setupScript(t, db, `
+CREATE ROLE {owner} NOLOGIN;
+CREATE ROLE {ops} NOLOGIN;
+CREATE SCHEMA app AUTHORIZATION {owner};
+SET ROLE {owner};
+CREATE TABLE app.t (id int);
+CREATE VIEW app.v AS SELECT 1 AS x;
+CREATE TYPE app.c AS (a int);
+CREATE TYPE app.e AS ENUM ('x');
+GRANT USAGE ON SCHEMA app TO {ops};
+GRANT USAGE ON TYPE app.t, app.c TO {ops};
+REVOKE USAGE ON TYPE app.v FROM PUBLIC;
+RESET ROLE;
+`)
+	ops, owner := db.RoleName("ops"), db.RoleName("owner")
+	c := readCatalog(t, db, []string{"app"})
+	var rowTypes, types []string
+	for _, o := range c.RowTypes {
+		rowTypes = append(rowTypes, o.String())
+	}
+	for _, o := range c.Objects {
+		if o.Kind == acl.KindType {
+			types = append(types, o.String())
+		}
+	}
+	if !slices.Equal(rowTypes, []string{"app.t", "app.v"}) || !slices.Equal(types, []string{"app.c", "app.e"}) {
+		t.Errorf("row types %v, types %v; want [app.t app.v] and [app.c app.e]", rowTypes, types)
+	}
+
+	out := roundTrip(t, db, importer.Options{Roles: roles, Schemas: []string{"app"}})
+	var notes []string
+	for _, n := range out.im.Notes {
+		if n.Reason == importer.ReasonRowType {
+			notes = append(notes, n.Text)
+		}
+	}
+	if len(notes) != 2 || !strings.Contains(notes[0]+notes[1], ops+" holds USAGE on the row type of app.t;") ||
+		!strings.Contains(notes[0]+notes[1], "PUBLIC's USAGE on the row type of app.v is revoked;") {
+		t.Errorf("row type notes: %q", notes)
+	}
+	if !strings.Contains(string(out.hcl), `names      = ["c"]`) {
+		t.Errorf("the import does not name type c alone:\n%s", out.hcl)
+	}
+	_, diags := plan.Build(out.pol, c, plan.Options{})
+	warned := false
+	for _, d := range diags {
+		if d.Summary == "Privileges on row types are not managed" {
+			warned = strings.Contains(d.Detail, "app.t ("+ops+" holds USAGE); app.v (PUBLIC's USAGE revoked)")
+		}
+	}
+	if !warned {
+		t.Errorf("no warning about the row types: %s", policy.FormatDiagnostics(diags))
+	}
+
+	src := fmt.Sprintf("scope {\n  schemas = [\"app\"]\n}\nrole %q {\n  grant \"type\" {\n    privileges = [\"USAGE\"]\n  }\n}\npublic {\n  type = []\n}\n", ops)
+	pol, ld := policy.Load(fstest.MapFS{"policy.hcl": {Data: []byte(src)}}, ".", policy.LoadOptions{})
+	if ld.HasErrors() {
+		t.Fatal(policy.FormatDiagnostics(ld))
+	}
+	applyPolicy(t, db.URL, pol)
+	db.Exec(t, "SET ROLE "+ident.Quote(owner)+"; CREATE TABLE app.later (id int); RESET ROLE")
+	if p := livePlan(t, db, pol); !p.Empty() {
+		t.Errorf("plan after apply and a new table is not empty:\n%s", planText(p))
+	}
+	for typ, want := range map[string]bool{"app.c": false, "app.e": false, "app.t": true, "app.later": true} {
+		var got bool
+		if err := db.Conn(t).QueryRow(context.Background(), "SELECT has_type_privilege('public', $1, 'USAGE')", typ).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("PUBLIC's USAGE on %s: %t, want %t", typ, got, want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/pgward/pgward/internal/acl"
@@ -47,4 +48,29 @@ func (b *builder) systemSchemaRules(role string) []rule {
 		rules = append(rules, r)
 	}
 	return rules
+}
+
+// rowTypeNotes notes the privileges set on the row types of relations in
+// scope that a policy cannot reproduce: held by an imported role, or
+// PUBLIC's USAGE revoked. pgward does not manage row types.
+func (b *builder) rowTypeNotes() {
+	for _, o := range b.cat.RowTypes {
+		public := false
+		for _, it := range o.ACL {
+			g := string(it.Grantee)
+			switch {
+			case it.Grantee.IsPublic():
+				public = public || it.Privs.Privs.Has(acl.Usage)
+			case g != o.Owner && b.selected[g]:
+				obj := o.Object
+				b.note(Note{Reason: ReasonRowType, Role: g, Object: &obj,
+					Text: fmt.Sprintf("%s holds %s on the row type of %s; pgward does not manage the row types of tables and views, so the policy leaves it out.", g, it.Privs.Privs, o)})
+			}
+		}
+		if !public {
+			obj := o.Object
+			b.note(Note{Reason: ReasonRowType, Object: &obj,
+				Text: fmt.Sprintf("PUBLIC's USAGE on the row type of %s is revoked; pgward does not manage the row types of tables and views, so the policy leaves it out.", o)})
+		}
+	}
 }

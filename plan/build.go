@@ -61,6 +61,7 @@ func Build(p *policy.Policy, c *catalog.Catalog, o Options) (*Plan, hcl.Diagnost
 	b.membershipCycles()
 	b.objectPrivileges()
 	b.defaultPrivileges()
+	b.warnRowTypes()
 	b.classify()
 	b.guards() // lockout guard and warnings: guards.go, warnings.go
 	statements := b.finish()

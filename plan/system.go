@@ -2,7 +2,9 @@ package plan
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
@@ -43,4 +45,44 @@ func compareObjects(a, b *catalog.Object) int {
 // systemSchema reports whether obj is a system schema's own ACL.
 func systemSchema(obj *catalog.Object) bool {
 	return obj.Kind == acl.KindSchema && obj.Subkind == acl.SubkindSystemSchema
+}
+
+// warnRowTypes warns about privileges set on the row types of relations
+// (Catalog.RowTypes) that concern the policy: held by a declared role, or
+// PUBLIC's USAGE revoked. pgward does not manage row types
+// (docs/policy.md, "Row types"), so it leaves them as they are, but says
+// so rather than ignore them silently.
+func (b *builder) warnRowTypes() {
+	var found []string
+	for _, o := range b.cat.RowTypes {
+		var parts []string
+		public := false
+		for _, it := range o.ACL {
+			g := string(it.Grantee)
+			switch {
+			case it.Grantee.IsPublic():
+				public = public || it.Privs.Privs.Has(acl.Usage)
+			case g != o.Owner && b.roles[g] != nil:
+				parts = append(parts, g+" holds "+it.Privs.Privs.String())
+			}
+		}
+		if !public {
+			parts = append(parts, "PUBLIC's USAGE revoked")
+		}
+		if len(parts) > 0 {
+			found = append(found, o.String()+" ("+strings.Join(parts, ", ")+")")
+		}
+	}
+	if len(found) == 0 {
+		return
+	}
+	const show = 5
+	more := ""
+	if len(found) > show {
+		more = fmt.Sprintf(" and %d more", len(found)-show)
+		found = found[:show]
+	}
+	b.warnf(nil, "Privileges on row types are not managed",
+		"The row types of %s carry privileges of their own (GRANT ... ON TYPE)%s. pgward does not manage the row types of tables and views: PostgreSQL gives them no default privileges, and their USAGE only lets a role name the type in DDL, never read the table. It leaves these privileges as they are (docs/policy.md, \"Row types\").",
+		strings.Join(found, "; "), more)
 }

@@ -38,6 +38,13 @@ type Catalog struct {
 	// They are not in Objects, nor their contents anywhere: a policy
 	// manages them only where its scope lists them (system_schemas).
 	SystemSchemas []*Object
+	// RowTypes holds the row types of relations in scope (tables, views,
+	// materialized views, foreign tables, partitioned tables; Kind type,
+	// Subkind 'c') whose typacl is not NULL, in (Schema, Name) order. pgward
+	// does not manage row types: they are read only so that plan and
+	// import can report privileges set on them. Standalone composite
+	// types are ordinary types, in Objects.
+	RowTypes []*Object
 }
 
 // Role is one pg_roles row.
