@@ -99,12 +99,15 @@ func MatchName(g *policy.Grant, obj *catalog.Object, matched []bool) (Rank, bool
 			return 0, false
 		}
 	}
+	// A system schema (scope { system_schemas }) is selected only by its
+	// exact name: "every schema" and patterns mean the schemas in scope.
+	system := obj.Kind == acl.KindSchema && obj.Subkind == acl.SubkindSystemSchema
 	if len(g.Names) == 0 {
-		return RankAll, true
+		return RankAll, !system
 	}
 	rank, ok := Rank(-1), false
 	for i, p := range g.Names {
-		if !matchPattern(p, obj) {
+		if (system && p.IsGlob()) || !matchPattern(p, obj) {
 			continue
 		}
 		ok = true

@@ -384,7 +384,7 @@ func TestBuild_memberships(t *testing.T) {
 	}
 
 	c.ServerVersion = 150010
-	_, src = build(t, c, importer.Options{Roles: []string{"bob"}})
+	_, src = build(t, c, importer.Options{Roles: []string{"bob"}, LeaveOutAttributes: true})
 	contains(t, roleBlock(t, src, "bob"), `member_of "pg_read_all_data" {}`)
 	lacks(t, src, "inherit")
 }
@@ -394,7 +394,7 @@ func TestBuild_attributes(t *testing.T) {
 	until := time.Date(2030, 1, 2, 3, 4, 5, 600, time.UTC)
 	c.Roles["bob"].ValidUntil = &until
 	c.Roles["bob"].ConnectionLimit = 3
-	_, src := build(t, c, importer.Options{Roles: []string{"bob"}, Attributes: true, ManageRoles: true})
+	_, src := build(t, c, importer.Options{Roles: []string{"bob"}, ManageRoles: true})
 	bob := roleBlock(t, src, "bob")
 	contains(t, bob, `login            = true`, `connection_limit = 3`, `valid_until      = "2030-01-02T03:04:05.0000006Z"`)
 	lacks(t, bob, "external")
@@ -465,7 +465,7 @@ func TestBuild_notesWhatCannotBeReproduced(t *testing.T) {
 			ACL: []acl.Item{item("alice", "alice", acl.Execute, 0), item("bob", "alice", acl.Execute, 0)}}},
 	}.catalog()
 	c.Roles["bob"].ValidUntil = &time.Time{}
-	im, src := build(t, c, importer.Options{Attributes: true})
+	im, src := build(t, c, importer.Options{})
 	got := map[importer.Reason]string{}
 	for _, n := range im.Notes {
 		got[n.Reason] = n.Text

@@ -81,6 +81,9 @@ func (b *builder) grants(layout *RoleLayout) {
 	for _, k := range kindOrder {
 		if !k.InSchema() {
 			b.addRules(layout, k, "", b.kindRules(role, k, "", bySchema[k][""], defs))
+			if k == acl.KindSchema {
+				b.addRules(layout, k, "", b.systemSchemaRules(role))
+			}
 			addDefaults(k, "")
 			continue
 		}

@@ -16,10 +16,13 @@
 // # What is imported
 //
 // Every role [Options] selects becomes a role block, external unless
-// Options.ManageRoles, with its memberships (member_of, with ADMIN, and
+// Options.ManageRoles, with its attributes (unless
+// Options.LeaveOutAttributes), its memberships (member_of, with ADMIN, and
 // INHERIT and SET on PostgreSQL 16+), its grants on every kind pgward
 // models, with grant options, and its default privileges next to the
-// grants of the same kind and schema. PUBLIC becomes the public block,
+// grants of the same kind and schema. Grants on the own ACL of the system
+// schemas (pg_catalog, information_schema) become rules naming them, and
+// the schemas join scope.system_schemas. PUBLIC becomes the public block,
 // a grantee like a role: the short form (kind = [...], a ceiling) for each
 // kind where PUBLIC holds PostgreSQL's defaults, or nothing, on every
 // object; grant rules that reproduce each object for the other kinds

@@ -98,8 +98,8 @@ func readOptions(t *testing.T, dir string) (importer.Options, int) {
 		key, value, _ := strings.Cut(strings.TrimSpace(line), " ")
 		switch key {
 		case "":
-		case "attributes":
-			o.Attributes = true
+		case "no-attributes":
+			o.LeaveOutAttributes = true
 		case "manage-roles":
 			o.ManageRoles = true
 		case "min-version":

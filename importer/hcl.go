@@ -32,9 +32,15 @@ func WriteHCL(w io.Writer, im *Import) error {
 			lists[l.Name] = true
 		}
 	}
-	if len(im.Policy.Schemas) > 0 {
+	if len(im.Policy.Schemas) > 0 || len(im.Policy.SystemSchemas) > 0 {
 		body.AppendNewline()
-		body.AppendNewBlock("scope", nil).Body().SetAttributeRaw("schemas", stringList(im.Policy.Schemas))
+		scope := body.AppendNewBlock("scope", nil).Body()
+		if len(im.Policy.Schemas) > 0 {
+			scope.SetAttributeRaw("schemas", stringList(im.Policy.Schemas))
+		}
+		if len(im.Policy.SystemSchemas) > 0 {
+			scope.SetAttributeRaw("system_schemas", stringList(im.Policy.SystemSchemas))
+		}
 	}
 	for _, r := range im.Roles {
 		body.AppendNewline()

@@ -16,24 +16,28 @@ import (
 )
 
 // Options say what to import. The zero value imports every non-system role
-// and every non-system schema, without role attributes, and declares the
+// and every non-system schema, with the roles' attributes, and declares the
 // roles external.
 type Options struct {
-	// Roles lists the roles to declare. Empty: every role that is not a
+	// Roles lists the roles to declare, one exact name each (commas,
+	// quotes and the like are part of the name). Empty: every role that is not a
 	// superuser, a predefined role (pg_*) or a role a managed service
 	// reserves (rds_*, cloudsql*, azure_*, supabase_*, …; see
 	// [plan.ReservedBy]). A role named here must
 	// exist; a predefined role or "public" is an error, since a policy
 	// cannot declare them.
 	Roles []string
-	// Schemas lists the schemas to read, which become the policy's scope.
-	// Empty: every non-system schema. A schema named here must exist and
+	// Schemas lists the schemas to read, one exact name each, which become
+	// the policy's scope. Empty: every non-system schema. A schema named here must exist and
 	// be neither a system schema nor an extension's.
 	Schemas []string
-	// Attributes adds each role's attributes (login, inherit, createdb,
-	// createrole, replication, bypassrls, connection_limit, valid_until).
-	// Without it they are left out, so pgward does not manage them.
-	Attributes bool
+	// LeaveOutAttributes leaves out each role's attributes (login,
+	// inherit, createdb, createrole, replication, bypassrls,
+	// connection_limit, valid_until), so that pgward does not manage them.
+	// By default they are written: a NOINHERIT runtime role stays
+	// NOINHERIT, checked by plan and audit for an external role and
+	// converged for a managed one.
+	LeaveOutAttributes bool
 	// ManageRoles declares the roles without external = true, so that
 	// pgward owns their attributes and memberships. By default they are
 	// external: pgward reports differences in attributes and memberships
@@ -146,7 +150,7 @@ func Build(c *catalog.Catalog, o Options) (*Import, error) {
 	}
 	for _, s := range o.Schemas {
 		if !slices.Contains(c.Schemas, s) {
-			return nil, fmt.Errorf("schema %q not found: it does not exist, or it is a system schema or an extension's", s)
+			return nil, fmt.Errorf("schema %q not found: it does not exist, or it is a system schema or an extension's%s", s, severalHint(s, "schemas"))
 		}
 	}
 	b := &builder{
@@ -173,11 +177,35 @@ func Build(c *catalog.Catalog, o Options) (*Import, error) {
 	}
 	b.publicBlock()
 	b.defaultACLNotes()
+	b.rowTypeNotes()
 	b.ownerNotes()
 	b.lists()
 	b.selfCheck()
 	sortNotes(b.im.Notes)
 	return b.im, nil
+}
+
+// severalHint is what an unknown name holding a comma adds to its error:
+// each entry of Options.Roles and Options.Schemas (each --roles and
+// --schemas flag) is one name, commas included.
+func severalHint(name, flag string) string {
+	if !strings.Contains(name, ",") {
+		return ""
+	}
+	parts := strings.Split(name, ",")
+	for i, p := range parts {
+		parts[i] = "--" + flag + " " + shellWord(p)
+	}
+	return fmt.Sprintf(" (a comma is part of the name: to name several, repeat the flag, %s)", strings.Join(parts, " "))
+}
+
+// shellWord is s as a POSIX shell word: bare when it is plain, else in
+// single quotes.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // selectRoles returns the roles to declare, sorted by name.
@@ -202,7 +230,7 @@ func selectRoles(c *catalog.Catalog, names []string) ([]string, error) {
 		case strings.HasPrefix(n, "pg_"):
 			return nil, fmt.Errorf("role %q: predefined roles cannot be declared in a policy; memberships in them are imported as member_of", n)
 		case c.Role(n) == nil:
-			return nil, fmt.Errorf("role %q does not exist", n)
+			return nil, fmt.Errorf("role %q does not exist%s", n, severalHint(n, "roles"))
 		case seen[n]:
 			continue
 		}
@@ -315,7 +343,7 @@ func (b *builder) value(role string, o *catalog.Object) (v acl.Privileges, free 
 func (b *builder) role(name string) {
 	cr := b.cat.Role(name)
 	r := &policy.Role{Name: name, External: !b.opts.ManageRoles}
-	if b.opts.Attributes {
+	if !b.opts.LeaveOutAttributes {
 		r.Attributes = b.attributes(cr)
 	}
 	layout := &RoleLayout{Role: r}

@@ -419,3 +419,78 @@ func diffLists[T any](t *testing.T, what string, want, got []T) {
 		t.Errorf("%s differ:\nmissing:\n  %s\nextra:\n  %s", what, strings.Join(missing, "\n  "), strings.Join(extra, "\n  "))
 	}
 }
+
+// TestImport_roleAttributes: by default import writes the attributes of
+// the roles it imports. For external roles (the default), plan against the
+// original is empty and a role that later loses its NOINHERIT is drift;
+// for managed roles (ManageRoles), apply converges the attributes back, and
+// applied to a fresh database after the attributes were reset it
+// reproduces them.
+func TestImport_roleAttributes(t *testing.T) {
+	db := pgtest.NewDB(t)
+	roles := setupScript(t, db, `
+CREATE ROLE {owner} NOLOGIN;
+CREATE ROLE {web} LOGIN NOINHERIT CONNECTION LIMIT 5 VALID UNTIL '2031-02-03 04:05:06+00';
+CREATE ROLE {ops} NOLOGIN CREATEDB;
+GRANT {ops} TO {web};
+CREATE SCHEMA app AUTHORIZATION {owner};
+SET ROLE {owner};
+CREATE TABLE app.t (id int);
+GRANT USAGE ON SCHEMA app TO {web}, {ops};
+GRANT SELECT ON app.t TO {ops};
+RESET ROLE;
+`)
+	web, ops := db.RoleName("web"), db.RoleName("ops")
+	out := roundTrip(t, db, importer.Options{Roles: roles, Schemas: []string{"app"}})
+	block := func(src []byte, role string) string {
+		s := string(src)
+		i := strings.Index(s, "role "+strconv.Quote(role)+" {")
+		if i < 0 {
+			t.Fatalf("no block for %s:\n%s", role, s)
+		}
+		j := strings.Index(s[i:], "\n}\n")
+		return s[i : i+j]
+	}
+	for role, want := range map[string][]string{
+		web: {"external         = true", "login            = true", "inherit          = false", "connection_limit = 5", `valid_until      = "2031-02-03T04:05:06Z"`},
+		ops: {"login            = false", "inherit          = true", "createdb         = true", "connection_limit = -1"},
+	} {
+		b := block(out.hcl, role)
+		for _, w := range want {
+			if !strings.Contains(b, w) {
+				t.Errorf("the block of %s lacks %q:\n%s", role, w, b)
+			}
+		}
+	}
+
+	// External: the lost NOINHERIT is drift, and nothing is planned to change it.
+	db.Exec(t, "ALTER ROLE "+ident.Quote(web)+" INHERIT")
+	p := livePlan(t, db, out.pol)
+	if len(p.Drift) != 1 || p.Drift[0].Role != web || p.Drift[0].What != "inherit" || p.Drift[0].Want != "NOINHERIT" {
+		t.Errorf("drift %+v, want web's inherit (NOINHERIT)", p.Drift)
+	}
+	if !p.Empty() {
+		t.Errorf("plan of an external role changes it:\n%s", planText(p))
+	}
+	db.Exec(t, "ALTER ROLE "+ident.Quote(web)+" NOINHERIT")
+
+	// Managed: apply converges, and a fresh database gets them back.
+	managed := roundTrip(t, db, importer.Options{Roles: roles, Schemas: []string{"app"}, ManageRoles: true})
+	db.Exec(t, "ALTER ROLE "+ident.Quote(web)+" INHERIT NOLOGIN CONNECTION LIMIT -1")
+	applyPolicy(t, db.URL, managed.pol)
+	var inherit, login bool
+	var limit int
+	if err := db.Conn(t).QueryRow(context.Background(), "SELECT rolinherit, rolcanlogin, rolconnlimit FROM pg_roles WHERE rolname = $1", web).Scan(&inherit, &login, &limit); err != nil {
+		t.Fatal(err)
+	}
+	if inherit || !login || limit != 5 {
+		t.Errorf("after apply: inherit %t, login %t, connection limit %d; want false, true, 5", inherit, login, limit)
+	}
+	reproduce(t, db, roles, managed, func(t *testing.T, b *pgtest.DB) {
+		b.Exec(t, expandSQL(db, `CREATE SCHEMA app AUTHORIZATION {owner}; SET ROLE {owner}; CREATE TABLE app.t (id int); RESET ROLE;`))
+	}, func(t *testing.T) {
+		for _, r := range roles {
+			db.Exec(t, "ALTER ROLE "+ident.Quote(r)+" INHERIT NOLOGIN NOCREATEDB CONNECTION LIMIT -1 VALID UNTIL 'infinity'")
+		}
+	})
+}

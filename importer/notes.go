@@ -52,6 +52,9 @@ const (
 	ReasonMembershipGrantors
 	// ReasonValidUntil: a VALID UNTIL a policy cannot write.
 	ReasonValidUntil
+	// ReasonRowType: privileges set on the row type of a table or view,
+	// which pgward does not manage (docs/policy.md, "Row types").
+	ReasonRowType
 	// ReasonResidual: a difference that plan still shows against the
 	// imported policy, which none of the reasons above explains (an object
 	// whose name holds * or ?, which no pattern selects alone).
@@ -69,6 +72,7 @@ var reasonNames = [...]string{
 	ReasonDefaultACL:         "default-acl",
 	ReasonMembershipGrantors: "membership-grantors",
 	ReasonValidUntil:         "valid-until",
+	ReasonRowType:            "row-type",
 	ReasonResidual:           "residual",
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -20,6 +21,7 @@ import (
 	"github.com/pgward/pgward/internal/testkit/oracle"
 	"github.com/pgward/pgward/internal/testkit/pgtest"
 	"github.com/pgward/pgward/introspect"
+	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
 )
 
@@ -329,7 +331,7 @@ func TestRoundTrip_freshDatabase(t *testing.T) {
 	}
 	a.Exec(t, grants)
 
-	out := roundTrip(t, a, importer.Options{Roles: roles, ManageRoles: true, Attributes: true})
+	out := roundTrip(t, a, importer.Options{Roles: roles, ManageRoles: true})
 	for _, n := range out.im.Notes {
 		if n.Reason != importer.ReasonOwnerPrivileges {
 			t.Errorf("unexpected note: %s", n.Text)
@@ -603,4 +605,194 @@ func privOrNothing(p acl.Priv) string {
 		return "nothing"
 	}
 	return p.String()
+}
+
+// systemSchemaFacts is what the roles hold on the system schemas' own
+// ACL, as (schema, grantee, privileges).
+func systemSchemaFacts(c *catalog.Catalog, roles []string) []string {
+	var out []string
+	for _, o := range c.SystemSchemas {
+		for _, it := range o.ACL {
+			if it.Grantee.IsPublic() || slices.Contains(roles, string(it.Grantee)) {
+				out = append(out, fmt.Sprintf("%s %s=%s", o.Name, it.Grantee, it.Privs))
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestRoundTrip_systemSchemas: grants on the system schemas' own ACL
+// (GRANT USAGE ON SCHEMA pg_catalog, information_schema TO ops) are
+// imported as scope.system_schemas and rules that name the schemas,
+// without bringing their contents into scope; plan against the original
+// is empty, and applied to a fresh database the import gives the same
+// ACLs. A policy that lists pg_catalog without a rule for a declared role
+// revokes what the role holds there, leaves PUBLIC's USAGE alone (even
+// with public { schema = [] }), and its patterns select only the schemas
+// in scope.
+func TestRoundTrip_systemSchemas(t *testing.T) {
+	db := pgtest.NewDB(t)
+	roles := setupScript(t, db, `
+CREATE ROLE {owner} NOLOGIN;
+CREATE ROLE {ops} NOLOGIN;
+CREATE ROLE {web} NOLOGIN;
+CREATE SCHEMA app AUTHORIZATION {owner};
+GRANT USAGE ON SCHEMA app TO {ops}, {web};
+GRANT USAGE ON SCHEMA pg_catalog, information_schema TO {ops};
+GRANT USAGE ON SCHEMA pg_catalog TO {web} WITH GRANT OPTION;
+`)
+	ops := db.RoleName("ops")
+	out := roundTrip(t, db, importer.Options{Roles: roles, Schemas: []string{"app"}})
+	for _, want := range []string{
+		`system_schemas = ["information_schema", "pg_catalog"]`,
+		`names      = ["information_schema", "pg_catalog"]`,
+		`names             = ["pg_catalog"]`,
+		`with_grant_option = true`,
+	} {
+		if !strings.Contains(string(out.hcl), want) {
+			t.Errorf("the import lacks %s:\n%s", want, out.hcl)
+		}
+	}
+	if !strings.Contains(string(out.yaml), "system_schemas: [information_schema, pg_catalog]") {
+		t.Errorf("the YAML import lacks system_schemas:\n%s", out.yaml)
+	}
+	before := readCatalog(t, db, []string{"app"})
+	if len(before.SystemSchemas) != 2 || slices.ContainsFunc(before.Objects, func(o *catalog.Object) bool { return o.Schema == "pg_catalog" }) {
+		t.Errorf("the catalog holds %d system schemas, or pg_catalog's contents", len(before.SystemSchemas))
+	}
+
+	for _, f := range []struct {
+		name string
+		pol  *policy.Policy
+	}{{"hcl", out.pol}, {"yaml", loadYAML(t, out.yaml)}} {
+		t.Run("fresh database, "+f.name, func(t *testing.T) {
+			b := pgtest.NewDBOn(t, db.Server)
+			b.Exec(t, expandSQL(db, `CREATE SCHEMA app AUTHORIZATION {owner};`))
+			applyPolicy(t, b.URL, f.pol)
+			if p := livePlan(t, b, f.pol); !p.Empty() {
+				t.Errorf("plan after apply is not empty:\n%s", planText(p))
+			}
+			diffLists(t, "system schema privileges", systemSchemaFacts(before, roles), systemSchemaFacts(readCatalog(t, b, []string{"app"}), roles))
+		})
+	}
+
+	src := fmt.Sprintf(`
+scope {
+  schemas        = ["app"]
+  system_schemas = ["pg_catalog"]
+}
+role %q {
+  grant "schema" {
+    names      = ["*"]
+    privileges = ["USAGE"]
+  }
+}
+public {
+  schema = []
+}
+`, ops)
+	pol, diags := policy.Load(fstest.MapFS{"policy.hcl": {Data: []byte(src)}}, ".", policy.LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(policy.FormatDiagnostics(diags))
+	}
+	applyPolicy(t, db.URL, pol)
+	after := systemSchemaFacts(readCatalog(t, db, []string{"app"}), roles)
+	var want []string
+	for _, f := range systemSchemaFacts(before, roles) {
+		if !strings.HasPrefix(f, "pg_catalog "+ops+"=") {
+			want = append(want, f)
+		}
+	}
+	diffLists(t, "system schema privileges after the revoke", want, after)
+	if p := livePlan(t, db, pol); !p.Empty() {
+		t.Errorf("plan after apply is not empty:\n%s", planText(p))
+	}
+	var appUsage bool
+	if err := db.Conn(t).QueryRow(context.Background(), "SELECT has_schema_privilege($1, 'app', 'USAGE')", ops).Scan(&appUsage); err != nil || !appUsage {
+		t.Errorf("ops lost USAGE on app (%v)", err)
+	}
+}
+
+// TestRoundTrip_rowTypes: the row types of tables and views are not
+// managed (docs/policy.md, "Row types"). Those whose ACL was set are read
+// into Catalog.RowTypes, never among the types; import notes what it
+// leaves out and plan warns about it. public { type = [] } revokes PUBLIC's
+// USAGE on every managed type (standalone composite, enum) and leaves row
+// types alone, so a table created later is no drift.
+func TestRoundTrip_rowTypes(t *testing.T) {
+	db := pgtest.NewDB(t)
+	roles := setupScript(t, db, `
+CREATE ROLE {owner} NOLOGIN;
+CREATE ROLE {ops} NOLOGIN;
+CREATE SCHEMA app AUTHORIZATION {owner};
+SET ROLE {owner};
+CREATE TABLE app.t (id int);
+CREATE VIEW app.v AS SELECT 1 AS x;
+CREATE TYPE app.c AS (a int);
+CREATE TYPE app.e AS ENUM ('x');
+GRANT USAGE ON SCHEMA app TO {ops};
+GRANT USAGE ON TYPE app.t, app.c TO {ops};
+REVOKE USAGE ON TYPE app.v FROM PUBLIC;
+RESET ROLE;
+`)
+	ops, owner := db.RoleName("ops"), db.RoleName("owner")
+	c := readCatalog(t, db, []string{"app"})
+	var rowTypes, types []string
+	for _, o := range c.RowTypes {
+		rowTypes = append(rowTypes, o.String())
+	}
+	for _, o := range c.Objects {
+		if o.Kind == acl.KindType {
+			types = append(types, o.String())
+		}
+	}
+	if !slices.Equal(rowTypes, []string{"app.t", "app.v"}) || !slices.Equal(types, []string{"app.c", "app.e"}) {
+		t.Errorf("row types %v, types %v; want [app.t app.v] and [app.c app.e]", rowTypes, types)
+	}
+
+	out := roundTrip(t, db, importer.Options{Roles: roles, Schemas: []string{"app"}})
+	var notes []string
+	for _, n := range out.im.Notes {
+		if n.Reason == importer.ReasonRowType {
+			notes = append(notes, n.Text)
+		}
+	}
+	if len(notes) != 2 || !strings.Contains(notes[0]+notes[1], ops+" holds USAGE on the row type of app.t;") ||
+		!strings.Contains(notes[0]+notes[1], "PUBLIC's USAGE on the row type of app.v is revoked;") {
+		t.Errorf("row type notes: %q", notes)
+	}
+	if !strings.Contains(string(out.hcl), `names      = ["c"]`) {
+		t.Errorf("the import does not name type c alone:\n%s", out.hcl)
+	}
+	_, diags := plan.Build(out.pol, c, plan.Options{})
+	warned := false
+	for _, d := range diags {
+		if d.Summary == "Privileges on row types are not managed" {
+			warned = strings.Contains(d.Detail, "app.t ("+ops+" holds USAGE); app.v (PUBLIC's USAGE revoked)")
+		}
+	}
+	if !warned {
+		t.Errorf("no warning about the row types: %s", policy.FormatDiagnostics(diags))
+	}
+
+	src := fmt.Sprintf("scope {\n  schemas = [\"app\"]\n}\nrole %q {\n  grant \"type\" {\n    privileges = [\"USAGE\"]\n  }\n}\npublic {\n  type = []\n}\n", ops)
+	pol, ld := policy.Load(fstest.MapFS{"policy.hcl": {Data: []byte(src)}}, ".", policy.LoadOptions{})
+	if ld.HasErrors() {
+		t.Fatal(policy.FormatDiagnostics(ld))
+	}
+	applyPolicy(t, db.URL, pol)
+	db.Exec(t, "SET ROLE "+ident.Quote(owner)+"; CREATE TABLE app.later (id int); RESET ROLE")
+	if p := livePlan(t, db, pol); !p.Empty() {
+		t.Errorf("plan after apply and a new table is not empty:\n%s", planText(p))
+	}
+	for typ, want := range map[string]bool{"app.c": false, "app.e": false, "app.t": true, "app.later": true} {
+		var got bool
+		if err := db.Conn(t).QueryRow(context.Background(), "SELECT has_type_privilege('public', $1, 'USAGE')", typ).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("PUBLIC's USAGE on %s: %t, want %t", typ, got, want)
+		}
+	}
 }

@@ -57,8 +57,15 @@ func WriteYAML(w io.Writer, im *Import) error {
 		}
 		section("locals", loc)
 	}
-	if len(im.Policy.Schemas) > 0 {
-		section("scope", y.mapping(y.str("schemas"), y.list(im.Policy.Schemas)))
+	if len(im.Policy.Schemas) > 0 || len(im.Policy.SystemSchemas) > 0 {
+		scope := y.mapping()
+		if len(im.Policy.Schemas) > 0 {
+			scope.Content = append(scope.Content, y.str("schemas"), y.list(im.Policy.Schemas))
+		}
+		if len(im.Policy.SystemSchemas) > 0 {
+			scope.Content = append(scope.Content, y.str("system_schemas"), y.list(im.Policy.SystemSchemas))
+		}
+		section("scope", scope)
 	}
 	if len(im.Roles) > 0 {
 		roles := y.mapping()

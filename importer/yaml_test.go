@@ -178,7 +178,7 @@ func TestWriteYAML_awkwardNames(t *testing.T) {
 	}
 	c.DefaultPrivileges = []*catalog.DefaultACL{{ForRole: "a: b", Schema: "${x}", Kind: acl.KindTable,
 		ACL: []acl.Item{item("bob", "a: b", acl.Select|acl.Update, 0)}}}
-	im, _ := build(t, c, importer.Options{Roles: append([]string{"bob", "carol"}, roles...), Attributes: true})
+	im, _ := build(t, c, importer.Options{Roles: append([]string{"bob", "carol"}, roles...)})
 	for _, n := range im.Notes {
 		if n.Reason == importer.ReasonResidual {
 			t.Errorf("residual note: %s", n.Text)
@@ -263,6 +263,13 @@ func TestWriteYAML_layout(t *testing.T) {
 role:
   bob:
     external: true
+    login: true
+    inherit: true
+    createdb: false
+    createrole: false
+    replication: false
+    bypassrls: false
+    connection_limit: -1
 
     grant:
       - table:
@@ -285,6 +292,13 @@ role:
 
   carol:
     external: true
+    login: true
+    inherit: true
+    createdb: false
+    createrole: false
+    replication: false
+    bypassrls: false
+    connection_limit: -1
 
     member_of: [pg_read_all_data]
 

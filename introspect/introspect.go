@@ -51,7 +51,13 @@ type Querier interface {
 // no privilege beyond what every role has on the system catalogs.
 //
 // Scope limits the schemas, and so the relations, columns, functions and
-// types read. The database itself, its languages, foreign-data wrappers,
+// types read. The own ACL of the system schemas pg_catalog and
+// information_schema is read whatever the scope, into
+// Catalog.SystemSchemas (never their contents). The row types of tables,
+// views, materialized views, foreign tables and partitioned tables are not
+// managed (docs/policy.md, "Row types"): only those whose typacl is not
+// NULL are read, into Catalog.RowTypes, so that plan and import can say
+// so; one row type per table would double the objects read. The database itself, its languages, foreign-data wrappers,
 // foreign servers and large objects, and the cluster's tablespaces and
 // parameters are read whatever the scope:
 //
@@ -312,6 +318,11 @@ UNION ALL
          s.nspowner, s.nspacl IS NULL, COALESCE(s.nspacl, pg_catalog.acldefault('n', s.nspowner))
   FROM scope s
 UNION ALL
+  SELECT 'system_schema', 's', '', n.nspname::text, '', '', '',
+         n.nspowner, n.nspacl IS NULL, COALESCE(n.nspacl, pg_catalog.acldefault('n', n.nspowner))
+  FROM pg_catalog.pg_namespace n
+  WHERE n.nspname IN ('pg_catalog', 'information_schema')
+UNION ALL
   SELECT CASE WHEN r.relkind = 'S' THEN 'sequence' ELSE 'table' END, r.relkind::text, r.nspname::text, r.relname::text,
          '', '', '', r.relowner, r.relacl IS NULL,
          COALESCE(r.relacl, pg_catalog.acldefault(CASE WHEN r.relkind = 'S' THEN 's' ELSE 'r' END::"char", r.relowner))
@@ -335,12 +346,14 @@ UNION ALL
                     WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
                       AND d.deptype = 'i' AND d.refclassid = 'pg_catalog.pg_type'::regclass)
 UNION ALL
-  SELECT 'type', t.typtype::text, s.nspname::text, t.typname::text, '', '', '',
+  SELECT CASE WHEN t.typtype = 'c' THEN 'row_type' ELSE 'type' END, t.typtype::text, s.nspname::text, t.typname::text, '', '', '',
          t.typowner, t.typacl IS NULL, COALESCE(t.typacl, pg_catalog.acldefault('T', t.typowner))
   FROM pg_catalog.pg_type t
   JOIN scope s ON s.oid = t.typnamespace
   WHERE (t.typtype IN ('b', 'd', 'e', 'r')
-         OR (t.typtype = 'm' AND current_setting('server_version_num')::int < 170000))
+         OR (t.typtype = 'm' AND current_setting('server_version_num')::int < 170000)
+         OR (t.typtype = 'c' AND t.typacl IS NOT NULL
+             AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) <> 'c'))
     AND NOT (` + trueArray + `)
     AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_catalog.pg_type'::regclass AND ext.objid = t.oid)
 UNION ALL
@@ -418,7 +431,7 @@ func objectKind(name string) acl.Kind {
 	switch name {
 	case "database":
 		return acl.KindDatabase
-	case "schema":
+	case "schema", "system_schema":
 		return acl.KindSchema
 	case "table":
 		return acl.KindTable
@@ -428,7 +441,7 @@ func objectKind(name string) acl.Kind {
 		return acl.KindSequence
 	case "function":
 		return acl.KindFunction
-	case "type":
+	case "type", "row_type":
 		return acl.KindType
 	case "language":
 		return acl.KindLanguage
@@ -509,6 +522,14 @@ func readObjects(ctx context.Context, q Querier, c *Catalog, names roleNames, sc
 		if o.ACL, err = acls.parse(fields[9], v[9]); err != nil {
 			return fmt.Errorf("read ACL of %s %s: %w", o.Kind, o.Object, err)
 		}
+		switch string(v[0]) {
+		case "system_schema":
+			c.SystemSchemas = append(c.SystemSchemas, o)
+			continue
+		case "row_type":
+			c.RowTypes = append(c.RowTypes, o)
+			continue
+		}
 		c.Objects = append(c.Objects, o)
 		if o.Kind == acl.KindSchema {
 			c.Schemas = append(c.Schemas, o.Name)
@@ -522,6 +543,10 @@ func readObjects(ctx context.Context, q Querier, c *Catalog, names roleNames, sc
 			cmp.Compare(a.Name, b.Name), cmp.Compare(a.Args, b.Args), cmp.Compare(a.Column, b.Column))
 	})
 	slices.Sort(c.Schemas)
+	slices.SortFunc(c.SystemSchemas, func(a, b *catalog.Object) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(c.RowTypes, func(a, b *catalog.Object) int {
+		return cmp.Or(cmp.Compare(a.Schema, b.Schema), cmp.Compare(a.Name, b.Name))
+	})
 	return nil
 }
 

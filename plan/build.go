@@ -39,6 +39,7 @@ type Options struct {
 // in the plan with Blocked set, so it can be shown). Warnings are for the
 // user to read. A blocked change never has a statement.
 func Build(p *policy.Policy, c *catalog.Catalog, o Options) (*Plan, hcl.Diagnostics) {
+	c = withSystemSchemas(p, c)
 	b := &builder{
 		pol:      p,
 		cat:      c,
@@ -61,6 +62,7 @@ func Build(p *policy.Policy, c *catalog.Catalog, o Options) (*Plan, hcl.Diagnost
 	b.objectPrivileges()
 	b.defaultPrivileges()
 	b.publicDefaults()
+	b.warnRowTypes()
 	b.classify()
 	b.guards() // lockout guard and warnings: guards.go, warnings.go
 	statements := b.finish()

@@ -58,7 +58,8 @@ func (b *builder) diffObject(rules *ruleSet, roles []string, obj *catalog.Object
 	// what an in-sync plan allocated. orig is returned: valid until the
 	// next call.
 	orig := b.origWants[:0] // in role order, so that the grants below come out sorted
-	if b.pol.Public.Exact(obj.Kind) {
+	// PUBLIC is never managed on a system schema (see objectRevokes).
+	if b.pol.Public.Exact(obj.Kind) && !systemSchema(obj) {
 		// PUBLIC ("") sorts before every role.
 		if w := rules.desired(string(acl.Public), obj); w.privs != 0 {
 			orig = append(orig, wanted{acl.Public, w})

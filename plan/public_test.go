@@ -164,3 +164,37 @@ func TestBuild_public(t *testing.T) {
 		})
 	}
 }
+
+// TestBuild_publicNeverOnSystemSchemas: PUBLIC's schema privileges managed
+// exactly (a grant rule for "schema") never reach a system schema the scope
+// lists: every role needs USAGE on pg_catalog to name anything.
+func TestBuild_publicNeverOnSystemSchemas(t *testing.T) {
+	pol := loadPolicy(t, `scope {
+  schemas        = ["app"]
+  system_schemas = ["pg_catalog"]
+}
+public {
+  grant "schema" {
+    names      = ["app"]
+    privileges = ["USAGE"]
+  }
+}
+role "bob" {
+  grant "schema" {
+    names      = ["pg_catalog"]
+    privileges = ["USAGE"]
+  }
+}`)
+	c := fixture{me: "postgres"}.catalog() // the superuser, who may grant on pg_catalog
+	pgCatalog := &catalog.Object{Object: acl.Object{Kind: acl.KindSchema, Name: "pg_catalog", Subkind: acl.SubkindSystemSchema}, Owner: "postgres",
+		ACL: []acl.Item{item("postgres", "postgres", acl.Usage|acl.Create, 0), item("", "postgres", acl.Usage, 0)}}
+	c.SystemSchemas = []*catalog.Object{pgCatalog}
+	p, diags := plan.Build(pol, c, plan.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	want := []string{"+ schema app PUBLIC USAGE", "+ schema pg_catalog bob USAGE"}
+	if got := summary(p); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("changes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -163,6 +163,11 @@ func (d *objectRevokes) needed(it acl.Item) *Change {
 // grant-option revoke.
 func (d *objectRevokes) revokeFor(it acl.Item, optionOnly bool) *Change {
 	b, obj, g := d.b, d.obj, it.Grantee
+	// PUBLIC is never managed on a system schema: every role needs USAGE
+	// on pg_catalog to name anything, whatever the public block says.
+	if g.IsPublic() && systemSchema(obj) {
+		return nil
+	}
 	if g.IsPublic() && b.pol.Public.Exact(obj.Kind) {
 		// PUBLIC holds no grant options: PostgreSQL grants them only to
 		// roles.

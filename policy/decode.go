@@ -27,7 +27,7 @@ var fileSchema = &hcl.BodySchema{
 }
 
 var scopeSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "schemas"}, {Name: "additive"}},
+	Attributes: []hcl.AttributeSchema{{Name: "schemas"}, {Name: "additive"}, {Name: "system_schemas"}},
 }
 
 // profileSchema is the part of a role body a profile can hold: rules that
@@ -121,6 +121,8 @@ type decoder struct {
 	policy *Policy
 	// scope is the set of managed schemas; nil when every schema is.
 	scope map[string]bool
+	// systemScope is the set of system schemas whose own ACL is managed.
+	systemScope map[string]bool
 	// profiles holds the decoded profile blocks by name.
 	profiles map[string]*profile
 }
@@ -375,6 +377,7 @@ func (d *decoder) decodeScope(b *hcl.Block) {
 	if v, ok := d.boolean(c.Attributes["additive"]); ok {
 		d.policy.Additive = v
 	}
+	d.decodeSystemSchemas(c.Attributes["system_schemas"])
 	a := c.Attributes["schemas"]
 	if a == nil {
 		return
@@ -399,6 +402,40 @@ func (d *decoder) decodeScope(b *hcl.Block) {
 		d.scope[n] = true
 		d.policy.Schemas = append(d.policy.Schemas, n)
 	}
+}
+
+// decodeSystemSchemas reads scope.system_schemas: the system schemas whose
+// own ACL the policy manages.
+func (d *decoder) decodeSystemSchemas(a *hcl.Attribute) {
+	if a == nil {
+		return
+	}
+	names, ranges, ok := d.strList(a, `["pg_catalog"]`, false)
+	if !ok {
+		return
+	}
+	d.systemScope = map[string]bool{}
+	for i, n := range names {
+		switch {
+		case !acl.IsSystemSchema(n):
+			d.errorf(ranges[i], "Not a system schema", "system_schemas lists the system schemas whose own privileges the policy manages: %s. %q is not one; list it in scope.schemas instead.%s",
+				quoteList(acl.SystemSchemas()), n, didYouMean(n, acl.SystemSchemas()))
+		case d.systemScope[n]:
+			d.warnf(ranges[i], "Duplicate schema", "Schema %q is listed twice in scope.system_schemas.", n)
+		default:
+			d.systemScope[n] = true
+			d.policy.SystemSchemas = append(d.policy.SystemSchemas, n)
+		}
+	}
+}
+
+// inSystemScope checks that a system schema a schema rule names is listed
+// in scope.system_schemas.
+func (d *decoder) inSystemScope(s string, r hcl.Range) {
+	if d.systemScope[s] {
+		return
+	}
+	d.errorf(r, "System schema not in scope", "%q is a system schema: a rule may grant on its own ACL (never on its contents) once scope lists it, as in scope { system_schemas = [%q] }. pgward then manages what every declared role holds on it.", s, s)
 }
 
 // inScope checks that a schema named by a rule is managed.

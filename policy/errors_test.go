@@ -54,6 +54,14 @@ func TestLoad_errors(t *testing.T) {
 			want: []string{`policy.hcl:4:3: error: Missing item separator`},
 		},
 		{
+			name: "system-schema",
+			want: []string{
+				`policy.hcl:2:35: error: Not a system schema; system_schemas lists the system schemas whose own privileges the policy manages: "information_schema", "pg_catalog". "pg_toast" is not one`,
+				`policy.hcl:7:33: error: System schema not in scope; "information_schema" is a system schema: a rule may grant on its own ACL (never on its contents) once scope lists it, as in scope { system_schemas = ["information_schema"] }`,
+			},
+			count: 2,
+		},
+		{
 			name: "all-mixed",
 			want: []string{`policy.hcl:3:29: error: ALL mixed with other privileges; ALL already means every privilege of tables; write ["ALL"] alone`},
 		},

@@ -292,7 +292,10 @@ func (d *decoder) patterns(a *hcl.Attribute, k acl.Kind) ([]Pattern, bool) {
 				ok = false
 				continue
 			}
-			if k == acl.KindSchema {
+			switch {
+			case k == acl.KindSchema && acl.IsSystemSchema(name):
+				d.inSystemScope(name, r)
+			case k == acl.KindSchema:
 				d.inScope(name, r)
 			}
 		}

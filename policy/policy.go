@@ -13,6 +13,12 @@ type Policy struct {
 	// Schemas is the managed scope. Empty means every non-system schema of
 	// the database.
 	Schemas []string
+	// SystemSchemas lists the system schemas (pg_catalog,
+	// information_schema) whose own ACL the policy manages
+	// (scope { system_schemas = [...] }): declared roles hold on them what
+	// rules naming them exactly grant, and nothing else. Their contents stay
+	// out of scope, and PUBLIC is never managed on them.
+	SystemSchemas []string
 	// Roles in declaration order (files in name order, blocks in file order).
 	Roles []*Role
 	// Public says what PUBLIC may hold, per kind. Nil: PUBLIC is not managed.

@@ -35,9 +35,12 @@ func newImportCmd(e env) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&databaseURL, "database-url", "", "connection string (default $DATABASE_URL, else libpq PG* variables and .pgpass)")
-	f.StringSliceVar(&roles, "roles", nil, "roles to import, comma-separated (default every role but superusers, pg_* and cloud providers' roles)")
-	f.StringSliceVar(&schemas, "schemas", nil, "schemas to import, comma-separated; they become the scope (default every non-system schema)")
-	f.BoolVar(&attributes, "attributes", false, "also import role attributes (login, inherit, createdb, createrole, replication, bypassrls, connection_limit, valid_until)")
+	// One name per value, exactly as the shell passes it: a comma, a quote
+	// or an equals sign is part of the name (StringSlice's CSV parsing
+	// split or rejected such names).
+	f.StringArrayVar(&roles, "roles", nil, "a role to import, its name as given; repeat for several (default every role but superusers, pg_* and cloud providers' roles)")
+	f.StringArrayVar(&schemas, "schemas", nil, "a schema to import, its name as given; repeat for several; they become the scope (default every non-system schema)")
+	f.BoolVar(&attributes, "attributes", true, "write role attributes (login, inherit, createdb, createrole, replication, bypassrls, connection_limit, valid_until); --attributes=false leaves them unmanaged")
 	f.BoolVar(&external, "external", true, "declare the roles external = true: pgward reports but never changes their attributes and memberships")
 	f.StringVarP(&output, "output", "o", "", "write the policy to this file (default standard output)")
 	f.StringVar(&format, "format", "hcl", "output format: hcl or yaml (default yaml when --output ends in .yaml or .yml)")
@@ -51,12 +54,12 @@ func newImportCmd(e env) *cobra.Command {
 			return err
 		}
 		im, err := readImport(cmd.Context(), cfg, importer.Options{
-			Roles:       roles,
-			Schemas:     schemas,
-			Attributes:  attributes,
-			ManageRoles: !external,
-			Time:        time.Now().UTC().Truncate(time.Second),
-			Origin:      origin(cfg),
+			Roles:              roles,
+			Schemas:            schemas,
+			LeaveOutAttributes: !attributes,
+			ManageRoles:        !external,
+			Time:               time.Now().UTC().Truncate(time.Second),
+			Origin:             origin(cfg),
 		})
 		if err != nil {
 			return err

@@ -404,3 +404,16 @@ func (o Object) String() string {
 	}
 	return s
 }
+
+// SystemSchemas are the schemas PostgreSQL creates in every database whose
+// own ACL a policy may manage (scope { system_schemas = [...] }): their
+// contents are never in scope. pg_toast and the temporary schemas are not
+// among them: nothing is granted there.
+func SystemSchemas() []string { return []string{"information_schema", "pg_catalog"} }
+
+// IsSystemSchema reports whether name is one of [SystemSchemas].
+func IsSystemSchema(name string) bool { return name == "pg_catalog" || name == "information_schema" }
+
+// SubkindSystemSchema is the Subkind of a system schema's object: rules
+// select it only by its exact name.
+const SubkindSystemSchema = 's'

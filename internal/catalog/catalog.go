@@ -32,6 +32,19 @@ type Catalog struct {
 	DefaultPrivileges []*DefaultACL
 	// Schemas are the schemas in scope, in name order.
 	Schemas []string
+	// SystemSchemas holds the own ACL of the system schemas pg_catalog
+	// and information_schema (Kind schema, Subkind
+	// acl.SubkindSystemSchema), in name order, read whatever the scope.
+	// They are not in Objects, nor their contents anywhere: a policy
+	// manages them only where its scope lists them (system_schemas).
+	SystemSchemas []*Object
+	// RowTypes holds the row types of relations in scope (tables, views,
+	// materialized views, foreign tables, partitioned tables; Kind type,
+	// Subkind 'c') whose typacl is not NULL, in (Schema, Name) order. pgward
+	// does not manage row types: they are read only so that plan and
+	// import can report privileges set on them. Standalone composite
+	// types are ordinary types, in Objects.
+	RowTypes []*Object
 }
 
 // Role is one pg_roles row.

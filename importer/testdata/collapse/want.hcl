@@ -22,11 +22,25 @@ scope {
 }
 
 role "app" {
-  external = true
+  external         = true
+  login            = false
+  inherit          = true
+  createdb         = false
+  createrole       = false
+  replication      = false
+  bypassrls        = false
+  connection_limit = -1
 }
 
 role "auditor" {
-  external = true
+  external         = true
+  login            = false
+  inherit          = true
+  createdb         = false
+  createrole       = false
+  replication      = false
+  bypassrls        = false
+  connection_limit = -1
 
   grant "schema" {
     names      = ["audit"]
@@ -61,7 +75,14 @@ role "auditor" {
 }
 
 role "reporting" {
-  external = true
+  external         = true
+  login            = false
+  inherit          = true
+  createdb         = false
+  createrole       = false
+  replication      = false
+  bypassrls        = false
+  connection_limit = -1
 
   grant "schema" {
     privileges = ["USAGE"]
@@ -105,7 +126,14 @@ role "reporting" {
 }
 
 role "web" {
-  external = true
+  external         = true
+  login            = false
+  inherit          = true
+  createdb         = false
+  createrole       = false
+  replication      = false
+  bypassrls        = false
+  connection_limit = -1
 
   grant "schema" {
     names      = ["app"]
@@ -144,7 +172,14 @@ role "web" {
 }
 
 role "worker" {
-  external = true
+  external         = true
+  login            = false
+  inherit          = true
+  createdb         = false
+  createrole       = false
+  replication      = false
+  bypassrls        = false
+  connection_limit = -1
 
   grant "schema" {
     names      = ["app"]
