@@ -18,6 +18,10 @@ func TestSuggest(t *testing.T) {
 		{"view", []string{"database", "schema", "table"}, ""},
 		{"", []string{"a"}, ""},
 		{"é", []string{"e"}, "e"},
+		{"wbe", []string{"bob", "web"}, "web"},
+		{"web", []string{"bob"}, ""},
+		{"tuist_procesor", []string{"tuist_app", "tuist_processor"}, "tuist_processor"},
+		{"biling", []string{"billing", "public"}, "billing"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.given, func(t *testing.T) {
@@ -33,7 +37,7 @@ func TestDistance(t *testing.T) {
 		a, b string
 		want int
 	}{
-		{"", "", 0}, {"a", "", 1}, {"", "abc", 3}, {"kitten", "sitting", 3}, {"héllo", "hello", 1},
+		{"", "", 0}, {"a", "", 1}, {"", "abc", 3}, {"kitten", "sitting", 3}, {"héllo", "hello", 1}, {"wbe", "web", 1}, {"ca", "abc", 3},
 	}
 	for _, tt := range tests {
 		if got := didyoumean.Distance(tt.a, tt.b); got != tt.want {
