@@ -10,6 +10,7 @@ import (
 
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
+	"github.com/pgward/pgward/internal/didyoumean"
 	"github.com/pgward/pgward/introspect"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
@@ -142,7 +143,7 @@ func Build(c *catalog.Catalog, o Options) (*Import, error) {
 	}
 	for _, s := range o.Schemas {
 		if !slices.Contains(c.Schemas, s) {
-			return nil, fmt.Errorf("schema %q not found: it does not exist, or it is a system schema or an extension's", s)
+			return nil, fmt.Errorf("schema %q not found: it does not exist, or it is a system schema or an extension's%s", s, hint(s, c.Schemas))
 		}
 	}
 	b := &builder{
@@ -176,6 +177,15 @@ func Build(c *catalog.Catalog, o Options) (*Import, error) {
 	return b.im, nil
 }
 
+// hint is ` (did you mean "billing"?)` when one of names is close to
+// given, else "".
+func hint(given string, names []string) string {
+	if s := didyoumean.Suggest(given, names); s != "" {
+		return fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return ""
+}
+
 // selectRoles returns the roles to declare, sorted by name.
 func selectRoles(c *catalog.Catalog, names []string) ([]string, error) {
 	if len(names) == 0 {
@@ -198,7 +208,12 @@ func selectRoles(c *catalog.Catalog, names []string) ([]string, error) {
 		case strings.HasPrefix(n, "pg_"):
 			return nil, fmt.Errorf("role %q: predefined roles cannot be declared in a policy; memberships in them are imported as member_of", n)
 		case c.Role(n) == nil:
-			return nil, fmt.Errorf("role %q does not exist", n)
+			known := make([]string, 0, len(c.Roles))
+			for name := range c.Roles {
+				known = append(known, name)
+			}
+			sort.Strings(known)
+			return nil, fmt.Errorf("role %q does not exist%s", n, hint(n, known))
 		case seen[n]:
 			continue
 		}
