@@ -153,16 +153,16 @@ type fleetJSON struct {
 }
 
 type fleetDBJSON struct {
-	Target       string          `json:"target"`
-	Server       string          `json:"server"`
-	Database     string          `json:"database"`
-	User         string          `json:"user"`
-	ClusterOwner bool            `json:"cluster_owner"`
-	Result       string          `json:"result"`
-	ExitCode     int             `json:"exit_code"`
-	Changes      int             `json:"changes"`
-	DurationMS   int64           `json:"duration_ms"`
-	Error        string          `json:"error,omitempty"`
+	Target       string `json:"target"`
+	Server       string `json:"server"`
+	Database     string `json:"database"`
+	User         string `json:"user"`
+	ClusterOwner bool   `json:"cluster_owner"`
+	Result       string `json:"result"`
+	ExitCode     int    `json:"exit_code"`
+	Changes      int    `json:"changes"`
+	DurationMS   int64  `json:"duration_ms"`
+	Error        string `json:"error,omitempty"`
 	// Errors are the failed run's errors as the plan's failure document
 	// lists them (docs/json.md); empty when it did not fail.
 	Errors []json.RawMessage `json:"errors"`
