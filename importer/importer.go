@@ -31,6 +31,9 @@ type Options struct {
 	// Empty: every non-system schema. A schema named here must exist and
 	// be neither a system schema nor an extension's.
 	Schemas []string
+	// existingSchemas are the schemas of the database, when Read knows
+	// that some of Schemas are missing: the suggestions of Build's error.
+	existingSchemas []string
 	// Attributes adds each role's attributes (login, inherit, createdb,
 	// createrole, replication, bypassrls, connection_limit, valid_until).
 	// Without it they are left out, so pgward does not manage them.
@@ -127,6 +130,16 @@ func Read(ctx context.Context, q introspect.Querier, o Options) (*Import, error)
 	if err != nil {
 		return nil, err
 	}
+	for _, s := range o.Schemas {
+		if !slices.Contains(cat.Schemas, s) {
+			// Build fails; the schemas that exist make its suggestion
+			// (one more read, on this error only).
+			if all, err := introspect.Read(ctx, q, introspect.Scope{}); err == nil {
+				o.existingSchemas = all.Schemas
+			}
+			break
+		}
+	}
 	return Build(cat, o)
 }
 
@@ -143,7 +156,7 @@ func Build(c *catalog.Catalog, o Options) (*Import, error) {
 	}
 	for _, s := range o.Schemas {
 		if !slices.Contains(c.Schemas, s) {
-			return nil, fmt.Errorf("schema %q not found: it does not exist, or it is a system schema or an extension's%s", s, hint(s, c.Schemas))
+			return nil, fmt.Errorf("schema %q not found: it does not exist, or it is a system schema or an extension's%s", s, hint(s, append(o.existingSchemas, c.Schemas...)))
 		}
 	}
 	b := &builder{

@@ -99,6 +99,8 @@ func TestErrorContract(t *testing.T) {
 		tc{class: "policy error", name: "explain", args: []string{"explain", "tuist_web", "public.accounts", "--policy", policyError}, format: "text", code: 1, stderr: []string{policyErr}},
 		tc{class: "unknown role", name: "explain", args: []string{"explain", "tuist_procesor", "public.accounts", "--policy", good}, format: "text", code: 1, stderr: []string{`role "tuist_procesor" does not exist`, `did you mean "tuist_processor"?`}},
 		tc{class: "unknown object", name: "explain", args: []string{"explain", "tuist_web", "public.userz", "--policy", good}, format: "text", code: 1, stderr: []string{`no object "public.userz"`, `did you mean "public.users"?`}},
+		tc{class: "unknown role", name: "import", args: []string{"import", "--roles", "tuist_procesor"}, format: "text", code: 1, stderr: []string{`role "tuist_procesor" does not exist (did you mean "tuist_processor"?)`}},
+		tc{class: "unknown object", name: "import", args: []string{"import", "--schemas", "publik"}, format: "text", code: 1, stderr: []string{`schema "publik" not found`, `(did you mean "public"?)`}},
 		tc{class: "connection failure", name: "explain", args: []string{"explain", "tuist_web", "public.accounts", "--policy", good, "--database-url", badURL}, format: "text", code: 1, stderr: []string{connErr}},
 		tc{class: "lock timeout", name: "apply", args: []string{"apply", "--auto-approve", "--lock-timeout", "200ms", "--policy", good}, format: "text", code: 1, stderr: []string{lockErr},
 			setup: func(t *testing.T) func() {
