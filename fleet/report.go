@@ -153,17 +153,21 @@ type fleetJSON struct {
 }
 
 type fleetDBJSON struct {
-	Target       string          `json:"target"`
-	Server       string          `json:"server"`
-	Database     string          `json:"database"`
-	User         string          `json:"user"`
-	ClusterOwner bool            `json:"cluster_owner"`
-	Result       string          `json:"result"`
-	ExitCode     int             `json:"exit_code"`
-	Changes      int             `json:"changes"`
-	DurationMS   int64           `json:"duration_ms"`
-	Error        string          `json:"error,omitempty"`
-	Plan         json.RawMessage `json:"plan,omitempty"`
+	Target       string `json:"target"`
+	Server       string `json:"server"`
+	Database     string `json:"database"`
+	User         string `json:"user"`
+	ClusterOwner bool   `json:"cluster_owner"`
+	Result       string `json:"result"`
+	ExitCode     int    `json:"exit_code"`
+	Changes      int    `json:"changes"`
+	DurationMS   int64  `json:"duration_ms"`
+	Error        string `json:"error,omitempty"`
+	// Errors are the failed run's errors as the plan's failure document
+	// lists them (docs/json.md); empty when it did not fail.
+	Errors []json.RawMessage `json:"errors"`
+	// Plan is the database's JSON report; absent when the run failed.
+	Plan json.RawMessage `json:"plan,omitempty"`
 }
 
 // WriteJSON writes one JSON document: each database's plan (its report,
@@ -175,11 +179,29 @@ func WriteJSON(w io.Writer, mode Mode, results []*Result) error {
 		t := r.Target
 		d := fleetDBJSON{Target: t.Label, Server: t.Server, Database: t.Config.Database, User: t.Config.User,
 			ClusterOwner: t.ClusterOwner, Result: r.Summary, ExitCode: r.Status.ExitCode(), Changes: r.Changes, DurationMS: r.Duration.Milliseconds()}
+		d.Errors = []json.RawMessage{}
+		body := bytes.TrimSpace(r.Report.Bytes())
+		if !json.Valid(body) {
+			body = nil
+		}
 		if r.Err != nil {
 			d.Error = oneLine(r.Err.Error())
 		}
-		if body := bytes.TrimSpace(r.Report.Bytes()); len(body) > 0 && json.Valid(body) {
+		switch {
+		case r.Status != StatusFailed:
 			d.Plan = body
+		case body != nil:
+			// The failure document the run wrote (pipeline.Output.WriteFailure).
+			var failure struct {
+				Errors []json.RawMessage `json:"errors"`
+			}
+			if err := json.Unmarshal(body, &failure); err == nil {
+				d.Errors = append(d.Errors, failure.Errors...)
+			}
+		}
+		if r.Status == StatusFailed && len(d.Errors) == 0 && r.Err != nil {
+			e, _ := json.Marshal(map[string]string{"summary": d.Error})
+			d.Errors = append(d.Errors, e)
 		}
 		doc.Databases = append(doc.Databases, d)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
+	"github.com/pgward/pgward/internal/didyoumean"
 	"github.com/pgward/pgward/introspect"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
@@ -31,6 +32,9 @@ type Options struct {
 	// the policy's scope. Empty: every non-system schema. A schema named here must exist and
 	// be neither a system schema nor an extension's.
 	Schemas []string
+	// existingSchemas are the schemas of the database, when Read knows
+	// that some of Schemas are missing: the suggestions of Build's error.
+	existingSchemas []string
 	// LeaveOutAttributes leaves out each role's attributes (login,
 	// inherit, createdb, createrole, replication, bypassrls,
 	// connection_limit, valid_until), so that pgward does not manage them.
@@ -134,6 +138,16 @@ func Read(ctx context.Context, q introspect.Querier, o Options) (*Import, error)
 	if err != nil {
 		return nil, err
 	}
+	for _, s := range o.Schemas {
+		if !slices.Contains(cat.Schemas, s) {
+			// Build fails; the schemas that exist make its suggestion
+			// (one more read, on this error only).
+			if all, err := introspect.Read(ctx, q, introspect.Scope{}); err == nil {
+				o.existingSchemas = all.Schemas
+			}
+			break
+		}
+	}
 	return Build(cat, o)
 }
 
@@ -150,7 +164,7 @@ func Build(c *catalog.Catalog, o Options) (*Import, error) {
 	}
 	for _, s := range o.Schemas {
 		if !slices.Contains(c.Schemas, s) {
-			return nil, fmt.Errorf("schema %q not found: it does not exist, or it is a system schema or an extension's%s", s, severalHint(s, "schemas"))
+			return nil, fmt.Errorf("schema %q not found: it does not exist, or it is a system schema or an extension's%s%s", s, hint(s, append(o.existingSchemas, c.Schemas...)), severalHint(s, "schemas"))
 		}
 	}
 	b := &builder{
@@ -208,6 +222,15 @@ func shellWord(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// hint is ` (did you mean "billing"?)` when one of names is close to
+// given, else "".
+func hint(given string, names []string) string {
+	if s := didyoumean.Suggest(given, names); s != "" {
+		return fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return ""
+}
+
 // selectRoles returns the roles to declare, sorted by name.
 func selectRoles(c *catalog.Catalog, names []string) ([]string, error) {
 	if len(names) == 0 {
@@ -230,7 +253,12 @@ func selectRoles(c *catalog.Catalog, names []string) ([]string, error) {
 		case strings.HasPrefix(n, "pg_"):
 			return nil, fmt.Errorf("role %q: predefined roles cannot be declared in a policy; memberships in them are imported as member_of", n)
 		case c.Role(n) == nil:
-			return nil, fmt.Errorf("role %q does not exist%s", n, severalHint(n, "roles"))
+			known := make([]string, 0, len(c.Roles))
+			for name := range c.Roles {
+				known = append(known, name)
+			}
+			sort.Strings(known)
+			return nil, fmt.Errorf("role %q does not exist%s%s", n, hint(n, known), severalHint(n, "roles"))
 		case seen[n]:
 			continue
 		}

@@ -35,9 +35,11 @@ type ApplyOptions struct {
 // (nobody is asked), Apply writes the plan it builds under its lock to
 // out.Report before executing it. It ends the report with what was done.
 //
-// A plan that apply refuses for its diagnostics (apply.PlanError) is
-// written to out.Log (and, with approved nil, the plan to out.Report), and
-// Apply returns [ErrDiagnostics]; other errors are apply.Run's.
+// A plan that apply refuses for its diagnostics (apply.PlanError) is not
+// written: its diagnostics go to out.Log, the failure to out.Report
+// ([Output.WriteFailure]), and Apply returns [ErrDiagnostics]; other errors
+// are apply.Run's. When a plan was shown before the run failed, the report
+// ends with a line saying that nothing was changed.
 func Apply(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, approved *plan.Plan, o ApplyOptions, out Output) error {
 	// With approved nil nobody is asked, so the plan is written while it
 	// executes: rendering a plan of a large database takes a good part of
@@ -88,7 +90,7 @@ func Apply(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, approve
 			mu.Unlock()
 			go func() {
 				defer close(done)
-				if err := out.WritePlan(p, false); err != nil {
+				if err := out.WritePlan(p, diags, false); err != nil {
 					renderErr = err // read after done is closed
 				}
 			}()
@@ -104,14 +106,17 @@ func Apply(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, approve
 	if err != nil {
 		var pe *apply.PlanError
 		if errors.As(err, &pe) {
-			if approved == nil && pe.Plan != nil {
-				// Shown as a preview would have shown it, errors below.
-				if err := out.WritePlan(pe.Plan, false); err != nil {
-					return err
-				}
-			}
 			out.WriteDiagnostics(pe.Diags)
-			return ErrDiagnostics
+			return orWriteError(ErrDiagnostics, out.WriteFailure("apply", pe.Diags, nil))
+		}
+		mu.Lock()
+		wasShown := shown != nil
+		mu.Unlock()
+		if wasShown && (out.Format == Text || out.Format == "") {
+			// The plan above was not applied: say so where it was shown.
+			fmt.Fprint(out.Report, "\nApply failed: the transaction was rolled back, nothing was changed (the error follows on stderr).\n")
+		} else if !wasShown {
+			err = orWriteError(err, out.WriteFailure("apply", nil, err))
 		}
 		return err
 	}

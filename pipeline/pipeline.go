@@ -48,18 +48,45 @@ type Output struct {
 	Color bool
 }
 
-// WritePlan writes p to o.Report in o.Format; audit chooses the audit
-// report's wording.
-func (o Output) WritePlan(p *plan.Plan, audit bool) error {
+// WritePlan writes the report of a plan built with diags to o.Report in
+// o.Format: the plan, with the warnings of diags in JSON and Markdown
+// (text and SQL leave them to o.Log), or, when diags has errors, the
+// failure ([Output.WriteFailure]) and no plan. audit chooses the audit
+// report's wording. It does not write diags to o.Log.
+func (o Output) WritePlan(p *plan.Plan, diags hcl.Diagnostics, audit bool) error {
+	if diags.HasErrors() {
+		command := "plan"
+		if audit {
+			command = "audit"
+		}
+		return o.WriteFailure(command, diags, nil)
+	}
 	switch o.Format {
 	case JSON:
-		return plan.WriteJSON(o.Report, p)
+		return plan.WriteJSON(o.Report, p, plan.JSONOptions{Warnings: diags})
 	case SQL:
 		return plan.WriteSQL(o.Report, p)
 	case Markdown:
-		return plan.WriteMarkdown(o.Report, p, plan.MarkdownOptions{Audit: audit})
+		return plan.WriteMarkdown(o.Report, p, plan.MarkdownOptions{Audit: audit, Warnings: diags})
 	}
 	return plan.WriteText(o.Report, p, plan.TextOptions{Color: o.Color, Audit: audit})
+}
+
+// WriteFailure writes the report of a command that failed, for its error
+// diagnostics (diags, warnings included) or for err: the error contract of
+// docs/cli.md. Nothing in it reads as a result. In JSON it is the failure
+// document (format_version, errors, warnings: plan.WriteJSONFailure); in
+// Markdown the errors first, under "pgward COMMAND failed"; in text and SQL
+// nothing, since o.Log has said it all. It does not write to o.Log: the
+// caller has written diags there, and prints err where it prints errors.
+func (o Output) WriteFailure(command string, diags hcl.Diagnostics, err error) error {
+	switch o.Format {
+	case JSON:
+		return plan.WriteJSONFailure(o.Report, diags, err)
+	case Markdown:
+		return plan.WriteMarkdownFailure(o.Report, "pgward "+command, diags, err)
+	}
+	return nil
 }
 
 // WriteDiagnostics writes diags, if any, to o.Log.
@@ -141,14 +168,17 @@ func ReadAudit(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o p
 }
 
 // Plan reads the plan (as [ReadPlan]), writes it to out.Report and its
-// diagnostics to out.Log. When writing fails, it returns the plan with the
-// error, and writes no diagnostics.
+// diagnostics to out.Log. A plan with error diagnostics is not written:
+// the failure is, as for an error of its own ([Output.WriteFailure]);
+// either way the caller has nothing more to write to out.Report. When
+// writing fails, it returns the plan with the error, and writes no
+// diagnostics.
 func Plan(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o plan.Options, out Output) (*plan.Plan, hcl.Diagnostics, error) {
 	p, diags, err := ReadPlan(ctx, cfg, pol, o)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, orWriteError(err, out.WriteFailure("plan", nil, err))
 	}
-	if err := out.WritePlan(p, false); err != nil {
+	if err := out.WritePlan(p, diags, false); err != nil {
 		return p, nil, err
 	}
 	out.WriteDiagnostics(diags)
@@ -157,15 +187,16 @@ func Plan(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o plan.O
 
 // Audit reads the plan and the findings (as [ReadAudit]), writes the audit
 // report to out.Report (none in the Prometheus format, whose metrics the
-// caller writes from the plan) and the diagnostics to out.Log. When writing
-// fails, it returns the plan with the error, and writes no diagnostics.
+// caller writes from the plan) and the diagnostics to out.Log; a failure
+// is written as [Plan] writes it. When writing fails, it returns the plan
+// with the error, and writes no diagnostics.
 func Audit(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o plan.Options, a plan.AuditOptions, out Output) (*plan.Plan, hcl.Diagnostics, error) {
 	p, diags, err := ReadAudit(ctx, cfg, pol, o, a)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, orWriteError(err, out.WriteFailure("audit", nil, err))
 	}
 	if out.Format != Prometheus {
-		if err := out.WritePlan(p, true); err != nil {
+		if err := out.WritePlan(p, diags, true); err != nil {
 			return p, nil, err
 		}
 	}
@@ -181,6 +212,15 @@ func DeclaredRoles(pol *policy.Policy) []string {
 		out = append(out, r.Name)
 	}
 	return out
+}
+
+// orWriteError is err, joined with werr (the failure to write it) when
+// writing failed too.
+func orWriteError(err, werr error) error {
+	if werr == nil {
+		return err
+	}
+	return errors.Join(err, werr)
 }
 
 func plural(n int, one, many string) string {

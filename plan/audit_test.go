@@ -296,7 +296,7 @@ func TestAuditRendering(t *testing.T) {
 	}
 
 	var js bytes.Buffer
-	if err := plan.WriteJSON(&js, p); err != nil {
+	if err := plan.WriteJSON(&js, p, plan.JSONOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
@@ -312,7 +312,7 @@ func TestAuditRendering(t *testing.T) {
 
 	p.Findings = nil
 	js.Reset()
-	if err := plan.WriteJSON(&js, p); err != nil {
+	if err := plan.WriteJSON(&js, p, plan.JSONOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(js.String(), `"findings"`) {

@@ -3,19 +3,22 @@ package plan
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/pgward/pgward/access"
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
+	"github.com/pgward/pgward/internal/didyoumean"
 	"github.com/pgward/pgward/policy"
 )
 
 // Options tune Build. The zero value is the default.
 type Options struct {
-	// Strict turns the warning for a missing role with if_missing = "skip"
-	// into an error.
+	// Strict turns the warning for a missing role with if_missing = "skip",
+	// and the warning for an exact name in a rule that matches no object,
+	// into errors.
 	Strict bool
 	// Partial lets a plan leave out the changes that need more authority
 	// than the connecting role has (creating roles, memberships in
@@ -127,7 +130,7 @@ func (b *builder) resolveRoles() {
 			continue // retired and gone: nothing to do
 		case r.IfMissing == policy.IfMissingCreate && r.External:
 			b.errorf(&rng, fmt.Sprintf("Role %q does not exist", r.Name),
-				"An external role is created by another system, so pgward will not create it. Remove external, or if_missing = \"create\".")
+				"An external role is created by another system, so pgward will not create it.%s Remove external, or if_missing = \"create\".", b.roleHint(r.Name))
 			continue
 		case r.IfMissing == policy.IfMissingCreate:
 			b.roles[r.Name] = r
@@ -136,7 +139,7 @@ func (b *builder) resolveRoles() {
 		}
 		if r.IfMissing == policy.IfMissingSkip {
 			b.plan.Skipped = append(b.plan.Skipped, r.Name)
-			detail := "Nothing is planned for it. The next run picks it up once the role exists (if_missing = \"skip\")."
+			detail := "Nothing is planned for it. The next run picks it up once the role exists (if_missing = \"skip\")." + b.roleHint(r.Name)
 			if b.opts.Strict {
 				b.errorf(&rng, fmt.Sprintf("Role %q does not exist", r.Name), "%s --strict makes this an error.", detail)
 			} else {
@@ -145,7 +148,7 @@ func (b *builder) resolveRoles() {
 			continue
 		}
 		b.errorf(&rng, fmt.Sprintf("Role %q does not exist", r.Name),
-			"Create it first, or set if_missing = \"skip\" to plan without it until it appears.")
+			"%s", strings.TrimSpace(b.roleHint(r.Name)+" Create it first, or set if_missing = \"skip\" to plan without it until it appears."))
 	}
 }
 
@@ -191,7 +194,7 @@ func (b *builder) checkVersion() {
 			}
 			if !b.exists(d.ForRole) && !b.skipped(d.ForRole) {
 				rng := d.DeclRange
-				b.errorf(&rng, fmt.Sprintf("Role %q does not exist", d.ForRole), "for_role names the role that creates objects; it must exist.")
+				b.errorf(&rng, fmt.Sprintf("Role %q does not exist", d.ForRole), "for_role names the role that creates objects; it must exist.%s", b.roleHint(d.ForRole))
 			}
 		}
 	}
@@ -206,7 +209,7 @@ func (b *builder) checkVersion() {
 				continue
 			}
 			rng := m.Range
-			detail := "Create the role first, or remove this member_of."
+			detail := strings.TrimSpace(b.roleHint(m.Role) + " Create the role first, or remove this member_of.")
 			if since, ok := predefinedSince[m.Role]; ok && since > v {
 				detail = fmt.Sprintf("%s exists from PostgreSQL %d; this server runs %s. On older servers grant the privileges explicitly instead (see docs/postgres-versions.md).", m.Role, since/10000, VersionString(v))
 			}
@@ -224,6 +227,17 @@ var predefinedSince = map[string]int{
 
 // MinVersionOf is acl.MinVersion, re-exported for renderers and tests.
 func MinVersionOf(p acl.Priv) int { return acl.MinVersion(p) }
+
+// roleHint is " Did you mean \"tuist_processor\"?" when a role of the
+// catalog is close to name, else "".
+func (b *builder) roleHint(name string) string {
+	names := make([]string, 0, len(b.cat.Roles))
+	for n := range b.cat.Roles {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return didyoumean.Sentence(name, names)
+}
 
 // exists reports whether a role exists or this plan creates it.
 func (b *builder) exists(name string) bool { return b.cat.Role(name) != nil || b.creating[name] }

@@ -3,7 +3,10 @@ package plan_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"testing"
+
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
@@ -22,20 +25,31 @@ var v1Keys = map[string][]string{
 	"membership": {"role"},
 }
 
+// v2Keys are what format_version "2" added to a plan: a consumer finds
+// errors (always empty in a plan) and warnings.
+var v2Keys = []string{"errors", "warnings"}
+
+// TestJSON_v1Compatibility: version 2 keeps every key version 1 promised,
+// and adds v2Keys.
 func TestJSON_v1Compatibility(t *testing.T) {
 	pol := loadPolicy(t, "role \"bob\" {\n  grant \"table\" { privileges = [\"SELECT\"] }\n  member_of \"carol\" {}\n}")
 	f := fixture{me: "postgres", objects: []*catalog.Object{table("t", item("bob", "alice", acl.Truncate, 0))}}
 	p, _ := plan.Build(pol, f.catalog(), plan.Options{})
 	var buf bytes.Buffer
-	if err := plan.WriteJSON(&buf, p); err != nil {
+	if err := plan.WriteJSON(&buf, p, plan.JSONOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var doc map[string]any
 	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc["format_version"] != "1" {
-		t.Fatalf("format_version = %v, want \"1\"", doc["format_version"])
+	if doc["format_version"] != "2" {
+		t.Fatalf("format_version = %v, want \"2\"", doc["format_version"])
+	}
+	for _, k := range v2Keys {
+		if _, ok := doc[k].([]any); !ok {
+			t.Errorf("plan lacks the array %q, which format_version 2 promises", k)
+		}
 	}
 	need := func(what string, m map[string]any) {
 		for _, k := range v1Keys[what] {
@@ -64,5 +78,43 @@ func TestJSON_v1Compatibility(t *testing.T) {
 	}
 	if !seen["object"] || !seen["membership"] {
 		t.Errorf("the fixture should produce object and membership changes: %v", seen)
+	}
+}
+
+// TestJSON_failureDocument: a failed run's document holds the errors and
+// warnings and no key of a plan, so that nothing reads it as one.
+func TestJSON_failureDocument(t *testing.T) {
+	diags := hcl.Diagnostics{
+		{Severity: hcl.DiagError, Summary: `Role "tuist_procesor" does not exist`, Detail: `Did you mean "tuist_processor"?`,
+			Subject: &hcl.Range{Filename: "policy.hcl", Start: hcl.Pos{Line: 3, Column: 1}}},
+		{Severity: hcl.DiagWarning, Summary: `No table named "userz"`},
+	}
+	var buf bytes.Buffer
+	if err := plan.WriteJSONFailure(&buf, diags, errors.New("lock timeout")); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc["format_version"] != "2" {
+		t.Errorf("format_version = %v, want \"2\"", doc["format_version"])
+	}
+	for _, k := range v1Keys["plan"] {
+		if _, ok := doc[k]; ok && k != "format_version" {
+			t.Errorf("a failure document has the plan key %q:\n%s", k, buf.String())
+		}
+	}
+	errs, _ := doc["errors"].([]any)
+	warnings, _ := doc["warnings"].([]any)
+	if len(errs) != 2 || len(warnings) != 1 {
+		t.Fatalf("want 2 errors and 1 warning:\n%s", buf.String())
+	}
+	first := errs[0].(map[string]any)
+	if first["file"] != "policy.hcl" || first["line"] != float64(3) || first["summary"] != `Role "tuist_procesor" does not exist` {
+		t.Errorf("first error: %v", first)
+	}
+	if errs[1].(map[string]any)["summary"] != "lock timeout" {
+		t.Errorf("the error of the environment comes last: %v", errs[1])
 	}
 }

@@ -215,9 +215,18 @@ func WriteSQL(w io.Writer, p *Plan) error {
 }
 
 // JSONFormatVersion is the version of the JSON plan format (docs/json.md).
-// Version "1" is stable: fields are only added; a change that would break a
-// consumer bumps the version.
-const JSONFormatVersion = "1"
+// A version is stable: fields are only added; a change that would break a
+// consumer bumps the version. Version "2" added errors and warnings, and
+// the failure document ([WriteJSONFailure]), which holds no plan.
+const JSONFormatVersion = "2"
+
+// JSONOptions tune WriteJSON.
+type JSONOptions struct {
+	// Warnings are the run's diagnostics, written as "warnings" (errors
+	// among them are ignored: a plan with errors is not written, see
+	// [WriteJSONFailure]).
+	Warnings hcl.Diagnostics
+}
 
 type jsonPlan struct {
 	FormatVersion  string          `json:"format_version"`
@@ -236,6 +245,10 @@ type jsonPlan struct {
 	ViolationsNow []jsonViolation `json:"violations_now"`
 	// Findings are audit findings (docs/audit.md); absent from a plan.
 	Findings *[]jsonFinding `json:"findings,omitempty"`
+	// Errors is always empty in a plan: a run with errors writes the
+	// failure document instead. Warnings are the run's warnings.
+	Errors   []jsonDiagnostic `json:"errors"`
+	Warnings []jsonDiagnostic `json:"warnings"`
 }
 
 type jsonViolation struct {
@@ -323,8 +336,9 @@ type jsonDrift struct {
 	Rule jsonReason `json:"reason"`
 }
 
-// WriteJSON writes the plan as JSON (format_version "0", docs/json.md).
-func WriteJSON(w io.Writer, p *Plan) error {
+// WriteJSON writes the plan as JSON (format_version [JSONFormatVersion],
+// docs/json.md), with the warnings of o.
+func WriteJSON(w io.Writer, p *Plan, o JSONOptions) error {
 	jp := jsonPlan{
 		FormatVersion: JSONFormatVersion, Database: p.Database, ServerVersion: p.ServerVersion,
 		ConnectingRole: p.ConnectingRole, Fingerprint: p.Fingerprint(),
@@ -374,6 +388,8 @@ func WriteJSON(w io.Writer, p *Plan) error {
 	jp.Skipped = append(jp.Skipped, p.Skipped...)
 	jp.Violations, jp.ViolationsNow = violationsJSON(p.Violations), violationsJSON(p.ViolationsNow)
 	jp.Findings = findingsJSON(p.Findings)
+	jp.Errors = []jsonDiagnostic{}
+	_, jp.Warnings = diagnosticsJSON(o.Warnings)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(jp)

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/pgward/pgward/internal/textout"
 )
 
@@ -13,6 +15,10 @@ import (
 type MarkdownOptions struct {
 	// Audit words the output as a drift report.
 	Audit bool
+	// Warnings are the run's diagnostics, listed under "Warnings" after
+	// the summary (errors among them are ignored: a plan with errors is not
+	// written, see [WriteMarkdownFailure]).
+	Warnings hcl.Diagnostics
 }
 
 // WriteMarkdown writes the plan for a pull-request comment: the summary
@@ -35,6 +41,7 @@ func WriteMarkdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 	switch {
 	case p.Empty() && len(violations) == 0 && (!o.Audit || len(p.Drift) == 0 && len(p.Findings) == 0):
 		tw.Printf("**No changes.** The database matches the policy.\n")
+		writeMarkdownWarnings(tw, markdownWarnings(o.Warnings))
 		return tw.Flush()
 	default:
 		tw.Printf("**%d to grant, %d to revoke, %d to alter.**", s.Grant, s.Revoke, s.Alter)
@@ -44,8 +51,10 @@ func WriteMarkdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 		if n := len(violations); n > 0 {
 			tw.Printf(" **%d %s broken.**", n, pluralWord(n, "invariant", "invariants"))
 		}
-		tw.Printf("\n\n")
+		tw.Printf("\n")
 	}
+	writeMarkdownWarnings(tw, markdownWarnings(o.Warnings))
+	tw.Printf("\n")
 
 	var attention []string
 	for _, c := range p.Changes {

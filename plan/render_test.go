@@ -53,12 +53,12 @@ func TestRender(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, _ := plan.Build(loadPolicy(t, string(src)), f.catalog(), plan.Options{})
+			p, diags := plan.Build(loadPolicy(t, string(src)), f.catalog(), plan.Options{})
 			for file, render := range map[string]func(*bytes.Buffer) error{
 				"want.txt":  func(b *bytes.Buffer) error { return plan.WriteText(b, p, plan.TextOptions{}) },
-				"want.json": func(b *bytes.Buffer) error { return plan.WriteJSON(b, p) },
+				"want.json": func(b *bytes.Buffer) error { return plan.WriteJSON(b, p, plan.JSONOptions{Warnings: diags}) },
 				"want.sql":  func(b *bytes.Buffer) error { return plan.WriteSQL(b, p) },
-				"want.md":   func(b *bytes.Buffer) error { return plan.WriteMarkdown(b, p, plan.MarkdownOptions{}) },
+				"want.md":   func(b *bytes.Buffer) error { return plan.WriteMarkdown(b, p, plan.MarkdownOptions{Warnings: diags}) },
 			} {
 				var buf bytes.Buffer
 				if err := render(&buf); err != nil {

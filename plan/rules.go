@@ -2,10 +2,12 @@ package plan
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/pgward/pgward/access"
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
+	"github.com/pgward/pgward/internal/didyoumean"
 )
 
 // compiledRule is a grant rule resolved for the server, with what its
@@ -76,8 +78,9 @@ func (cr *compiledRule) matchName(obj *catalog.Object) (access.Rank, bool) {
 	return access.MatchName(cr.Grant, obj, cr.matched)
 }
 
-// warnUnmatched warns about exact names that matched no object: a typo, or
-// an object a later migration creates.
+// warnUnmatched warns about exact names that matched no object: a typo
+// (with the closest name of the catalog), or an object a later migration
+// creates. Under Options.Strict they are errors.
 func (rs *ruleSet) warnUnmatched(b *builder) {
 	for _, role := range sortedKeys(rs.byRole) {
 		for _, k := range acl.Kinds() {
@@ -91,10 +94,36 @@ func (rs *ruleSet) warnUnmatched(b *builder) {
 						where = "in schema " + cr.Grant.Schema
 					}
 					rng := p.Range
-					b.warnf(&rng, fmt.Sprintf("No %s named %q", k, p.Text),
-						"The rule for %s names %q, but no %s %s has that name. Check the spelling; if a later migration creates it, the next run grants it.", acl.Grantee(role), p.Text, k, where)
+					summary := fmt.Sprintf("No %s named %q", k, p.Text)
+					detail := fmt.Sprintf("The rule for %s names %q, but no %s %s has that name.%s Check the spelling; if a later migration creates it, the next run grants it.",
+						acl.Grantee(role), p.Text, k, where, didyoumean.Sentence(p.Text, b.objectNames(k, cr.Grant.Schema)))
+					if b.opts.Strict {
+						b.errorf(&rng, summary, "%s --strict makes this an error.", detail)
+					} else {
+						b.warnf(&rng, summary, "%s", detail)
+					}
 				}
 			}
 		}
 	}
+}
+
+// objectNames lists the names of the catalog's objects of kind k (in
+// schema, unless it is ""), sorted, for suggestions: a column rule names
+// tables.
+func (b *builder) objectNames(k acl.Kind, schema string) []string {
+	if k == acl.KindColumn {
+		k = acl.KindTable
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, o := range b.cat.Objects {
+		if o.Kind != k || schema != "" && o.Schema != schema || seen[o.Name] {
+			continue
+		}
+		seen[o.Name] = true
+		out = append(out, o.Name)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/pgward/pgward/internal/didyoumean"
 )
 
 // FormatDiagnostics renders diagnostics one per line, without source
@@ -53,55 +55,10 @@ func pos(r hcl.Range) string {
 	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
 }
 
-// suggest returns the candidate closest to given (case-insensitively), or ""
-// when none is close enough to be a likely typo. Earlier candidates win
-// ties, so callers list the most likely ones first.
-func suggest(given string, candidates []string) string {
-	// Long inputs are not typos of short keywords, and the distance is
-	// quadratic: do not let hostile input make it expensive.
-	if given == "" || len(given) > 128 {
-		return ""
-	}
-	g := strings.ToLower(given)
-	best, bestDist := "", 3 // a distance below 3 is a likely typo (hcl's threshold)
-	for _, c := range candidates {
-		if c == given {
-			continue
-		}
-		d := levenshtein(g, strings.ToLower(c))
-		if d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	return best
-}
+// suggest is didyoumean.Suggest.
+func suggest(given string, candidates []string) string { return didyoumean.Suggest(given, candidates) }
 
 // didYouMean is suggest as a sentence to append to a Detail, or "".
 func didYouMean(given string, candidates []string) string {
-	if s := suggest(given, candidates); s != "" {
-		return fmt.Sprintf(" Did you mean %q?", s)
-	}
-	return ""
-}
-
-// levenshtein is the edit distance between a and b, counted in runes.
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
+	return didyoumean.Sentence(given, candidates)
 }

@@ -6,42 +6,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 )
 
-func TestSuggest(t *testing.T) {
-	tests := []struct {
-		given      string
-		candidates []string
-		want       string
-	}{
-		{"SELCT", []string{"INSERT", "SELECT"}, "SELECT"},
-		{"select", []string{"SELECT"}, "SELECT"},
-		{"tabel", []string{"database", "table"}, "table"},
-		{"view", []string{"database", "schema", "table"}, ""},
-		{"", []string{"a"}, ""},
-		{"é", []string{"e"}, "e"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.given, func(t *testing.T) {
-			if got := suggest(tt.given, tt.candidates); got != tt.want {
-				t.Errorf("suggest(%q) = %q, want %q", tt.given, got, tt.want)
-			}
-		})
-	}
-}
-
-func TestLevenshtein(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0}, {"a", "", 1}, {"", "abc", 3}, {"kitten", "sitting", 3}, {"héllo", "hello", 1},
-	}
-	for _, tt := range tests {
-		if got := levenshtein(tt.a, tt.b); got != tt.want {
-			t.Errorf("levenshtein(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
-		}
-	}
-}
-
 func TestNormalizeSignature(t *testing.T) {
 	tests := []struct {
 		in, want string

@@ -116,16 +116,18 @@ func (o auditCmdOptions) audit(ctx context.Context, e env, w io.Writer, a plan.A
 	if err := checkAuditFormat(o.format); err != nil {
 		return res, err
 	}
+	out := o.reportTo(e, w, o.format)
 	pol, err := o.loadPolicy(e)
 	if err != nil {
-		return res, err
+		return res, fail(out, "audit", err)
 	}
 	cfg, err := o.connConfig(e)
 	if err != nil {
-		return res, err
+		return res, fail(out, "audit", err)
 	}
 	res.database = cfg.Database
-	p, diags, err := pipeline.Audit(ctx, cfg, pol, plan.Options{Strict: o.strict}, a, o.reportTo(e, w, o.format))
+	// From here on, pipeline.Audit writes the report or the failure.
+	p, diags, err := pipeline.Audit(ctx, cfg, pol, plan.Options{Strict: o.strict}, a, out)
 	if p != nil {
 		res.database = p.Database
 		res.counts = plan.CountFindings(p, pipeline.DeclaredRoles(pol))

@@ -28,12 +28,17 @@ func run(ctx context.Context, args []string, e env) int {
 	root := newRootCmd(e)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	var code exitCode
+	var (
+		code exitCode
+		de   diagError
+	)
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &code):
 		return int(code)
+	case errors.As(err, &de):
+		return exitError // its diagnostics are on stderr
 	default:
 		fmt.Fprintf(e.stderr, "Error: %s\n", oneLine(err.Error()))
 		return exitError

@@ -63,6 +63,9 @@ func newExplainCmd(e env) *cobra.Command {
 		if err != nil {
 			return err
 		}
+		if !explain.KnownRole(pol, cat, role) {
+			return fmt.Errorf("role %q does not exist in database %s and the policy does not declare it%s", role, cat.Database, didYouMean(explain.SuggestRole(pol, cat, role)))
+		}
 		objs := explain.LookupObjects(cat, name, k)
 		switch {
 		case len(objs) == 0:
@@ -70,7 +73,7 @@ func newExplainCmd(e env) *cobra.Command {
 			if k != acl.KindInvalid {
 				what = k.String()
 			}
-			return fmt.Errorf("no %s %q in database %s, in the policy's scope; write schema.name, schema.function(argument types), a schema or the database", what, name, cat.Database)
+			return fmt.Errorf("no %s %q in database %s, in the policy's scope%s; write schema.name, schema.function(argument types), a schema or the database", what, name, cat.Database, didYouMean(explain.SuggestObject(cat, name, k)))
 		case len(objs) > 1:
 			var list []string
 			for _, o := range objs {

@@ -35,7 +35,8 @@ func (p *policyFlags) bind(cmd *cobra.Command) {
 }
 
 // loadPolicy loads and validates the policy, writing its diagnostics to
-// stderr; error diagnostics end the command with exit status 1.
+// stderr; error diagnostics end the command with exit status 1 (a
+// diagError, which holds them for the report: see fail).
 func (p policyFlags) loadPolicy(e env) (*policy.Policy, error) {
 	vars := map[string]string{}
 	for _, v := range p.vars {
@@ -49,7 +50,7 @@ func (p policyFlags) loadPolicy(e env) (*policy.Policy, error) {
 	diags = append(diags, plan.Validate(pol)...)
 	e.printDiags(diags)
 	if diags.HasErrors() {
-		return nil, exitCode(exitError)
+		return nil, diagError{diags}
 	}
 	return pol, nil
 }

@@ -152,19 +152,6 @@ func runFleet(cmd *cobra.Command, e env, fc fleetCommand) error {
 		return err
 	}
 	ctx := cmd.Context()
-	pol, err := fc.policy.loadPolicy(e)
-	if err != nil {
-		return err
-	}
-	spec, err := fc.fleet.spec(e)
-	if err != nil {
-		return err
-	}
-	targets, err := fleet.Resolve(ctx, spec)
-	if err != nil {
-		return err
-	}
-
 	// The report goes to stdout as each database finishes, in the order of
 	// the targets, or through a buffer to --output or Prometheus.
 	stdout := cmd.OutOrStdout()
@@ -174,6 +161,28 @@ func runFleet(cmd *cobra.Command, e env, fc fleetCommand) error {
 		out = &buf
 	}
 	format := pipeline.Format(fc.format)
+	// A failure before any database runs is the whole run's (the error
+	// contract, docs/cli.md).
+	failed := func(err error) error {
+		err = fail(pipeline.Output{Report: out, Log: e.stderr, Format: format}, fc.mode.String(), err)
+		if out == &buf && buf.Len() > 0 {
+			err = orWriteError(err, writeAuditReport(stdout, fc.output, buf.Bytes(), fc.format))
+		}
+		return err
+	}
+	pol, err := fc.policy.loadPolicy(e)
+	if err != nil {
+		return failed(err)
+	}
+	spec, err := fc.fleet.spec(e)
+	if err != nil {
+		return failed(err)
+	}
+	targets, err := fleet.Resolve(ctx, spec)
+	if err != nil {
+		return failed(err)
+	}
+
 	report := fleet.Report{
 		Format: format,
 		Color:  out == stdout && dbFlags{noColor: fc.noColor}.color(e, stdout),

@@ -60,15 +60,17 @@ func runPlan(cmd *cobra.Command, e env, o planCmdOptions) error {
 			},
 		})
 	}
+	out := o.reportTo(e, cmd.OutOrStdout(), o.format)
 	pol, err := o.loadPolicy(e)
 	if err != nil {
-		return err
+		return fail(out, "plan", err)
 	}
 	cfg, err := o.connConfig(e)
 	if err != nil {
-		return err
+		return fail(out, "plan", err)
 	}
-	p, diags, err := pipeline.Plan(cmd.Context(), cfg, pol, planOptions(o.strict, o.requireAll), o.reportTo(e, cmd.OutOrStdout(), o.format))
+	// From here on, pipeline.Plan writes the plan or the failure.
+	p, diags, err := pipeline.Plan(cmd.Context(), cfg, pol, planOptions(o.strict, o.requireAll), out)
 	if err != nil {
 		return err
 	}

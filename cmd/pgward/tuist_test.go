@@ -315,7 +315,7 @@ ALTER TYPE public.oban_job_state SET SCHEMA app;`)
 func TestTuist_formats(t *testing.T) {
 	_, pg := tuistDB(t, true)
 	stdout, _ := pg.expect(2, "plan", "--format", "json", "--policy", pg.policy)
-	if !strings.Contains(stdout, `"format_version": "1"`) {
+	if !strings.Contains(stdout, `"format_version": "2"`) {
 		t.Errorf("json plan lacks format_version:\n%s", stdout)
 	}
 	stdout, _ = pg.expect(2, "plan", "--format", "sql", "--policy", pg.policy)
