@@ -143,7 +143,9 @@ func (e *StatementError) Error() string {
 func (e *StatementError) Unwrap() error { return e.Err }
 
 // StaleError is ErrStalePlan with what changed in the catalog since the
-// approved plan was computed ("- before", "+ after" lines).
+// approved plan was computed, in words (plan.DescribeStateDiff: "table
+// public.accounts: tuist_web gained TRUNCATE (granted by tuist_app):
+// SELECT → SELECT, TRUNCATE").
 type StaleError struct {
 	Changes []string
 }
@@ -327,7 +329,7 @@ func runOnce(ctx context.Context, conn *pgx.Conn, wcfg *pgx.ConnConfig, pol *pol
 	}
 	if o.Approved != nil && !samePlan(o.Approved, p) {
 		if !p.Empty() {
-			return nil, &StaleError{Changes: plan.StateDiff(o.Approved.State(), p.State())}
+			return nil, &StaleError{Changes: plan.DescribeStateDiff(o.Approved.State(), p.State())}
 		}
 		// Another run made the database match the policy since the plan
 		// was approved (concurrent applies after one migration): nothing is

@@ -73,3 +73,44 @@ func FuzzReadSaved(f *testing.F) {
 		}
 	})
 }
+
+// TestDescribeStateDiff: what changed since a plan was made, in words:
+// the object, the grantee, the privileges before → after; objects, roles
+// and memberships that came or went; the connection.
+func TestDescribeStateDiff(t *testing.T) {
+	f := fixture{objects: []*catalog.Object{table("t", item("bob", "alice", acl.Insert, 0)), table("gone")}}
+	before := plan.StateLines(f.catalog())
+	carol := role("carol", 16386)
+	carol.Login = false
+	f.extra = []*catalog.Role{carol, role("dave", 16390)}
+	f.members = []catalog.Membership{{Member: "bob", Role: "carol", Grantor: "alice", Inherit: true}}
+	f.me = "postgres"
+	f.objects = []*catalog.Object{
+		table("t", item("bob", "alice", acl.Insert|acl.Truncate, 0), item("", "alice", acl.Select, acl.Select)),
+		table("new"),
+	}
+	after := plan.StateLines(f.catalog())
+	got := plan.DescribeStateDiff(before, after)
+	want := []string{
+		"the connection: connected as alice → postgres",
+		"bob became a member of carol (granted by alice)",
+		"role carol: login true → false",
+		"role dave was created",
+		"table app.gone was dropped",
+		"table app.new was created (owner alice)",
+		"table app.t: PUBLIC gained SELECT (granted by alice): nothing → SELECT WITH GRANT OPTION",
+		"table app.t: bob gained TRUNCATE (granted by alice): INSERT → INSERT, TRUNCATE",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, l := range got {
+		if strings.Contains(l, `"=`) || strings.Contains(l, "/\"") {
+			t.Errorf("raw ACL text in %q", l)
+		}
+	}
+	// What it cannot read is given as it is.
+	if got := plan.DescribeStateDiff([]string{"weird line"}, nil); len(got) != 1 || got[0] != "- weird line" {
+		t.Errorf("unreadable line: %q", got)
+	}
+}
