@@ -28,18 +28,24 @@ type ApplyOptions struct {
 	MaxRevokes int
 	// Verbose logs each executed statement to out.Log.
 	Verbose bool
+	// Saved: the approved plan is a saved plan (apply.Options.Saved). It is
+	// shown as it executes, as a plan nobody was asked about is: the plan
+	// built under the lock, once found identical to it.
+	Saved bool
 }
 
 // Apply runs apply.Run with the plan the user approved (shown, or saved),
 // which apply refuses if the database changed since. With approved nil
-// (nobody is asked), Apply writes the plan it builds under its lock to
-// out.Report before executing it. It ends the report with what was done.
+// (nobody is asked) or saved (o.Saved), Apply writes the plan it builds
+// under its lock to out.Report before executing it. It ends the report
+// with what was done.
 //
 // A plan that apply refuses for its diagnostics (apply.PlanError) is
-// written to out.Log (and, with approved nil, the plan to out.Report), and
+// written to out.Log (and, when shown, the plan to out.Report), and
 // Apply returns [ErrDiagnostics]; other errors are apply.Run's.
 func Apply(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, approved *plan.Plan, o ApplyOptions, out Output) error {
-	// With approved nil nobody is asked, so the plan is written while it
+	// With approved nil nobody is asked (and a saved plan's changes were
+	// never shown here), so the plan is written while it
 	// executes: rendering a plan of a large database takes a good part of
 	// the time the server spends executing it, and the two use different
 	// processors (the plan is not modified meanwhile). Until it is out,
@@ -70,10 +76,12 @@ func Apply(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, approve
 		LockTimeout:      o.LockTimeout,
 		StatementTimeout: o.StatementTimeout,
 		Approved:         approved,
+		Saved:            o.Saved,
 		Logger:           logger,
 		MaxRevokes:       o.MaxRevokes,
 	}
-	if approved == nil {
+	show := approved == nil || o.Saved
+	if show {
 		opts.Review = func(p *plan.Plan, diags hcl.Diagnostics) error {
 			mu.Lock()
 			retried := shown != nil
@@ -104,7 +112,7 @@ func Apply(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, approve
 	if err != nil {
 		var pe *apply.PlanError
 		if errors.As(err, &pe) {
-			if approved == nil && pe.Plan != nil {
+			if show && pe.Plan != nil {
 				// Shown as a preview would have shown it, errors below.
 				if err := out.WritePlan(pe.Plan, false); err != nil {
 					return err
@@ -115,7 +123,7 @@ func Apply(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, approve
 		}
 		return err
 	}
-	if approved == nil && len(res.Plan.Statements) == 0 {
+	if show && len(res.Plan.Statements) == 0 {
 		return nil // nothing to do, or nothing this role may do: both said above
 	}
 	var s plan.Summary

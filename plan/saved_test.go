@@ -14,7 +14,7 @@ func TestSaved_roundTrip(t *testing.T) {
 	pol := loadPolicy(t, "role \"bob\" {\n  grant \"table\" { privileges = [\"SELECT\"] }\n}")
 	p, _ := plan.Build(pol, fixture{objects: []*catalog.Object{table("t")}}.catalog(), plan.Options{})
 	var buf bytes.Buffer
-	if err := plan.WriteSaved(&buf, p, plan.PolicyDigest(pol)); err != nil {
+	if err := plan.WriteSaved(&buf, p, pol, plan.Options{Partial: true}); err != nil {
 		t.Fatal(err)
 	}
 	saved := buf.String()
@@ -29,8 +29,22 @@ func TestSaved_roundTrip(t *testing.T) {
 	if back.Fingerprint() != p.Fingerprint() || len(back.Statements) != 1 || back.Statements[0].SQL != p.Statements[0].SQL {
 		t.Errorf("round trip lost the plan: %+v", back)
 	}
-	if s.PolicyDigest != plan.PolicyDigest(pol) {
-		t.Error("policy digest changed")
+	if s.PolicyDigest != plan.PolicyDigest(pol) || plan.PolicyDigest(s.Policy()) != plan.PolicyDigest(pol) {
+		t.Error("the policy changed on the way")
+	}
+	if o := s.PlanOptions(); !o.Partial || o.Strict {
+		t.Errorf("plan options: %+v", o)
+	}
+	// The policy the file carries gives the same plan.
+	again, _ := plan.Build(s.Policy(), fixture{objects: []*catalog.Object{table("t")}}.catalog(), s.PlanOptions())
+	if len(again.Statements) != 1 || again.Statements[0].SQL != p.Statements[0].SQL {
+		t.Errorf("the saved policy plans differently: %+v", again.Statements)
+	}
+	// The file holds the policy, not just its digest, and the plan options.
+	for _, want := range []string{`"policy": {`, `"Roles": [`, `"plan_options": {`, `"policy_enums": "kinds 1=database`} {
+		if !strings.Contains(saved, want) {
+			t.Errorf("saved plan lacks %s:\n%s", want, saved)
+		}
 	}
 }
 
@@ -39,12 +53,19 @@ func TestSaved_rejects(t *testing.T) {
 		"not json":       "GRANT",
 		"other kind":     `{"kind": "terraform"}`,
 		"future version": `{"kind": "pgward-saved-plan", "format_version": "9"}`,
-		"tampered":       `{"kind": "pgward-saved-plan", "format_version": "1", "fingerprint": "00", "state": ["x"]}`,
+		"tampered":       `{"kind": "pgward-saved-plan", "format_version": "2", "fingerprint": "00", "state": ["x"]}`,
 		"unknown field":  `{"kind": "pgward-saved-plan", "evil": 1}`,
+		"no policy":      `{"kind": "pgward-saved-plan", "format_version": "2", "fingerprint": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "state": []}`,
 	} {
 		if _, err := plan.ReadSaved(strings.NewReader(in)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+	// A plan saved by an older pgward (format 1: a policy digest, no
+	// policy) is refused with both versions named.
+	v1 := `{"kind": "pgward-saved-plan", "format_version": "1", "policy_digest": "ab", "fingerprint": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "state": [], "statements": []}`
+	if _, err := plan.ReadSaved(strings.NewReader(v1)); err == nil || err.Error() != `saved plan format "1": this pgward reads format "2"; run pgward plan --out again` {
+		t.Errorf("format 1: %v", err)
 	}
 }
 

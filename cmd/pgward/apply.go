@@ -49,8 +49,8 @@ func newApplyCmd(e env) *cobra.Command {
 		Short: "Make the database match the policy, in one transaction",
 		Long: "apply shows the plan, asks for confirmation on a terminal (--auto-approve elsewhere), then executes it\n" +
 			"in one transaction under an advisory lock, verifies the result and commits. Exit status: 0 success, 1 error.\n" +
-			"With SAVED-PLAN (from plan --out), it applies exactly that plan without asking, and refuses it if the\n" +
-			"database or the policy changed since.",
+			"With SAVED-PLAN (from plan --out), it applies exactly that plan, with the policy saved in it, without\n" +
+			"asking, and shows it as it runs; it refuses a plan applied already, or one whose database changed since.",
 		Args: cobra.MaximumNArgs(1),
 	}
 	o.policyFlags.bind(cmd)
@@ -83,6 +83,9 @@ func runApply(cmd *cobra.Command, e env, o applyCmdOptions, args []string) error
 			},
 		})
 	}
+	if len(args) == 1 {
+		return o.applySaved(cmd, e, args[0])
+	}
 	pol, err := o.loadPolicy(e)
 	if err != nil {
 		return err
@@ -90,13 +93,6 @@ func runApply(cmd *cobra.Command, e env, o applyCmdOptions, args []string) error
 	cfg, err := o.connConfig(e)
 	if err != nil {
 		return err
-	}
-	if len(args) == 1 {
-		saved, err := readSavedPlan(args[0], pol)
-		if err != nil {
-			return err
-		}
-		return o.applyApproved(cmd.Context(), e, out, cfg, pol, saved)
 	}
 	if o.autoApprove {
 		// Nobody is asked, so the plan is shown from under the lock,
