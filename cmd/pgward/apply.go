@@ -67,6 +67,9 @@ func newApplyCmd(e env) *cobra.Command {
 	return cmd
 }
 
+// errNoTerminal: apply asks for approval on a terminal only.
+var errNoTerminal = errors.New("apply needs --auto-approve when standard input is not a terminal (a CI job, cron, a Kubernetes Job, docker run without -it, a pipe or /dev/null): nothing was changed. Review with pgward plan, then run pgward apply --auto-approve, or save a plan with pgward plan --out FILE and apply it with pgward apply FILE")
+
 func runApply(cmd *cobra.Command, e env, o applyCmdOptions, args []string) error {
 	out := cmd.OutOrStdout()
 	if o.fleet.active() || o.fleet.misused() {
@@ -85,6 +88,11 @@ func runApply(cmd *cobra.Command, e env, o applyCmdOptions, args []string) error
 	}
 	if len(args) == 1 {
 		return o.applySaved(cmd, e, args[0])
+	}
+	if !o.autoApprove && !e.isTTY(e.stdin) {
+		// Said before anything is read or shown: nobody can answer the
+		// prompt, and a plan printed above an error reads like a result.
+		return errNoTerminal
 	}
 	pol, err := o.loadPolicy(e)
 	if err != nil {
@@ -109,9 +117,6 @@ func runApply(cmd *cobra.Command, e env, o applyCmdOptions, args []string) error
 	}
 	if len(preview.Statements) == 0 {
 		return nil // nothing to do, or nothing this role may do: both said above
-	}
-	if !e.isTTY(e.stdin) {
-		return errors.New("apply needs --auto-approve when standard input is not a terminal")
 	}
 	fmt.Fprint(out, "\nApply these changes? Only 'yes' is accepted: ")
 	line, _ := bufio.NewReader(e.stdin).ReadString('\n')
