@@ -48,6 +48,10 @@ var (
 	// Options.MaxRevokes allows; nothing was executed. The error is a
 	// *TooManyRevokesError with the counts.
 	ErrTooManyRevokes = errors.New("the plan revokes more than the revoke limit allows")
+	// ErrAlreadyApplied: a saved plan (Options.Saved) that had statements
+	// finds the database matching the policy: it was applied already, by
+	// this plan or by another run; nothing was executed.
+	ErrAlreadyApplied = errors.New("the saved plan was already applied: the database now matches the policy (this plan ran, or another run made the same changes); nothing was changed. Run pgward plan for a new plan")
 )
 
 // Options tune Run. The zero value means the documented defaults.
@@ -62,6 +66,14 @@ type Options struct {
 	// empty (another run made the database match the policy meanwhile):
 	// then Run executes nothing and succeeds.
 	Approved *plan.Plan
+	// Saved says that Approved is a saved plan (pgward plan --out), which
+	// is applied at most once, to the very state it was computed from: any
+	// difference is refused, even when the plan built under the lock is
+	// empty. When Approved had statements and the database now matches the
+	// policy, Run refuses with ErrAlreadyApplied; otherwise with a
+	// *StaleError. A saved plan without statements changes nothing, so
+	// applying it again succeeds as long as the state is the same.
+	Saved bool
 	// Retries bounds whole-run retries after "tuple concurrently updated";
 	// default DefaultRetries, negative for none.
 	Retries int
@@ -76,13 +88,15 @@ type Options struct {
 	// Approved there is no plan to check before the run, and MaxRevokes is
 	// not applied, unless Review is set (below).
 	MaxRevokes int
-	// Review, when set and Approved is nil, is called with the plan Run
-	// built under its lock and the plan's diagnostics (warnings), before
-	// anything executes: the approval step, moved under the lock. Then
-	// MaxRevokes is checked on that plan. An error from Review ends the
-	// attempt, rolled back, and Run returns it. pgward apply --auto-approve
-	// shows the plan this way instead of reading the catalog once more
-	// beforehand. Review may be called once per attempt (see Retries).
+	// Review, when set, is called with the plan Run built under its lock
+	// and the plan's diagnostics (warnings), before anything executes (with
+	// Approved, once that plan is found to be the approved one): the
+	// approval step, moved under the lock. Then MaxRevokes is checked on
+	// that plan. An error from Review ends the attempt, rolled back, and
+	// Run returns it. pgward apply --auto-approve shows the plan this way
+	// instead of reading the catalog once more beforehand, and apply FILE
+	// shows what it executes. Review may be called once per attempt (see
+	// Retries).
 	Review func(*plan.Plan, hcl.Diagnostics) error
 }
 
@@ -143,14 +157,20 @@ func (e *StatementError) Error() string {
 func (e *StatementError) Unwrap() error { return e.Err }
 
 // StaleError is ErrStalePlan with what changed in the catalog since the
-// approved plan was computed ("- before", "+ after" lines).
+// approved plan was computed, in words (plan.DescribeStateDiff: "table
+// public.accounts: tuist_web gained TRUNCATE (granted by tuist_app):
+// SELECT → SELECT, TRUNCATE").
 type StaleError struct {
 	Changes []string
+	// NothingLeft: the plan built now has no statement (only changes the
+	// connecting role cannot make), so the approved plan may have been
+	// applied already.
+	NothingLeft bool
 }
 
 func (e *StaleError) Error() string {
 	if len(e.Changes) == 0 {
-		return ErrStalePlan.Error() + " (the statements differ)"
+		return ErrStalePlan.Error() + " (the statements differ)" + e.nothingLeft()
 	}
 	const show = 10
 	more := ""
@@ -159,7 +179,14 @@ func (e *StaleError) Error() string {
 		more = fmt.Sprintf("; and %d more", len(lines)-show)
 		lines = lines[:show]
 	}
-	return fmt.Sprintf("%s; what changed: %s%s", ErrStalePlan, strings.Join(lines, "; "), more)
+	return fmt.Sprintf("%s; what changed: %s%s%s", ErrStalePlan, strings.Join(lines, "; "), more, e.nothingLeft())
+}
+
+func (e *StaleError) nothingLeft() string {
+	if !e.NothingLeft {
+		return ""
+	}
+	return "; nothing is left that the connecting role could execute: if the changes above are the plan's own, it was applied already"
 }
 
 func (e *StaleError) Unwrap() error { return ErrStalePlan }
@@ -219,7 +246,7 @@ var nothingHappened = map[string]string{
 // first, with a *TooManyRevokesError (wrapping ErrTooManyRevokes).
 //
 // Errors: *PlanError (wrapping ErrPlanInvalid), *StaleError (wrapping
-// ErrStalePlan),
+// ErrStalePlan), ErrAlreadyApplied (Options.Saved),
 // *StatementError, ErrNotConverged, or connection and catalog errors.
 func Run(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o Options) (*Result, error) {
 	if o.LockTimeout == 0 {
@@ -317,22 +344,28 @@ func runOnce(ctx context.Context, conn *pgx.Conn, wcfg *pgx.ConnConfig, pol *pol
 	if diags.HasErrors() {
 		return nil, &PlanError{Plan: p, Diags: diags}
 	}
-	if o.Approved == nil && o.Review != nil {
+	if o.Approved != nil && !samePlan(o.Approved, p) {
+		switch {
+		case o.Saved && p.Empty() && len(o.Approved.Statements) > 0:
+			return nil, ErrAlreadyApplied
+		case o.Saved || !p.Empty():
+			return nil, &StaleError{
+				Changes:     plan.DescribeStateDiff(o.Approved.State(), p.State()),
+				NothingLeft: len(p.Statements) == 0 && len(o.Approved.Statements) > 0,
+			}
+		}
+		// Another run made the database match the policy since the plan
+		// was approved (concurrent applies after one migration): nothing is
+		// left to execute, so nothing unapproved can run.
+		o.Logger.Info("the database already matches the policy; nothing to execute")
+	}
+	if o.Review != nil {
 		if err := o.Review(p, diags); err != nil {
 			return nil, err
 		}
 		if err := checkRevokes(p, o.MaxRevokes); err != nil {
 			return nil, err
 		}
-	}
-	if o.Approved != nil && !samePlan(o.Approved, p) {
-		if !p.Empty() {
-			return nil, &StaleError{Changes: plan.StateDiff(o.Approved.State(), p.State())}
-		}
-		// Another run made the database match the policy since the plan
-		// was approved (concurrent applies after one migration): nothing is
-		// left to execute, so nothing unapproved can run.
-		o.Logger.Info("the database already matches the policy; nothing to execute")
 	}
 	if len(p.Statements) == 0 {
 		// Nothing to execute, so nothing to verify: what the plan left

@@ -120,7 +120,7 @@ func TestRun_refusesAStalePlan(t *testing.T) {
 	if !errors.Is(err, ErrStalePlan) {
 		t.Fatalf("got %v, want ErrStalePlan", err)
 	}
-	if !strings.Contains(err.Error(), `+ table "s.c"`) {
+	if !strings.Contains(err.Error(), "table s.c was created") {
 		t.Errorf("the error does not say what changed: %v", err)
 	}
 	if canSelect(t, db, reader, "s.a") {

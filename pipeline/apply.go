@@ -28,12 +28,17 @@ type ApplyOptions struct {
 	MaxRevokes int
 	// Verbose logs each executed statement to out.Log.
 	Verbose bool
+	// Saved: the approved plan is a saved plan (apply.Options.Saved). It is
+	// shown as it executes, as a plan nobody was asked about is: the plan
+	// built under the lock, once found identical to it.
+	Saved bool
 }
 
 // Apply runs apply.Run with the plan the user approved (shown, or saved),
 // which apply refuses if the database changed since. With approved nil
-// (nobody is asked), Apply writes the plan it builds under its lock to
-// out.Report before executing it. It ends the report with what was done.
+// (nobody is asked) or saved (o.Saved), Apply writes the plan it builds
+// under its lock to out.Report before executing it. It ends the report
+// with what was done.
 //
 // A plan that apply refuses for its diagnostics (apply.PlanError) is not
 // written: its diagnostics go to out.Log, the failure to out.Report
@@ -41,7 +46,8 @@ type ApplyOptions struct {
 // are apply.Run's. When a plan was shown before the run failed, the report
 // ends with a line saying that nothing was changed.
 func Apply(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, approved *plan.Plan, o ApplyOptions, out Output) error {
-	// With approved nil nobody is asked, so the plan is written while it
+	// With approved nil nobody is asked (and a saved plan's changes were
+	// never shown here), so the plan is written while it
 	// executes: rendering a plan of a large database takes a good part of
 	// the time the server spends executing it, and the two use different
 	// processors (the plan is not modified meanwhile). Until it is out,
@@ -72,10 +78,12 @@ func Apply(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, approve
 		LockTimeout:      o.LockTimeout,
 		StatementTimeout: o.StatementTimeout,
 		Approved:         approved,
+		Saved:            o.Saved,
 		Logger:           logger,
 		MaxRevokes:       o.MaxRevokes,
 	}
-	if approved == nil {
+	show := approved == nil || o.Saved
+	if show {
 		opts.Review = func(p *plan.Plan, diags hcl.Diagnostics) error {
 			mu.Lock()
 			retried := shown != nil
@@ -120,7 +128,7 @@ func Apply(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, approve
 		}
 		return err
 	}
-	if approved == nil && len(res.Plan.Statements) == 0 {
+	if show && len(res.Plan.Statements) == 0 {
 		return nil // nothing to do, or nothing this role may do: both said above
 	}
 	var s plan.Summary

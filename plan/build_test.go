@@ -14,7 +14,7 @@ import (
 )
 
 // loadPolicy decodes an HCL snippet as policy.hcl.
-func loadPolicy(t *testing.T, src string) *policy.Policy {
+func loadPolicy(t testing.TB, src string) *policy.Policy {
 	t.Helper()
 	p, diags := policy.Load(fstest.MapFS{"policy.hcl": {Data: []byte(src)}}, ".", policy.LoadOptions{})
 	if diags.HasErrors() {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pgward/pgward/internal/catalog"
 	"github.com/pgward/pgward/plan"
 )
 
@@ -17,6 +18,7 @@ func FuzzReadSavedRoundTrip(f *testing.F) {
 	f.Add([]byte(`{"kind": "pgward-saved-plan", "format_version": "1", "fingerprint": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "state": []}`))
 	f.Add([]byte(`{"kind": "pgward-saved-plan", "format_version": "1", "fingerprint": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "state": [], "statements": [{"sql": "GRANT SELECT ON TABLE \"s\".\"t\" TO \"r\"", "as_role": "o"}]}`))
 	f.Add([]byte(`{"kind": "pgward-saved-plan", "format_version": "2"}`))
+	f.Add(validSaved(f))
 	f.Add([]byte(`{"kind": "pgward-saved-plan", "evil": 1}`))
 	f.Add([]byte(`[]`))
 	f.Add([]byte(`null`))
@@ -34,17 +36,29 @@ func FuzzReadSavedRoundTrip(f *testing.F) {
 			return
 		}
 		var buf bytes.Buffer
-		if err := plan.WriteSaved(&buf, s.Plan(), s.PolicyDigest); err != nil {
+		if err := plan.WriteSaved(&buf, s.Plan(), s.Policy(), s.PlanOptions()); err != nil {
 			t.Fatalf("write back: %v", err)
 		}
 		back, err := plan.ReadSaved(&buf)
 		if err != nil {
 			t.Fatalf("what WriteSaved wrote does not read back: %v\n%s", err, buf.String())
 		}
-		if back.Fingerprint != s.Fingerprint || back.PolicyDigest != s.PolicyDigest || back.Database != s.Database ||
+		if back.Fingerprint != s.Fingerprint || back.PolicyDigest != s.PolicyDigest || back.Options != s.Options || back.Database != s.Database ||
 			back.ServerVersion != s.ServerVersion || back.ConnectingRole != s.ConnectingRole ||
 			!slices.Equal(back.State, s.State) || !slices.Equal(back.Statements, s.Statements) {
 			t.Fatalf("round trip changed the plan:\n%+v\n%+v", s, back)
 		}
 	})
+}
+
+// validSaved is a saved plan this pgward writes: the seed that reaches
+// past the checks.
+func validSaved(f *testing.F) []byte {
+	pol := loadPolicy(f, "role \"bob\" {\n  grant \"table\" { privileges = [\"SELECT\"] }\n}")
+	p, _ := plan.Build(pol, fixture{objects: []*catalog.Object{table("t")}}.catalog(), plan.Options{})
+	var buf bytes.Buffer
+	if err := plan.WriteSaved(&buf, p, pol, plan.Options{}); err != nil {
+		f.Fatal(err)
+	}
+	return buf.Bytes()
 }

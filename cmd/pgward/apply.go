@@ -49,8 +49,8 @@ func newApplyCmd(e env) *cobra.Command {
 		Short: "Make the database match the policy, in one transaction",
 		Long: "apply shows the plan, asks for confirmation on a terminal (--auto-approve elsewhere), then executes it\n" +
 			"in one transaction under an advisory lock, verifies the result and commits. Exit status: 0 success, 1 error.\n" +
-			"With SAVED-PLAN (from plan --out), it applies exactly that plan without asking, and refuses it if the\n" +
-			"database or the policy changed since.",
+			"With SAVED-PLAN (from plan --out), it applies exactly that plan, with the policy saved in it, without\n" +
+			"asking, and shows it as it runs; it refuses a plan applied already, or one whose database changed since.",
 		Args: cobra.MaximumNArgs(1),
 	}
 	o.policyFlags.bind(cmd)
@@ -66,6 +66,9 @@ func newApplyCmd(e env) *cobra.Command {
 	cmd.RunE = func(cmd *cobra.Command, args []string) error { return runApply(cmd, e, *o, args) }
 	return cmd
 }
+
+// errNoTerminal: apply asks for approval on a terminal only.
+var errNoTerminal = errors.New("apply needs --auto-approve when standard input is not a terminal (a CI job, cron, a Kubernetes Job, docker run without -it, a pipe or /dev/null): nothing was changed. Review with pgward plan, then run pgward apply --auto-approve, or save a plan with pgward plan --out FILE and apply it with pgward apply FILE")
 
 func runApply(cmd *cobra.Command, e env, o applyCmdOptions, args []string) error {
 	out := cmd.OutOrStdout()
@@ -83,6 +86,14 @@ func runApply(cmd *cobra.Command, e env, o applyCmdOptions, args []string) error
 			},
 		})
 	}
+	if len(args) == 1 {
+		return o.applySaved(cmd, e, args[0])
+	}
+	if !o.autoApprove && !e.isTTY(e.stdin) {
+		// Said before anything is read or shown: nobody can answer the
+		// prompt, and a plan printed above an error reads like a result.
+		return errNoTerminal
+	}
 	pol, err := o.loadPolicy(e)
 	if err != nil {
 		return err
@@ -90,13 +101,6 @@ func runApply(cmd *cobra.Command, e env, o applyCmdOptions, args []string) error
 	cfg, err := o.connConfig(e)
 	if err != nil {
 		return err
-	}
-	if len(args) == 1 {
-		saved, err := readSavedPlan(args[0], pol)
-		if err != nil {
-			return err
-		}
-		return o.applyApproved(cmd.Context(), e, out, cfg, pol, saved)
 	}
 	if o.autoApprove {
 		// Nobody is asked, so the plan is shown from under the lock,
@@ -113,9 +117,6 @@ func runApply(cmd *cobra.Command, e env, o applyCmdOptions, args []string) error
 	}
 	if len(preview.Statements) == 0 {
 		return nil // nothing to do, or nothing this role may do: both said above
-	}
-	if !e.isTTY(e.stdin) {
-		return errors.New("apply needs --auto-approve when standard input is not a terminal")
 	}
 	fmt.Fprint(out, "\nApply these changes? Only 'yes' is accepted: ")
 	line, _ := bufio.NewReader(e.stdin).ReadString('\n')

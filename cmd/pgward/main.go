@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"golang.org/x/term"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -34,13 +36,14 @@ type env struct {
 	isTTY  func(any) bool
 }
 
-// isTerminal reports whether f is a character device: a terminal, as far as
-// pgward needs to know (colour, the apply prompt).
+// isTerminal reports whether f is a terminal (colour, the apply prompt).
+// A character device is not enough: /dev/null is one, and it is the
+// standard input of cron jobs, Kubernetes pods and docker run without -i.
+// A closed descriptor is no terminal either.
 func isTerminal(f any) bool {
 	file, ok := f.(*os.File)
-	if !ok {
+	if !ok || file == nil {
 		return false
 	}
-	fi, err := file.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(int(file.Fd()))
 }

@@ -75,10 +75,10 @@ func runPlan(cmd *cobra.Command, e env, o planCmdOptions) error {
 		return err
 	}
 	if o.out != "" && !diags.HasErrors() {
-		if err := saveplan(o.out, p, pol); err != nil {
+		if err := saveplan(o.out, p, pol, planOptions(o.strict, o.requireAll)); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stderr, "Saved the plan to %s; apply exactly it with: pgward apply %s\n", o.out, o.out)
+		fmt.Fprintf(e.stderr, "Saved the plan to %s (it carries its policy: no --policy needed); apply exactly it with: %s\n", o.out, applyHint(o.out, o.databaseURL))
 	}
 	switch {
 	case diags.HasErrors():

@@ -253,6 +253,16 @@ role %q {
 				check(conn("127.0.0.1:1", "disable"), fails, "", "apply", "--policy", policyPath, "--auto-approve")
 				check(conn("127.0.0.1:1", "disable"), fails, "", "plan", "--policy", policyPath, "--format", "json")
 				check(conn(host, "require"), fails, "TLS", "plan", "--policy", policyPath)
+				// The other causes of a failed connection, each explained
+				// on one line that holds no password.
+				// (TestConnectionErrors goes through each of them.)
+				noDB, noDBErr := strings.Replace(good, "/"+db.Name+"?", "/"+db.Name+"_nope?", 1), "no such database: cannot connect to "
+				if pw == wrong {
+					noDBErr = "wrong password: cannot connect to "
+				}
+				check(noDB, fails, noDBErr, "plan", "--policy", policyPath)
+				check(noDB, fails, noDBErr, "apply", "--policy", policyPath, "--auto-approve")
+				check(conn("127.0.0.1:1", "prefer"), fails, "connection refused: cannot connect to 127.0.0.1:1/", "audit", "--policy", policyPath)
 				check(conn(host, "verify-full"), fails, "TLS", "apply", "--policy", policyPath, "--auto-approve")
 				check(good, fails, "policy.hcl:3:19: error: Unknown privilege", "plan", "--policy", badPolicy)
 				check(good, fails, "", "apply", "--policy", badPolicy, "--auto-approve")

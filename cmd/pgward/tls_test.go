@@ -40,7 +40,7 @@ func TestTLS_verificationWhenTheURLAsksForIt(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			c := cli{t: t, url: fmt.Sprintf("postgres://%s:%s@%s/%s?sslmode=%s", user, encodePassword(pw), u.Host, db.Name, mode)}
 			stdout, stderr := c.expect(1, "plan", "--policy", policyPath)
-			oneLineError(t, stderr, "server refused TLS connection", secretForms(pw)...)
+			oneLineError(t, stderr, "TLS refused by the server: cannot connect to "+u.Host+"/"+db.Name+" as user "+user, secretForms(pw)...)
 			noSecret(t, "plan", stdout, stderr, secretForms(pw))
 		})
 	}

@@ -340,7 +340,7 @@ func TestTuist_savedPlan(t *testing.T) {
 	// the error says what changed.
 	db.ExecAs(t, "tuist_app", "CREATE TABLE surprise (id int)")
 	_, stderr := pg.expect(1, "apply", saved, "--policy", pg.policy)
-	if !strings.Contains(stderr, "changed since the plan was approved") || !strings.Contains(stderr, `+ table "public.surprise"`) {
+	if !strings.Contains(stderr, "changed since the plan was approved") || !strings.Contains(stderr, "table public.surprise was created") {
 		t.Errorf("stale saved plan: %s", stderr)
 	}
 	// A different policy (here a variable) is refused too.

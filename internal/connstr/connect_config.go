@@ -2,9 +2,6 @@ package connstr
 
 import (
 	"context"
-	"fmt"
-	"net"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,14 +9,13 @@ import (
 )
 
 // ConnectConfig connects with a parsed config (one the caller adjusted, say
-// with a notice handler). Its error is scrubbed of cfg's password like
-// Connect's. The session's search_path is pinned as Connect's is.
+// with a notice handler). Its error is a *[ConnectError], scrubbed of cfg's
+// password like Connect's. The session's search_path is pinned as
+// Connect's is.
 func ConnectConfig(ctx context.Context, cfg *pgx.ConnConfig) (*pgx.Conn, error) {
 	conn, err := pgx.ConnectConfig(ctx, pinSearchPath(cfg))
 	if err != nil {
-		target := fmt.Sprintf("connect to %s/%s as user %s",
-			net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), cfg.Database, cfg.User)
-		return nil, newError(target, err, []string{cfg.Password})
+		return nil, explain(cfg, err, []string{cfg.Password})
 	}
 	return conn, nil
 }

@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"regexp"
-	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -72,11 +69,11 @@ func ParseConfig(s string) (*pgx.ConnConfig, error) {
 	return cfg, nil
 }
 
-// Connect parses s with [ParseConfig] and connects. A connection error names
-// host:port/database and the user, never the password: its text is scrubbed
-// of the password (also one found in .pgpass) and of the raw string, and it
-// unwraps to the pgx error, so pgconn predicates such as pgconn.Timeout still
-// work.
+// Connect parses s with [ParseConfig] and connects. A connection error is a
+// *[ConnectError]: one line with the cause, host:port/database and the user,
+// and the next step, never the password: its text is scrubbed of the
+// password (also one found in .pgpass) and of the raw string, and it unwraps
+// to the pgx error, so pgconn predicates such as pgconn.Timeout still work.
 func Connect(ctx context.Context, s string) (*pgx.Conn, error) {
 	cfg, err := ParseConfig(s)
 	if err != nil {
@@ -84,17 +81,8 @@ func Connect(ctx context.Context, s string) (*pgx.Conn, error) {
 	}
 	conn, err := pgx.ConnectConfig(ctx, pinSearchPath(cfg))
 	if err != nil {
-		// Fallbacks repeat the host for sslmode=prefer; name each address once.
-		addrs := []string{net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))}
-		for _, fb := range cfg.Fallbacks {
-			if a := net.JoinHostPort(fb.Host, strconv.Itoa(int(fb.Port))); !slices.Contains(addrs, a) {
-				addrs = append(addrs, a)
-			}
-		}
-		target := fmt.Sprintf("connect to %s/%s as user %s", strings.Join(addrs, ","), cfg.Database, cfg.User)
 		// cfg.Password may come from .pgpass or PGPASSWORD rather than s.
-		sec := append(secrets(s, ""), cfg.Password)
-		return nil, newError(target, err, sec)
+		return nil, explain(cfg, err, append(secrets(s, ""), cfg.Password))
 	}
 	return conn, nil
 }

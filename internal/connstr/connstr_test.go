@@ -276,6 +276,13 @@ func TestConnect_errorHidesPassword(t *testing.T) {
 			if strings.Contains(msg, password) {
 				t.Errorf("error contains the password: %s", msg)
 			}
+			if want := "connection refused: cannot connect to 127.0.0.1:" + strconv.Itoa(port) + "/appdb as user alice (nothing listens there); "; !strings.HasPrefix(msg, want) {
+				t.Errorf("error %q does not start with %q", msg, want)
+			}
+			var explained *connstr.ConnectError
+			if !errors.As(err, &explained) || explained.Cause != "connection refused" {
+				t.Errorf("error is not a *connstr.ConnectError with its cause: %#v", err)
+			}
 			for _, want := range []string{"127.0.0.1:" + strconv.Itoa(port) + "/appdb", "alice"} {
 				if !strings.Contains(msg, want) {
 					t.Errorf("error %q does not name %q", msg, want)
