@@ -33,8 +33,8 @@ var v2Keys = []string{"errors", "warnings"}
 // and adds v2Keys.
 func TestJSON_v1Compatibility(t *testing.T) {
 	pol := loadPolicy(t, "role \"bob\" {\n  grant \"table\" { privileges = [\"SELECT\"] }\n  member_of \"carol\" {}\n}")
-	f := fixture{me: "postgres", objects: []*catalog.Object{table("t", item("bob", "alice", acl.Truncate, 0))}}
-	p, _ := plan.Build(pol, f.catalog(), plan.Options{})
+	f := fixture{Me: "postgres", Objects: []*catalog.Object{table("t", item("bob", "alice", acl.Truncate, 0))}}
+	p, _ := plan.Build(pol, f.Catalog(), plan.Options{})
 	var buf bytes.Buffer
 	if err := plan.WriteJSON(&buf, p, plan.JSONOptions{}); err != nil {
 		t.Fatal(err)
