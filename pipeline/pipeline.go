@@ -13,6 +13,7 @@ import (
 	"github.com/pgward/pgward/introspect"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
+	"github.com/pgward/pgward/render"
 )
 
 // Format is an output format of plan, audit and apply: the values of
@@ -63,28 +64,28 @@ func (o Output) WritePlan(p *plan.Plan, diags hcl.Diagnostics, audit bool) error
 	}
 	switch o.Format {
 	case JSON:
-		return plan.WriteJSON(o.Report, p, plan.JSONOptions{Warnings: diags})
+		return render.WriteJSON(o.Report, p, render.JSONOptions{Warnings: diags})
 	case SQL:
-		return plan.WriteSQL(o.Report, p)
+		return render.WriteSQL(o.Report, p)
 	case Markdown:
-		return plan.WriteMarkdown(o.Report, p, plan.MarkdownOptions{Audit: audit, Warnings: diags})
+		return render.WriteMarkdown(o.Report, p, render.MarkdownOptions{Audit: audit, Warnings: diags})
 	}
-	return plan.WriteText(o.Report, p, plan.TextOptions{Color: o.Color, Audit: audit})
+	return render.WriteText(o.Report, p, render.TextOptions{Color: o.Color, Audit: audit})
 }
 
 // WriteFailure writes the report of a command that failed, for its error
 // diagnostics (diags, warnings included) or for err: the error contract of
 // docs/cli.md. Nothing in it reads as a result. In JSON it is the failure
-// document (format_version, errors, warnings: plan.WriteJSONFailure); in
+// document (format_version, errors, warnings: render.WriteJSONFailure); in
 // Markdown the errors first, under "pgward COMMAND failed"; in text and SQL
 // nothing, since o.Log has said it all. It does not write to o.Log: the
 // caller has written diags there, and prints err where it prints errors.
 func (o Output) WriteFailure(command string, diags hcl.Diagnostics, err error) error {
 	switch o.Format {
 	case JSON:
-		return plan.WriteJSONFailure(o.Report, diags, err)
+		return render.WriteJSONFailure(o.Report, diags, err)
 	case Markdown:
-		return plan.WriteMarkdownFailure(o.Report, "pgward "+command, diags, err)
+		return render.WriteMarkdownFailure(o.Report, "pgward "+command, diags, err)
 	}
 	return nil
 }

@@ -13,4 +13,7 @@ var (
 	table      = plandb.Table
 	fn         = plandb.Fn
 	item       = plandb.Item
+
+	auditCatalog = plandb.OwnersCatalog
+	owned        = plandb.Owned
 )

@@ -27,6 +27,7 @@ var floors = map[string]int{
 	"apply":      4,
 	"explain":    4,
 	"importer":   4,
+	"render":     4,
 	"pipeline":   5,
 	"prcheck":    5,
 	"fleet":      6,

@@ -98,3 +98,22 @@ func Fn(name, args, argTypes string) *catalog.Object {
 func Item(grantee, grantor string, privs, grantable acl.Priv) acl.Item {
 	return acl.Item{Grantee: acl.Grantee(grantee), Grantor: grantor, Privs: acl.Privileges{Privs: privs, GrantOption: grantable}}
 }
+
+// OwnersCatalog is the database of the audit tests: alice is the owner
+// role, bob, carol and dave other roles, postgres the superuser, schemas
+// app and other, and each object is owned by whom the test says (see
+// [Owned]).
+func OwnersCatalog(objects ...*catalog.Object) *catalog.Catalog {
+	roles := map[string]*catalog.Role{}
+	for i, n := range []string{"alice", "bob", "carol", "dave"} {
+		roles[n] = &catalog.Role{Name: n, OID: uint32(16384 + i), Login: true, Inherit: true, ConnectionLimit: -1}
+	}
+	roles["postgres"] = &catalog.Role{Name: "postgres", OID: 10, Superuser: true}
+	roles["pg_database_owner"] = &catalog.Role{Name: "pg_database_owner", OID: 6171}
+	return &catalog.Catalog{ServerVersion: 160004, Database: "app", CurrentUser: "alice", Roles: roles, Objects: objects, Schemas: []string{"app", "other"}}
+}
+
+// Owned is an object of kind k and subkind sub owned by owner, with no ACL.
+func Owned(k acl.Kind, sub byte, schema, name, args, owner string) *catalog.Object {
+	return &catalog.Object{Object: acl.Object{Kind: k, Subkind: sub, Schema: schema, Name: name, Args: args}, Owner: owner}
+}
