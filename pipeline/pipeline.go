@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgward/pgward/audit"
 	"github.com/pgward/pgward/internal/connstr"
 	"github.com/pgward/pgward/introspect"
 	"github.com/pgward/pgward/plan"
@@ -140,10 +141,10 @@ func ReadPlan(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o pl
 // could not execute is drift like any other (a warning says why), not an
 // error; audit executes nothing, and often runs as a role that may execute
 // nothing.
-func ReadAudit(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o plan.Options, a plan.AuditOptions) (*plan.Plan, hcl.Diagnostics, error) {
+func ReadAudit(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o plan.Options, a audit.Options) (*plan.Plan, hcl.Diagnostics, error) {
 	var (
 		cat      *introspect.Catalog
-		sessions []plan.Session
+		sessions []audit.Session
 	)
 	err := ReadOnly(ctx, cfg, func(tx pgx.Tx) error {
 		var err error
@@ -152,7 +153,7 @@ func ReadAudit(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o p
 		}
 		read, err := introspect.ReadSessions(ctx, tx)
 		for _, s := range read {
-			sessions = append(sessions, plan.Session{Role: s.Role, ApplicationName: s.ApplicationName, Count: s.Count})
+			sessions = append(sessions, audit.Session{Role: s.Role, ApplicationName: s.ApplicationName, Count: s.Count})
 		}
 		return err
 	})
@@ -161,7 +162,7 @@ func ReadAudit(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o p
 	}
 	o.Partial = true
 	p, diags := plan.Build(pol, cat, o)
-	p.Findings = plan.Audit(pol, cat, sessions, a)
+	p.Findings = audit.Audit(pol, cat, sessions, a)
 	if p.Findings == nil {
 		p.Findings = []plan.Finding{} // an audit: JSON always has "findings"
 	}
@@ -191,7 +192,7 @@ func Plan(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o plan.O
 // caller writes from the plan) and the diagnostics to out.Log; a failure
 // is written as [Plan] writes it. When writing fails, it returns the plan
 // with the error, and writes no diagnostics.
-func Audit(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o plan.Options, a plan.AuditOptions, out Output) (*plan.Plan, hcl.Diagnostics, error) {
+func Audit(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o plan.Options, a audit.Options, out Output) (*plan.Plan, hcl.Diagnostics, error) {
 	p, diags, err := ReadAudit(ctx, cfg, pol, o, a)
 	if err != nil {
 		return nil, nil, orWriteError(err, out.WriteFailure("audit", nil, err))
@@ -206,7 +207,7 @@ func Audit(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o plan.
 }
 
 // DeclaredRoles lists the names of the policy's roles, in its order: the
-// roles whose findings an audit counts (plan.CountFindings).
+// roles whose findings an audit counts (audit.CountFindings).
 func DeclaredRoles(pol *policy.Policy) []string {
 	var out []string
 	for _, r := range pol.Roles {

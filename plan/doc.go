@@ -23,8 +23,10 @@
 // onto the catalog that those questions are asked of. pgward explain is the
 // explain package, on top of plan and access.
 //
-// [Audit] and its [Finding] are in plan: a Plan carries its Findings, and
-// Audit borrows plan's SQL ([OwnerSQL]).
+// An audit's findings are computed by the audit package, on the floor
+// above; the [Finding] type stays here, since a Plan carries its Findings,
+// and so does [OwnerSQL], the statement of an owner finding's fix, since
+// statements are plan's.
 //
 // The files follow Build's steps: build.go (Build, the builder, role
 // resolution, version checks), attributes.go, memberships.go, objects.go

@@ -13,7 +13,4 @@ var (
 	table      = plandb.Table
 	fn         = plandb.Fn
 	item       = plandb.Item
-
-	auditCatalog = plandb.OwnersCatalog
-	owned        = plandb.Owned
 )

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pgward/pgward/audit"
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/render"
@@ -24,7 +25,7 @@ func TestAuditRendering(t *testing.T) {
 `)
 	cat := auditCatalog(owned(acl.KindTable, 'r', "app", "rogue", "", "carol"))
 	p := &plan.Plan{Database: "app", ServerVersion: 160004, ConnectingRole: "alice"}
-	p.Findings = plan.Audit(pol, cat, []plan.Session{{Role: "alice", ApplicationName: "psql", Count: 1}}, plan.AuditOptions{CheckSessions: true})
+	p.Findings = audit.Audit(pol, cat, []audit.Session{{Role: "alice", ApplicationName: "psql", Count: 1}}, audit.Options{CheckSessions: true})
 
 	var text bytes.Buffer
 	if err := render.WriteText(&text, p, render.TextOptions{Audit: true}); err != nil {

@@ -25,6 +25,7 @@ var floors = map[string]int{
 	"access":     2,
 	"plan":       3,
 	"apply":      4,
+	"audit":      4,
 	"explain":    4,
 	"importer":   4,
 	"render":     4,

@@ -1,4 +1,4 @@
-package plan_test
+package audit_test
 
 import (
 	"reflect"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/pgward/pgward/access"
+	"github.com/pgward/pgward/audit"
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
 	"github.com/pgward/pgward/plan"
@@ -38,8 +39,8 @@ func TestAudit(t *testing.T) {
 		name     string
 		policy   string
 		objects  []*catalog.Object
-		sessions []plan.Session
-		opts     plan.AuditOptions
+		sessions []audit.Session
+		opts     audit.Options
 		want     []string
 	}{
 		{
@@ -147,32 +148,32 @@ func TestAudit(t *testing.T) {
 		{
 			name:     "sessions are not checked unless asked",
 			policy:   webTables,
-			sessions: []plan.Session{{Role: "alice", ApplicationName: "psql", Count: 2}},
+			sessions: []audit.Session{{Role: "alice", ApplicationName: "psql", Count: 2}},
 		},
 		{
 			name:   "owner sessions from other applications",
 			policy: webTables,
-			sessions: []plan.Session{
+			sessions: []audit.Session{
 				{Role: "alice", ApplicationName: "", Count: 1},
 				{Role: "alice", ApplicationName: "migrate", Count: 1},
 				{Role: "alice", ApplicationName: "psql", Count: 2},
 				{Role: "bob", ApplicationName: "psql", Count: 5}, // not an owner
 			},
-			opts: plan.AuditOptions{CheckSessions: true, OwnerApplications: []string{"migrate", "pgward"}},
+			opts: audit.Options{CheckSessions: true, OwnerApplications: []string{"migrate", "pgward"}},
 			want: []string{"session alice  x1", "session alice psql x2"},
 		},
 		{
 			name:     "no owner applications: the owner may not be connected",
 			policy:   webTables,
-			sessions: []plan.Session{{Role: "alice", ApplicationName: "migrate", Count: 1}},
-			opts:     plan.AuditOptions{CheckSessions: true},
+			sessions: []audit.Session{{Role: "alice", ApplicationName: "migrate", Count: 1}},
+			opts:     audit.Options{CheckSessions: true},
 			want:     []string{"session alice migrate x1"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			pol := loadPolicy(t, tt.policy)
-			got := findingLines(plan.Audit(pol, auditCatalog(tt.objects...), tt.sessions, tt.opts))
+			got := findingLines(audit.Audit(pol, auditCatalog(tt.objects...), tt.sessions, tt.opts))
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
 			}
@@ -198,7 +199,7 @@ role "carol" {
   }
 }
 `)
-	if got, want := plan.Creators(pol), []string{"alice", "dave"}; !reflect.DeepEqual(got, want) {
+	if got, want := audit.Creators(pol), []string{"alice", "dave"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Creators = %v, want %v", got, want)
 	}
 }
@@ -218,7 +219,7 @@ func TestCountFindings(t *testing.T) {
 		},
 	}
 	var got []string
-	for _, c := range plan.CountFindings(p, []string{"bob"}) {
+	for _, c := range audit.CountFindings(p, []string{"bob"}) {
 		got = append(got, string(c.Kind)+" "+c.Role+" "+string(rune('0'+c.Count)))
 	}
 	want := []string{
