@@ -63,15 +63,15 @@ func routes(ps []access.Path) []string {
 
 func explainCatalog() *catalog.Catalog {
 	return fixture{
-		objects: []*catalog.Object{
+		Objects: []*catalog.Object{
 			table("t", item("bob", "alice", acl.Select|acl.Insert|acl.Delete, 0)),
 			table("u", item("", "alice", acl.Delete, 0)),
 			table("accounts"),
 			obj(acl.KindFunction, "app", "f", "alice"),
 			obj(acl.KindFunction, "app", "f", "alice"),
 		},
-		members: []catalog.Membership{{Role: "pg_read_all_data", Member: "bob", Grantor: "postgres", Inherit: true, Set: true}},
-	}.catalog()
+		Members: []catalog.Membership{{Role: "pg_read_all_data", Member: "bob", Grantor: "postgres", Inherit: true, Set: true}},
+	}.Catalog()
 }
 
 func TestObject_precedence(t *testing.T) {
@@ -251,9 +251,9 @@ func TestWriteText(t *testing.T) {
 func TestWriteText_setRole(t *testing.T) {
 	pol := loadPolicy(t, explainPolicy)
 	c := fixture{
-		objects: []*catalog.Object{table("u", item("carol", "alice", acl.Delete, 0))},
-		members: []catalog.Membership{{Role: "carol", Member: "bob", Grantor: "postgres", Inherit: false, Set: true}},
-	}.catalog()
+		Objects: []*catalog.Object{table("u", item("carol", "alice", acl.Delete, 0))},
+		Members: []catalog.Membership{{Role: "carol", Member: "bob", Grantor: "postgres", Inherit: false, Set: true}},
+	}.Catalog()
 	x := explain.Object(pol, c, "bob", acl.Object{Kind: acl.KindTable, Schema: "app", Name: "u"})
 	if x.Direct != 0 || x.Access != acl.Delete {
 		t.Errorf("direct %s, access %s; want nothing directly, DELETE in a session", x.Direct, x.Access)

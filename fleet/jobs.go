@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgward/pgward/audit"
 	"github.com/pgward/pgward/internal/connstr"
 	"github.com/pgward/pgward/internal/ident"
 	"github.com/pgward/pgward/pipeline"
@@ -82,7 +83,7 @@ type AuditJob struct {
 	// Plan are the plan's options (Strict); the plan is partial, and
 	// LeaveOutClusterWide is set for each database.
 	Plan  plan.Options
-	Audit plan.AuditOptions
+	Audit audit.Options
 	// Report: with pipeline.Prometheus no report is written; the caller
 	// writes the metrics from the results ([WritePrometheus]).
 	Report Report
@@ -94,7 +95,7 @@ func (j AuditJob) Run(ctx context.Context, t *Target, report, log io.Writer) Out
 	var o Outcome
 	if p != nil {
 		o.Database = p.Database
-		o.Counts = plan.CountFindings(p, pipeline.DeclaredRoles(j.Policy))
+		o.Counts = audit.CountFindings(p, pipeline.DeclaredRoles(j.Policy))
 	}
 	if err != nil {
 		o.Err = err

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pgward/pgward/plan"
+	"github.com/pgward/pgward/audit"
 )
 
 // DefaultConcurrency is how many databases a fleet run works on at once
@@ -88,7 +88,7 @@ type Outcome struct {
 	// the run did not connect.
 	Database string
 	// Counts are an audit's findings by kind and role.
-	Counts []plan.FindingCount
+	Counts []audit.FindingCount
 	// Err is why the run failed. The runner wraps it with the database's
 	// label and sets Status and Summary to say so.
 	Err error

@@ -13,6 +13,7 @@ import (
 	"github.com/pgward/pgward/internal/catalog"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
+	"github.com/pgward/pgward/render"
 )
 
 // cat is a small catalog: owner alice, grantees bob and carol, superuser
@@ -100,7 +101,7 @@ func build(t *testing.T, c *catalog.Catalog, o importer.Options) (*importer.Impo
 			continue
 		}
 		var out strings.Builder
-		_ = plan.WriteText(&out, pl, plan.TextOptions{})
+		_ = render.WriteText(&out, pl, render.TextOptions{})
 		t.Fatalf("plan is not empty:\n%s\npolicy:\n%s", out.String(), src)
 	}
 	yamlTwin(t, im, buf.Bytes(), p)

@@ -26,6 +26,7 @@ import (
 	"github.com/pgward/pgward/introspect"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
+	"github.com/pgward/pgward/render"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -166,7 +167,7 @@ func livePlan(t *testing.T, db *pgtest.DB, pol *policy.Policy) *plan.Plan {
 
 func planText(p *plan.Plan) string {
 	var b strings.Builder
-	_ = plan.WriteText(&b, p, plan.TextOptions{})
+	_ = render.WriteText(&b, p, render.TextOptions{})
 	return b.String()
 }
 

@@ -9,10 +9,12 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgward/pgward/audit"
 	"github.com/pgward/pgward/internal/connstr"
 	"github.com/pgward/pgward/introspect"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
+	"github.com/pgward/pgward/render"
 )
 
 // Format is an output format of plan, audit and apply: the values of
@@ -63,28 +65,28 @@ func (o Output) WritePlan(p *plan.Plan, diags hcl.Diagnostics, audit bool) error
 	}
 	switch o.Format {
 	case JSON:
-		return plan.WriteJSON(o.Report, p, plan.JSONOptions{Warnings: diags})
+		return render.WriteJSON(o.Report, p, render.JSONOptions{Warnings: diags})
 	case SQL:
-		return plan.WriteSQL(o.Report, p)
+		return render.WriteSQL(o.Report, p)
 	case Markdown:
-		return plan.WriteMarkdown(o.Report, p, plan.MarkdownOptions{Audit: audit, Warnings: diags})
+		return render.WriteMarkdown(o.Report, p, render.MarkdownOptions{Audit: audit, Warnings: diags})
 	}
-	return plan.WriteText(o.Report, p, plan.TextOptions{Color: o.Color, Audit: audit})
+	return render.WriteText(o.Report, p, render.TextOptions{Color: o.Color, Audit: audit})
 }
 
 // WriteFailure writes the report of a command that failed, for its error
 // diagnostics (diags, warnings included) or for err: the error contract of
 // docs/cli.md. Nothing in it reads as a result. In JSON it is the failure
-// document (format_version, errors, warnings: plan.WriteJSONFailure); in
+// document (format_version, errors, warnings: render.WriteJSONFailure); in
 // Markdown the errors first, under "pgward COMMAND failed"; in text and SQL
 // nothing, since o.Log has said it all. It does not write to o.Log: the
 // caller has written diags there, and prints err where it prints errors.
 func (o Output) WriteFailure(command string, diags hcl.Diagnostics, err error) error {
 	switch o.Format {
 	case JSON:
-		return plan.WriteJSONFailure(o.Report, diags, err)
+		return render.WriteJSONFailure(o.Report, diags, err)
 	case Markdown:
-		return plan.WriteMarkdownFailure(o.Report, "pgward "+command, diags, err)
+		return render.WriteMarkdownFailure(o.Report, "pgward "+command, diags, err)
 	}
 	return nil
 }
@@ -139,10 +141,10 @@ func ReadPlan(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o pl
 // could not execute is drift like any other (a warning says why), not an
 // error; audit executes nothing, and often runs as a role that may execute
 // nothing.
-func ReadAudit(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o plan.Options, a plan.AuditOptions) (*plan.Plan, hcl.Diagnostics, error) {
+func ReadAudit(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o plan.Options, a audit.Options) (*plan.Plan, hcl.Diagnostics, error) {
 	var (
 		cat      *introspect.Catalog
-		sessions []plan.Session
+		sessions []audit.Session
 	)
 	err := ReadOnly(ctx, cfg, func(tx pgx.Tx) error {
 		var err error
@@ -151,7 +153,7 @@ func ReadAudit(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o p
 		}
 		read, err := introspect.ReadSessions(ctx, tx)
 		for _, s := range read {
-			sessions = append(sessions, plan.Session{Role: s.Role, ApplicationName: s.ApplicationName, Count: s.Count})
+			sessions = append(sessions, audit.Session{Role: s.Role, ApplicationName: s.ApplicationName, Count: s.Count})
 		}
 		return err
 	})
@@ -160,7 +162,7 @@ func ReadAudit(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o p
 	}
 	o.Partial = true
 	p, diags := plan.Build(pol, cat, o)
-	p.Findings = plan.Audit(pol, cat, sessions, a)
+	p.Findings = audit.Audit(pol, cat, sessions, a)
 	if p.Findings == nil {
 		p.Findings = []plan.Finding{} // an audit: JSON always has "findings"
 	}
@@ -190,7 +192,7 @@ func Plan(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o plan.O
 // caller writes from the plan) and the diagnostics to out.Log; a failure
 // is written as [Plan] writes it. When writing fails, it returns the plan
 // with the error, and writes no diagnostics.
-func Audit(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o plan.Options, a plan.AuditOptions, out Output) (*plan.Plan, hcl.Diagnostics, error) {
+func Audit(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o plan.Options, a audit.Options, out Output) (*plan.Plan, hcl.Diagnostics, error) {
 	p, diags, err := ReadAudit(ctx, cfg, pol, o, a)
 	if err != nil {
 		return nil, nil, orWriteError(err, out.WriteFailure("audit", nil, err))
@@ -205,7 +207,7 @@ func Audit(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, o plan.
 }
 
 // DeclaredRoles lists the names of the policy's roles, in its order: the
-// roles whose findings an audit counts (plan.CountFindings).
+// roles whose findings an audit counts (audit.CountFindings).
 func DeclaredRoles(pol *policy.Policy) []string {
 	var out []string
 	for _, r := range pol.Roles {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pgward/pgward/plan"
+	"github.com/pgward/pgward/audit"
 )
 
 // Metrics is what `pgward audit --format prometheus` exposes for one
@@ -19,7 +19,7 @@ type Metrics struct {
 	Time time.Time
 	// Counts are the findings by kind and role; those of a failed audit,
 	// which would be partial, are not written.
-	Counts []plan.FindingCount
+	Counts []audit.FindingCount
 }
 
 // WritePrometheus writes the metrics of one or more databases in the

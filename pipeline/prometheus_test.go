@@ -10,6 +10,7 @@ import (
 
 	"github.com/sergi/go-diff/diffmatchpatch"
 
+	"github.com/pgward/pgward/audit"
 	"github.com/pgward/pgward/internal/testkit/promcheck"
 	"github.com/pgward/pgward/plan"
 )
@@ -25,7 +26,7 @@ func TestWritePrometheus_golden(t *testing.T) {
 		name   string
 		report Metrics
 	}{
-		{"drift", Metrics{Database: "tuist", Success: true, Time: at, Counts: []plan.FindingCount{
+		{"drift", Metrics{Database: "tuist", Success: true, Time: at, Counts: []audit.FindingCount{
 			{Kind: plan.FindingDrift, Role: "PUBLIC", Count: 1},
 			{Kind: plan.FindingDrift, Role: "tuist_web", Count: 3},
 			{Kind: plan.FindingExternal, Role: "tuist_web", Count: 0},

@@ -27,10 +27,10 @@ func (b *builder) classify() {
 		case AuthorityGrantor:
 			if sch := b.schemaOf(c.Object); sch != nil && !b.grantorCanName(c.AsRole, sch) {
 				c.Blocked = fmt.Sprintf("the privilege was granted by %s, and only %s can revoke it, but %s has no USAGE on schema %s, so it cannot name the object. Run: GRANT USAGE ON SCHEMA %s TO %s; SET ROLE %s; %s; RESET ROLE; then revoke that USAGE again.",
-					c.AsRole, c.AsRole, c.AsRole, sch.Name, objectSQL(sch.Object), granteeSQL(acl.Grantee(c.AsRole)), c.AsRole, renderOne(c, b.cat.ServerVersion))
+					c.AsRole, c.AsRole, c.AsRole, sch.Name, objectSQL(sch.Object), granteeSQL(acl.Grantee(c.AsRole)), c.AsRole, c.SQL(b.cat.ServerVersion))
 			} else if !b.graph.CanSetRole(me, c.AsRole) {
 				c.Blocked = fmt.Sprintf("the privilege was granted by %s, and only %s can revoke it (REVOKE by the owner would silently do nothing). Run: SET ROLE %s; %s; RESET ROLE;",
-					c.AsRole, c.AsRole, c.AsRole, renderOne(c, b.cat.ServerVersion))
+					c.AsRole, c.AsRole, c.AsRole, c.SQL(b.cat.ServerVersion))
 			}
 			if c.Blocked != "" && c.noRoute != "" {
 				c.Blocked += " " + c.noRoute

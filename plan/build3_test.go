@@ -41,7 +41,7 @@ func names(ns ...string) []policy.Pattern {
 
 func statementsOf(t *testing.T, pol *policy.Policy, f fixture) ([]string, hcl.Diagnostics) {
 	t.Helper()
-	p, diags := plan.Build(pol, f.catalog(), plan.Options{})
+	p, diags := plan.Build(pol, f.Catalog(), plan.Options{})
 	return sqlOf(p), diags
 }
 
@@ -56,20 +56,20 @@ func TestBuild_issue3(t *testing.T) {
 		{
 			name: "grant option declared and missing: re-grant WITH GRANT OPTION",
 			role: &policy.Role{Name: "bob", Grants: []*policy.Grant{grantRule(acl.KindTable, acl.Select, func(g *policy.Grant) { g.WithGrantOption = true })}},
-			db:   fixture{objects: []*catalog.Object{table("t", item("bob", "alice", acl.Select, 0))}},
+			db:   fixture{Objects: []*catalog.Object{table("t", item("bob", "alice", acl.Select, 0))}},
 			want: []string{`GRANT SELECT ON TABLE "app"."t" TO "bob" WITH GRANT OPTION`},
 		},
 		{
 			name: "grant option not declared, passed on: REVOKE GRANT OPTION FOR … CASCADE",
 			role: &policy.Role{Name: "bob", Grants: []*policy.Grant{grantRule(acl.KindTable, acl.Select, nil)}},
-			db:   fixture{objects: []*catalog.Object{table("t", item("bob", "alice", acl.Select, acl.Select), item("carol", "bob", acl.Select, 0))}},
+			db:   fixture{Objects: []*catalog.Object{table("t", item("bob", "alice", acl.Select, acl.Select), item("carol", "bob", acl.Select, 0))}},
 			want: []string{`REVOKE GRANT OPTION FOR SELECT ON TABLE "app"."t" FROM "bob" CASCADE`},
 		},
 		{
 			name: "revoking a privilege someone re-granted cascades to the grants it made",
 			role: &policy.Role{Name: "bob"},
 			db: fixture{
-				objects: []*catalog.Object{table("t", item("bob", "alice", acl.Select, acl.Select), item("carol", "bob", acl.Select, 0))},
+				Objects: []*catalog.Object{table("t", item("bob", "alice", acl.Select, acl.Select), item("carol", "bob", acl.Select, 0))},
 			},
 			want: []string{`REVOKE SELECT ON TABLE "app"."t" FROM "bob" CASCADE`},
 		},
@@ -79,7 +79,7 @@ func TestBuild_issue3(t *testing.T) {
 				g.Names = names("users")
 				g.Columns = []string{"email", "name"}
 			})}},
-			db:   fixture{objects: []*catalog.Object{table("users"), table("other")}},
+			db:   fixture{Objects: []*catalog.Object{table("users"), table("other")}},
 			want: []string{`GRANT SELECT ("email", "name"), UPDATE ("email", "name") ON TABLE "app"."users" TO "bob"`},
 		},
 		{
@@ -88,7 +88,7 @@ func TestBuild_issue3(t *testing.T) {
 				g.Names = names("users")
 				g.Columns = []string{"email"}
 			})}},
-			db: fixture{objects: []*catalog.Object{
+			db: fixture{Objects: []*catalog.Object{
 				table("users", item("bob", "alice", acl.Select, 0)),
 				{Object: acl.Object{Kind: acl.KindColumn, Schema: "app", Name: "users", Column: "email", Subkind: 'r'}, Owner: "alice", ACL: []acl.Item{item("bob", "alice", acl.Select, 0)}},
 			}},
@@ -100,7 +100,7 @@ func TestBuild_issue3(t *testing.T) {
 		{
 			name: "owner selector: only objects owned by alice",
 			role: &policy.Role{Name: "bob", Grants: []*policy.Grant{grantRule(acl.KindTable, acl.Select, func(g *policy.Grant) { g.Owner = "alice" })}},
-			db: fixture{objects: []*catalog.Object{
+			db: fixture{Objects: []*catalog.Object{
 				table("mine"),
 				obj(acl.KindTable, "app", "theirs", "postgres", item("postgres", "postgres", acl.Valid(acl.KindTable, 160000), 0)),
 			}},
@@ -110,7 +110,7 @@ func TestBuild_issue3(t *testing.T) {
 			name: "if_missing = create: CREATE ROLE first, then its grants",
 			role: &policy.Role{Name: "web", IfMissing: policy.IfMissingCreate, Attributes: policy.Attributes{Login: boolp(true)},
 				Grants: []*policy.Grant{grantRule(acl.KindTable, acl.Select, nil)}},
-			db:   fixture{me: "postgres", objects: []*catalog.Object{table("t")}},
+			db:   fixture{Me: "postgres", Objects: []*catalog.Object{table("t")}},
 			want: []string{`CREATE ROLE "web" WITH LOGIN`, `GRANT SELECT ON TABLE "app"."t" TO "web"`},
 		},
 		{
@@ -123,8 +123,8 @@ func TestBuild_issue3(t *testing.T) {
 		{
 			name: "ensure = absent revokes everything the role holds in scope",
 			role: &policy.Role{Name: "bob", Ensure: policy.EnsureAbsent},
-			db: fixture{objects: []*catalog.Object{table("t", item("bob", "alice", acl.Select|acl.Insert, 0))},
-				defs: []*catalog.DefaultACL{{ForRole: "alice", Schema: "app", Kind: acl.KindTable, ACL: []acl.Item{item("bob", "alice", acl.Select, 0)}}}},
+			db: fixture{Objects: []*catalog.Object{table("t", item("bob", "alice", acl.Select|acl.Insert, 0))},
+				Defs: []*catalog.DefaultACL{{ForRole: "alice", Schema: "app", Kind: acl.KindTable, ACL: []acl.Item{item("bob", "alice", acl.Select, 0)}}}},
 			want: []string{
 				`REVOKE SELECT, INSERT ON TABLE "app"."t" FROM "bob"`,
 				`ALTER DEFAULT PRIVILEGES FOR ROLE "alice" IN SCHEMA "app" REVOKE SELECT ON TABLES FROM "bob"`,
@@ -138,13 +138,13 @@ func TestBuild_issue3(t *testing.T) {
 		{
 			name: "parameters without a pg_parameter_acl row are planned from the default",
 			role: &policy.Role{Name: "bob", Grants: []*policy.Grant{grantRule(acl.KindParameter, acl.Set, func(g *policy.Grant) { g.Names = names("log_statement", "my.custom") })}},
-			db:   fixture{me: "postgres"},
+			db:   fixture{Me: "postgres"},
 			want: []string{`GRANT SET ON PARAMETER "log_statement", "my"."custom" TO "bob"`},
 		},
 		{
 			name:      "parameters on 14 are an error naming the version",
 			role:      &policy.Role{Name: "bob", Grants: []*policy.Grant{grantRule(acl.KindParameter, acl.Set, func(g *policy.Grant) { g.Names = names("log_statement") })}},
-			db:        fixture{version: 140010, me: "postgres"},
+			db:        fixture{Version: 140010, Me: "postgres"},
 			wantDiags: []string{"Privileges on parameters need PostgreSQL 15"},
 		},
 		{
@@ -156,7 +156,7 @@ func TestBuild_issue3(t *testing.T) {
 				grantRule(acl.KindLargeObject, acl.Select, nil),
 				grantRule(acl.KindTablespace, acl.Create, nil),
 			}},
-			db: fixture{me: "postgres", objects: []*catalog.Object{
+			db: fixture{Me: "postgres", Objects: []*catalog.Object{
 				obj(acl.KindLanguage, "", "plperl", "postgres", item("", "postgres", acl.Usage, 0), item("postgres", "postgres", acl.Usage, 0)),
 				obj(acl.KindFDW, "", "postgres_fdw", "postgres", item("postgres", "postgres", acl.Usage, 0)),
 				obj(acl.KindServer, "", "remote db", "alice", item("alice", "alice", acl.Usage, 0)),
@@ -205,10 +205,10 @@ func TestBuild_noinheritDatabaseOwner(t *testing.T) {
 		version int
 		blocked bool
 	}{{150004, true}, {160004, false}} {
-		f := fixture{version: tt.version, objects: []*catalog.Object{
+		f := fixture{Version: tt.version, Objects: []*catalog.Object{
 			obj(acl.KindSchema, "", "public", "pg_database_owner", item("pg_database_owner", "pg_database_owner", acl.Usage|acl.Create, 0)),
 		}}
-		c := f.catalog()
+		c := f.Catalog()
 		c.Roles["alice"].Inherit = false
 		pol := rolePolicy(&policy.Role{Name: "bob", Grants: []*policy.Grant{grantRule(acl.KindSchema, acl.Usage, func(g *policy.Grant) { g.Names = names("public") })}})
 		p, _ := plan.Build(pol, c, plan.Options{})
@@ -236,10 +236,10 @@ role "bob" {
     privileges = ["SELECT"]
   }
 }`)
-	db := fixture{objects: []*catalog.Object{table("t")}}
+	db := fixture{Objects: []*catalog.Object{table("t")}}
 	for _, partial := range []bool{false, true} {
 		t.Run(fmt.Sprintf("partial=%t", partial), func(t *testing.T) {
-			p, diags := plan.Build(pol, db.catalog(), plan.Options{Partial: partial})
+			p, diags := plan.Build(pol, db.Catalog(), plan.Options{Partial: partial})
 			var sqls []string
 			for _, st := range p.Statements {
 				sqls = append(sqls, st.SQL)

@@ -3,7 +3,6 @@ package plan_test
 import (
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -12,87 +11,6 @@ import (
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
 )
-
-// loadPolicy decodes an HCL snippet as policy.hcl.
-func loadPolicy(t testing.TB, src string) *policy.Policy {
-	t.Helper()
-	p, diags := policy.Load(fstest.MapFS{"policy.hcl": {Data: []byte(src)}}, ".", policy.LoadOptions{})
-	if diags.HasErrors() {
-		t.Fatalf("policy: %s", policy.FormatDiagnostics(diags))
-	}
-	return p
-}
-
-// fixture is a small database: owner alice (connecting), grantees bob and
-// carol, superuser postgres, schema app with a few objects.
-type fixture struct {
-	version int
-	me      string
-	objects []*catalog.Object
-	members []catalog.Membership
-	defs    []*catalog.DefaultACL
-	extra   []*catalog.Role
-	// schemaItems are added to schema app's ACL.
-	schemaItems []acl.Item
-}
-
-func role(name string, oid uint32) *catalog.Role {
-	return &catalog.Role{Name: name, OID: oid, Inherit: true, Login: true, ConnectionLimit: -1}
-}
-
-func (f fixture) catalog() *catalog.Catalog {
-	if f.version == 0 {
-		f.version = 160004
-	}
-	if f.me == "" {
-		f.me = "alice"
-	}
-	su := role("postgres", 10)
-	su.Superuser = true
-	roles := map[string]*catalog.Role{
-		"postgres": su, "alice": role("alice", 16384), "bob": role("bob", 16385), "carol": role("carol", 16386),
-		"pg_database_owner": role("pg_database_owner", 6171), "pg_read_all_data": role("pg_read_all_data", 6181),
-	}
-	if f.version < 140000 {
-		delete(roles, "pg_read_all_data")
-		delete(roles, "pg_database_owner")
-	}
-	for _, r := range f.extra {
-		roles[r.Name] = r
-	}
-	objs := append([]*catalog.Object{
-		obj(acl.KindDatabase, "", "appdb", "alice", item("", "alice", acl.Connect|acl.Temporary, 0), item("alice", "alice", acl.Valid(acl.KindDatabase, 0), 0)),
-		obj(acl.KindSchema, "", "app", "alice", append([]acl.Item{item("alice", "alice", acl.Usage|acl.Create, 0)}, f.schemaItems...)...),
-	}, f.objects...)
-	return &catalog.Catalog{
-		ServerVersion: f.version, Database: "appdb", CurrentUser: f.me, Roles: roles,
-		Memberships: f.members, Objects: objs, DefaultPrivileges: f.defs, Schemas: []string{"app"},
-	}
-}
-
-func obj(k acl.Kind, schema, name, owner string, items ...acl.Item) *catalog.Object {
-	o := &catalog.Object{Object: acl.Object{Kind: k, Schema: schema, Name: name}, Owner: owner, ACL: items}
-	if k == acl.KindTable {
-		o.Subkind = 'r'
-	}
-	return o
-}
-
-func table(name string, items ...acl.Item) *catalog.Object {
-	all := append([]acl.Item{item("alice", "alice", acl.Valid(acl.KindTable, 160000), 0)}, items...)
-	return obj(acl.KindTable, "app", name, "alice", all...)
-}
-
-// fn is a function of app owned by alice, with PostgreSQL's default ACL
-// written out.
-func fn(name, args, argTypes string) *catalog.Object {
-	return &catalog.Object{Object: acl.Object{Kind: acl.KindFunction, Schema: "app", Name: name, Args: args, Subkind: 'f'}, ArgTypes: argTypes, Owner: "alice",
-		ACL: []acl.Item{item("", "alice", acl.Execute, 0), item("alice", "alice", acl.Execute, 0)}}
-}
-
-func item(grantee, grantor string, privs, grantable acl.Priv) acl.Item {
-	return acl.Item{Grantee: acl.Grantee(grantee), Grantor: grantor, Privs: acl.Privileges{Privs: privs, GrantOption: grantable}}
-}
 
 // summary renders changes compactly for comparison: "+ table app.t bob SELECT".
 func summary(p *plan.Plan) []string {
@@ -149,12 +67,12 @@ role "bob" {
 		{
 			name:   "owner only, nothing declared for the table",
 			policy: `role "bob" {}`,
-			db:     fixture{objects: []*catalog.Object{table("t")}},
+			db:     fixture{Objects: []*catalog.Object{table("t")}},
 		},
 		{
 			name:   "exact name beats every table",
 			policy: bobDML,
-			db:     fixture{objects: []*catalog.Object{table("accounts"), table("schema_migrations")}},
+			db:     fixture{Objects: []*catalog.Object{table("accounts"), table("schema_migrations")}},
 			want: []string{
 				"+ table app.accounts bob SELECT, INSERT, UPDATE, DELETE",
 				"+ table app.schema_migrations bob SELECT",
@@ -163,7 +81,7 @@ role "bob" {
 		{
 			name:   "in sync",
 			policy: bobDML,
-			db: fixture{objects: []*catalog.Object{
+			db: fixture{Objects: []*catalog.Object{
 				table("accounts", item("bob", "alice", acl.Select|acl.Insert|acl.Update|acl.Delete, 0)),
 				table("schema_migrations", item("bob", "alice", acl.Select, 0)),
 			}},
@@ -171,7 +89,7 @@ role "bob" {
 		{
 			name:   "revokes what is not declared",
 			policy: bobDML,
-			db: fixture{objects: []*catalog.Object{
+			db: fixture{Objects: []*catalog.Object{
 				table("accounts", item("bob", "alice", acl.Select|acl.Insert|acl.Update|acl.Delete|acl.Truncate, 0)),
 				table("schema_migrations", item("bob", "alice", acl.Select|acl.Insert, 0)),
 			}},
@@ -183,12 +101,12 @@ role "bob" {
 		{
 			name:   "undeclared roles are never touched",
 			policy: `role "bob" {}`,
-			db:     fixture{objects: []*catalog.Object{table("t", item("carol", "alice", acl.Select, 0))}},
+			db:     fixture{Objects: []*catalog.Object{table("t", item("carol", "alice", acl.Select, 0))}},
 		},
 		{
 			name:   "grant option not declared is revoked alone",
 			policy: bobDML,
-			db: fixture{objects: []*catalog.Object{
+			db: fixture{Objects: []*catalog.Object{
 				table("schema_migrations", item("bob", "alice", acl.Select, acl.Select)),
 			}},
 			want: []string{"- table app.schema_migrations bob SELECT (grant option)"},
@@ -196,7 +114,7 @@ role "bob" {
 		{
 			name:   "privilege from another grantor is revoked as that grantor by a superuser",
 			policy: `role "bob" {}`,
-			db: fixture{me: "postgres", schemaItems: []acl.Item{item("carol", "alice", acl.Usage, 0)}, objects: []*catalog.Object{
+			db: fixture{Me: "postgres", SchemaItems: []acl.Item{item("carol", "alice", acl.Usage, 0)}, Objects: []*catalog.Object{
 				table("t", item("carol", "alice", acl.Select, acl.Select), item("bob", "carol", acl.Select, 0)),
 			}},
 			want: []string{"- table app.t bob SELECT as carol"},
@@ -206,7 +124,7 @@ role "bob" {
 			// owner from taking carol's grant option with CASCADE.
 			name:   "a grantor without USAGE on the schema cannot name the object: said at plan time",
 			policy: `role "bob" {}`,
-			db: fixture{me: "postgres", objects: []*catalog.Object{
+			db: fixture{Me: "postgres", Objects: []*catalog.Object{
 				table("t", item("carol", "alice", acl.Select, acl.Select), item("bob", "carol", acl.Select, 0), item("", "carol", acl.Select, 0)),
 			}},
 			want:      []string{"- table app.t bob SELECT as carol BLOCKED"},
@@ -215,7 +133,7 @@ role "bob" {
 		{
 			name:   "privilege from another grantor: the owner, who cannot SET ROLE to it, takes it by CASCADE",
 			policy: `role "bob" {}`,
-			db: fixture{objects: []*catalog.Object{
+			db: fixture{Objects: []*catalog.Object{
 				table("t", item("carol", "alice", acl.Select, acl.Select), item("bob", "carol", acl.Select, 0)),
 			}},
 			want: []string{"- table app.t carol SELECT (grant option)", "+ table app.t carol SELECT"},
@@ -223,7 +141,7 @@ role "bob" {
 		{
 			name:   "privilege from another grantor blocks an owner who cannot SET ROLE to it nor cascade over an undeclared role",
 			policy: `role "bob" {}`,
-			db: fixture{objects: []*catalog.Object{
+			db: fixture{Objects: []*catalog.Object{
 				table("t", item("carol", "alice", acl.Select, acl.Select), item("bob", "carol", acl.Select, 0), item("", "carol", acl.Select, 0)),
 			}},
 			want:      []string{"- table app.t bob SELECT as carol BLOCKED"},
@@ -232,7 +150,7 @@ role "bob" {
 		{
 			name:   "an object owned by a superuser blocks the owner role",
 			policy: "role \"bob\" {\n  grant \"table\" { privileges = [\"SELECT\"] }\n}",
-			db: fixture{objects: []*catalog.Object{
+			db: fixture{Objects: []*catalog.Object{
 				obj(acl.KindTable, "app", "t", "postgres", item("postgres", "postgres", acl.Valid(acl.KindTable, 160000), 0)),
 			}},
 			want:      []string{"+ table app.t bob SELECT BLOCKED"},
@@ -242,16 +160,16 @@ role "bob" {
 			name:   "a member of the owner with INHERIT acts as the owner",
 			policy: "role \"bob\" {\n  grant \"table\" { privileges = [\"SELECT\"] }\n}",
 			db: fixture{
-				me:      "carol",
-				members: []catalog.Membership{{Role: "alice", Member: "carol", Grantor: "postgres", Inherit: true, Set: true}},
-				objects: []*catalog.Object{table("t")},
+				Me:      "carol",
+				Members: []catalog.Membership{{Role: "alice", Member: "carol", Grantor: "postgres", Inherit: true, Set: true}},
+				Objects: []*catalog.Object{table("t")},
 			},
 			want: []string{"+ table app.t bob SELECT"},
 		},
 		{
 			name:   "PUBLIC ceiling on 13/14: CREATE on public schema owned by the bootstrap superuser",
 			policy: `public { schema = ["USAGE"] }`,
-			db: fixture{version: 140010, objects: []*catalog.Object{
+			db: fixture{Version: 140010, Objects: []*catalog.Object{
 				obj(acl.KindSchema, "", "public", "postgres", item("postgres", "postgres", acl.Usage|acl.Create, 0), item("", "postgres", acl.Usage|acl.Create, 0)),
 			}},
 			want:      []string{"- schema public PUBLIC CREATE BLOCKED"},
@@ -260,7 +178,7 @@ role "bob" {
 		{
 			name:   "PUBLIC ceiling on 15+: public schema already right; grants on it go through pg_database_owner",
 			policy: `public { schema = ["USAGE"] }` + "\n" + "role \"bob\" {\n  grant \"schema\" {\n    names = [\"public\"]\n    privileges = [\"USAGE\"]\n  }\n}",
-			db: fixture{version: 150004, objects: []*catalog.Object{
+			db: fixture{Version: 150004, Objects: []*catalog.Object{
 				obj(acl.KindSchema, "", "public", "pg_database_owner", item("pg_database_owner", "pg_database_owner", acl.Usage|acl.Create, 0), item("", "pg_database_owner", acl.Usage, 0)),
 			}},
 			want: []string{"+ schema public bob USAGE"},
@@ -276,7 +194,7 @@ role "bob" {
   if_missing = "skip"
   grant "table" { privileges = ["SELECT"] }
 }`,
-			db:        fixture{objects: []*catalog.Object{table("t")}},
+			db:        fixture{Objects: []*catalog.Object{table("t")}},
 			wantDiags: []string{`Role "web" does not exist`},
 		},
 		{
@@ -288,14 +206,14 @@ role "bob" {
 		{
 			name:      "MAINTAIN needs 17",
 			policy:    "role \"bob\" {\n  grant \"table\" { privileges = [\"MAINTAIN\"] }\n}",
-			db:        fixture{version: 160004, objects: []*catalog.Object{table("t")}},
+			db:        fixture{Version: 160004, Objects: []*catalog.Object{table("t")}},
 			want:      []string{},
 			wantDiags: []string{"MAINTAIN needs PostgreSQL 17"},
 		},
 		{
 			name:   "ALL means MAINTAIN too on 17",
 			policy: "role \"bob\" {\n  grant \"table\" { privileges = [\"ALL\"] }\n}",
-			db:     fixture{version: 170002, objects: []*catalog.Object{table("t")}},
+			db:     fixture{Version: 170002, Objects: []*catalog.Object{table("t")}},
 			want:   []string{"+ table app.t bob SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER, MAINTAIN"},
 			// bob can log in and owns nothing: ALL gives a runtime role TRUNCATE (warnings.go).
 			wantDiags: []string{`Runtime role "bob" granted TRUNCATE, REFERENCES on table`},
@@ -303,7 +221,7 @@ role "bob" {
 		{
 			name:      "pg_read_all_data on 13 points to the fallback",
 			policy:    "role \"bob\" {\n  member_of \"pg_read_all_data\" {}\n}",
-			db:        fixture{version: 130020, extra: nil},
+			db:        fixture{Version: 130020, Extra: nil},
 			wantDiags: []string{`Role "pg_read_all_data" does not exist`},
 		},
 		{
@@ -315,7 +233,7 @@ role "bob" {
     privileges = ["SELECT"]
   }
 }`,
-			db: fixture{defs: []*catalog.DefaultACL{
+			db: fixture{Defs: []*catalog.DefaultACL{
 				{ForRole: "alice", Kind: acl.KindSequence, ACL: []acl.Item{item("alice", "alice", acl.Valid(acl.KindSequence, 0), 0), item("bob", "alice", acl.Usage, 0)}},
 			}},
 			want: []string{
@@ -332,7 +250,7 @@ role "bob" {
     privileges = ["SELECT"]
   }
 }`,
-			db: fixture{defs: []*catalog.DefaultACL{
+			db: fixture{Defs: []*catalog.DefaultACL{
 				{ForRole: "alice", Schema: "app", Kind: acl.KindTable, ACL: []acl.Item{item("bob", "alice", acl.Select, 0)}},
 			}},
 		},
@@ -345,7 +263,7 @@ role "bob" {
     privileges = ["SELECT"]
   }
 }`,
-			db:   fixture{objects: []*catalog.Object{table("oban_jobs"), table("oban_peers"), table("users")}},
+			db:   fixture{Objects: []*catalog.Object{table("oban_jobs"), table("oban_peers"), table("users")}},
 			want: []string{"+ table app.oban_jobs bob SELECT"},
 		},
 		{
@@ -356,7 +274,7 @@ role "bob" {
     privileges = ["EXECUTE"]
   }
 }`,
-			db: fixture{objects: []*catalog.Object{
+			db: fixture{Objects: []*catalog.Object{
 				{Object: acl.Object{Kind: acl.KindFunction, Schema: "app", Name: "f", Args: "x integer", Subkind: 'f'}, ArgTypes: "integer", Owner: "alice",
 					ACL: []acl.Item{item("", "alice", acl.Execute, 0), item("alice", "alice", acl.Execute, 0)}},
 				{Object: acl.Object{Kind: acl.KindFunction, Schema: "app", Name: "f", Args: "x text", Subkind: 'f'}, ArgTypes: "text", Owner: "alice",
@@ -374,7 +292,7 @@ role "bob" {
     privileges = ["EXECUTE"]
   }
 }`,
-			db: fixture{objects: []*catalog.Object{
+			db: fixture{Objects: []*catalog.Object{
 				fn("f", "x app.d", "app.d"),
 				fn("g", `x "My Schema"."D"`, `"My Schema"."D"`),
 				fn("k", "x app.d", "app.d"),
@@ -402,7 +320,7 @@ role "bob" {
   connection_limit = 5
   member_of "carol" { admin = true }
 }`,
-			db: fixture{me: "postgres", members: []catalog.Membership{{Role: "pg_read_all_data", Member: "bob", Grantor: "postgres", Inherit: true, Set: true}}},
+			db: fixture{Me: "postgres", Members: []catalog.Membership{{Role: "pg_read_all_data", Member: "bob", Grantor: "postgres", Inherit: true, Set: true}}},
 			want: []string{
 				"~ role bob NOLOGIN CONNECTION LIMIT 5",
 				"+ member bob in carol",
@@ -412,13 +330,13 @@ role "bob" {
 		{
 			name:      "membership options on 15 are an error naming the version",
 			policy:    "role \"bob\" {\n  member_of \"carol\" {\n    inherit = false\n  }\n}",
-			db:        fixture{version: 150004, me: "postgres", members: []catalog.Membership{{Role: "carol", Member: "bob", Grantor: "postgres", Inherit: true, Set: true}}},
+			db:        fixture{Version: 150004, Me: "postgres", Members: []catalog.Membership{{Role: "carol", Member: "bob", Grantor: "postgres", Inherit: true, Set: true}}},
 			wantDiags: []string{"Membership options need PostgreSQL 16"},
 		},
 		{
 			name:   "membership options change in place on 16",
 			policy: "role \"bob\" {\n  member_of \"carol\" {\n    inherit = false\n  }\n}",
-			db:     fixture{me: "postgres", members: []catalog.Membership{{Role: "carol", Member: "bob", Grantor: "postgres", Inherit: true, Set: true}}},
+			db:     fixture{Me: "postgres", Members: []catalog.Membership{{Role: "carol", Member: "bob", Grantor: "postgres", Inherit: true, Set: true}}},
 			want:   []string{"~ member bob in carol"},
 		},
 		{
@@ -429,8 +347,8 @@ role "bob" {
 role "carol" {
   member_of "dave" {}
 }`,
-			db: fixture{me: "postgres", extra: []*catalog.Role{role("dave", 16387)},
-				members: []catalog.Membership{{Role: "bob", Member: "dave", Grantor: "postgres", Inherit: true, Set: true}}},
+			db: fixture{Me: "postgres", Extra: []*catalog.Role{role("dave", 16387)},
+				Members: []catalog.Membership{{Role: "bob", Member: "dave", Grantor: "postgres", Inherit: true, Set: true}}},
 			want: []string{
 				"+ member bob in carol",
 				"+ member carol in dave",
@@ -447,7 +365,7 @@ role "carol" {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, diags := plan.Build(loadPolicy(t, tt.policy), tt.db.catalog(), plan.Options{})
+			p, diags := plan.Build(loadPolicy(t, tt.policy), tt.db.Catalog(), plan.Options{})
 			got := summary(p)
 			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
 				t.Errorf("changes:\n got %q\nwant %q", got, tt.want)
@@ -475,7 +393,7 @@ func TestBuild_externalDrift(t *testing.T) {
   inherit  = false
   member_of "carol" {}
 }`)
-	p, diags := plan.Build(pol, fixture{}.catalog(), plan.Options{})
+	p, diags := plan.Build(pol, fixture{}.Catalog(), plan.Options{})
 	if diags.HasErrors() || !p.Empty() {
 		t.Fatalf("external role must plan nothing: %v %v", summary(p), diags)
 	}
@@ -491,7 +409,7 @@ func TestBuild_externalDrift(t *testing.T) {
 
 func TestBuild_strictMakesSkipAnError(t *testing.T) {
 	pol := loadPolicy(t, `role "web" { if_missing = "skip" }`)
-	_, diags := plan.Build(pol, fixture{}.catalog(), plan.Options{Strict: true})
+	_, diags := plan.Build(pol, fixture{}.Catalog(), plan.Options{Strict: true})
 	if !diags.HasErrors() {
 		t.Fatalf("--strict: want an error for the missing role, got %v", diags)
 	}
@@ -499,10 +417,10 @@ func TestBuild_strictMakesSkipAnError(t *testing.T) {
 
 func TestBuild_deterministic(t *testing.T) {
 	pol := loadPolicy(t, "role \"bob\" {\n  grant \"table\" { privileges = [\"SELECT\"] }\n}\nrole \"carol\" {\n  grant \"table\" { privileges = [\"INSERT\"] }\n}")
-	f := fixture{objects: []*catalog.Object{table("b"), table("a"), table("c")}}
-	first, _ := plan.Build(pol, f.catalog(), plan.Options{})
+	f := fixture{Objects: []*catalog.Object{table("b"), table("a"), table("c")}}
+	first, _ := plan.Build(pol, f.Catalog(), plan.Options{})
 	for i := 0; i < 20; i++ {
-		again, _ := plan.Build(pol, f.catalog(), plan.Options{})
+		again, _ := plan.Build(pol, f.Catalog(), plan.Options{})
 		if strings.Join(sqlOf(again), "\n") != strings.Join(sqlOf(first), "\n") {
 			t.Fatalf("plans differ between runs:\n%v\n%v", sqlOf(first), sqlOf(again))
 		}
@@ -540,7 +458,7 @@ func TestBuild_additiveAndReuse(t *testing.T) {
     privileges = ["SELECT"]
   }
 }`,
-			db:   fixture{objects: []*catalog.Object{table("a"), table("b", item("bob", "alice", acl.Truncate, 0))}},
+			db:   fixture{Objects: []*catalog.Object{table("a"), table("b", item("bob", "alice", acl.Truncate, 0))}},
 			want: []string{"+ table app.a bob SELECT", "+ table app.b bob SELECT"},
 			kept: 1,
 		},
@@ -553,7 +471,7 @@ role "bob" {}
 public {
   database = []
 }`,
-			db:   fixture{objects: []*catalog.Object{table("a", item("bob", "alice", acl.Select, 0))}},
+			db:   fixture{Objects: []*catalog.Object{table("a", item("bob", "alice", acl.Select, 0))}},
 			want: nil,
 			kept: 2,
 		},
@@ -574,7 +492,7 @@ role "bob" {
 role "carol" {
   profiles = ["reader"]
 }`,
-			db: fixture{objects: []*catalog.Object{table("a"), obj(acl.KindTable, "billing", "invoices", "alice", item("alice", "alice", acl.Valid(acl.KindTable, 160000), 0))}},
+			db: fixture{Objects: []*catalog.Object{table("a"), obj(acl.KindTable, "billing", "invoices", "alice", item("alice", "alice", acl.Valid(acl.KindTable, 160000), 0))}},
 			want: []string{
 				"+ table app.a bob SELECT", "+ table app.a carol SELECT",
 				"+ table billing.invoices bob SELECT", "+ table billing.invoices carol SELECT",
@@ -583,7 +501,7 @@ role "carol" {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, diags := plan.Build(loadPolicy(t, tt.policy), tt.db.catalog(), plan.Options{})
+			p, diags := plan.Build(loadPolicy(t, tt.policy), tt.db.Catalog(), plan.Options{})
 			if diags.HasErrors() {
 				t.Fatal(policy.FormatDiagnostics(diags))
 			}

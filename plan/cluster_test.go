@@ -23,7 +23,7 @@ role "carol" {
   external = true
   inherit  = false
 }`)
-	cat := fixture{objects: []*catalog.Object{table("t")}}.catalog()
+	cat := fixture{Objects: []*catalog.Object{table("t")}}.Catalog()
 	tests := []struct {
 		name      string
 		opts      plan.Options

@@ -1,12 +1,18 @@
 // Package plan turns a policy and a catalog into the changes that make the
-// database match the policy, and renders them.
+// database match the policy.
 //
 // [Build] computes the desired state from a [policy.Policy] and the actual
 // state from a [catalog.Catalog], diffs them into ordered [Change] values
 // (one fact each, with the policy rule that asks for it) and batches them
-// into [Statement] values for execution. [WriteText], [WriteJSON],
-// [WriteSQL] and [WriteMarkdown] render a [Plan]; they live here because
-// they render nothing but a Plan and read its unexported details.
+// into [Statement] values for execution.
+//
+// The renderers of a Plan (text, SQL, JSON, Markdown) are the render
+// package's, on the floor above: plan must not import it, print, or format
+// for people beyond what a value says of itself. What they need, plan
+// exports as values: [Change.Line] (a change for people), [Change.SQL] (a
+// change as SQL, for messages and for the changes no statement carries),
+// [Plan.Summary], [Plan.Fingerprint], [VersionString]. [WriteSaved] stays:
+// a saved plan is plan's own persistence, read back by [ReadSaved].
 //
 // The package keeps to planning: desired state, diff, ordering, batching,
 // statements. Who can reach what, and by which path, is the access
@@ -17,9 +23,10 @@
 // onto the catalog that those questions are asked of. pgward explain is the
 // explain package, on top of plan and access.
 //
-// [Audit] and its [Finding] stay in plan: a Plan carries its Findings and
-// plan's renderers write them, while Audit borrows plan's SQL and object
-// naming, so an audit package would import plan and be imported by it.
+// An audit's findings are computed by the audit package, on the floor
+// above; the [Finding] type stays here, since a Plan carries its Findings,
+// and so does [OwnerSQL], the statement of an owner finding's fix, since
+// statements are plan's.
 //
 // The files follow Build's steps: build.go (Build, the builder, role
 // resolution, version checks), attributes.go, memberships.go, objects.go

@@ -16,11 +16,11 @@ func carolActsAsAlice(version int) fixture {
 	carol := role("carol", 16386)
 	carol.CreateRole = true
 	return fixture{
-		version: version,
-		me:      "carol",
-		extra:   []*catalog.Role{carol},
-		members: []catalog.Membership{{Role: "alice", Member: "carol", Grantor: "postgres", Inherit: true, Set: true, Admin: version >= 160000}},
-		objects: []*catalog.Object{table("t")},
+		Version: version,
+		Me:      "carol",
+		Extra:   []*catalog.Role{carol},
+		Members: []catalog.Membership{{Role: "alice", Member: "carol", Grantor: "postgres", Inherit: true, Set: true, Admin: version >= 160000}},
+		Objects: []*catalog.Object{table("t")},
 	}
 }
 
@@ -136,22 +136,22 @@ func TestBuild_lockoutGuard(t *testing.T) {
 		{
 			name:   "a superuser cannot lock itself out through privileges",
 			policy: "role \"postgres\" {}\npublic { database = [] }",
-			db: fixture{me: "postgres", members: []catalog.Membership{{Role: "alice", Member: "postgres", Grantor: "postgres", Inherit: true, Set: true}},
-				objects: []*catalog.Object{table("t", item("postgres", "alice", acl.Select, 0))}},
+			db: fixture{Me: "postgres", Members: []catalog.Membership{{Role: "alice", Member: "postgres", Grantor: "postgres", Inherit: true, Set: true}},
+				Objects: []*catalog.Object{table("t", item("postgres", "alice", acl.Select, 0))}},
 			want:      []string{"- table app.t postgres SELECT", "- database appdb PUBLIC CONNECT, TEMPORARY", "- member postgres in alice"},
 			wantDiags: []string{`Role "postgres" is a superuser`},
 		},
 		{
 			name:      "but NOLOGIN locks a superuser out too",
 			policy:    "role \"postgres\" {\n  login = false\n}",
-			db:        fixture{me: "postgres"},
+			db:        fixture{Me: "postgres"},
 			want:      []string{"~ role postgres NOLOGIN BLOCKED"},
 			wantDiags: []string{"Change would lock out postgres", `Role "postgres" is a superuser`},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := tt.db.catalog()
+			c := tt.db.Catalog()
 			if tt.edit != nil {
 				tt.edit(c)
 			}
@@ -174,7 +174,7 @@ func TestBuild_lockoutGuard(t *testing.T) {
 // undeclared membership.
 func TestBuild_lockoutGuardPointsAtTheRule(t *testing.T) {
 	pol := loadPolicy(t, "role \"carol\" {}\n\npublic {\n  database = []\n}\n")
-	c := carolActsAsAlice(150004).catalog()
+	c := carolActsAsAlice(150004).Catalog()
 	_, diags := plan.Build(pol, c, plan.Options{})
 	if len(diags) != 1 || diags[0].Subject == nil {
 		t.Fatalf("want one diagnostic with a range, got %v", diags)
@@ -200,13 +200,13 @@ func TestBuild_neverTouchesUndeclaredReservedRoles(t *testing.T) {
 		members = append(members, catalog.Membership{Role: "alice", Member: r.Name, Grantor: "postgres", Inherit: true, Set: true})
 	}
 	f := fixture{
-		me:      "postgres",
-		extra:   reserved,
-		members: members,
-		objects: []*catalog.Object{table("t", items...)},
-		defs:    []*catalog.DefaultACL{{ForRole: "alice", Kind: acl.KindTable, ACL: append([]acl.Item{item("alice", "alice", all, 0)}, items...)}},
+		Me:      "postgres",
+		Extra:   reserved,
+		Members: members,
+		Objects: []*catalog.Object{table("t", items...)},
+		Defs:    []*catalog.DefaultACL{{ForRole: "alice", Kind: acl.KindTable, ACL: append([]acl.Item{item("alice", "alice", all, 0)}, items...)}},
 	}
-	c := f.catalog()
+	c := f.Catalog()
 	c.Objects[0].ACL = append(c.Objects[0].ACL, item("rds_superuser", "alice", acl.Connect|acl.Create, 0), item("pg_monitor", "alice", acl.Connect, 0))
 	c.Objects[1].ACL = append(c.Objects[1].ACL, item("rds_superuser", "alice", acl.Usage|acl.Create, 0), item("postgres", "alice", acl.Usage, 0))
 	pol := loadPolicy(t, `role "bob" {}

@@ -35,7 +35,7 @@ role "carol" {
 		{
 			name:   "direct chain, carol undeclared: her grant option is taken and given back",
 			policy: `role "dave" {}`,
-			db: fixture{extra: []*catalog.Role{dave}, objects: []*catalog.Object{
+			db: fixture{Extra: []*catalog.Role{dave}, Objects: []*catalog.Object{
 				table("t", item("carol", "alice", acl.Select, acl.Select), item("dave", "carol", acl.Select, 0)),
 			}},
 			want: []string{
@@ -46,7 +46,7 @@ role "carol" {
 		{
 			name:   "carol wanted WITH GRANT OPTION: the cascade still takes dave's item, carol gets the option back",
 			policy: `role "dave" {}` + carolWithOption,
-			db: fixture{extra: []*catalog.Role{dave}, objects: []*catalog.Object{
+			db: fixture{Extra: []*catalog.Role{dave}, Objects: []*catalog.Object{
 				table("t", item("carol", "alice", acl.Select, acl.Select), item("dave", "carol", acl.Select, 0)),
 			}},
 			want: []string{
@@ -62,7 +62,7 @@ role "erin" {
     privileges = ["SELECT"]
   }
 }`,
-			db: fixture{extra: []*catalog.Role{dave, erin}, objects: []*catalog.Object{
+			db: fixture{Extra: []*catalog.Role{dave, erin}, Objects: []*catalog.Object{
 				table("t", item("carol", "alice", acl.Select, acl.Select), item("erin", "carol", acl.Select, acl.Select), item("dave", "erin", acl.Select, 0)),
 			}},
 			want: []string{
@@ -74,7 +74,7 @@ role "erin" {
 		{
 			name:   "a grant option from another grantor: the cascade takes the whole item, the owner's grant stays",
 			policy: "role \"dave\" {\n  grant \"table\" {\n    privileges = [\"SELECT\"]\n  }\n}",
-			db: fixture{extra: []*catalog.Role{dave}, objects: []*catalog.Object{
+			db: fixture{Extra: []*catalog.Role{dave}, Objects: []*catalog.Object{
 				table("t", item("carol", "alice", acl.Select, acl.Select), item("dave", "carol", acl.Select, acl.Select)),
 			}},
 			want: []string{
@@ -86,7 +86,7 @@ role "erin" {
 		{
 			name:   "the re-grant runs after every revoke of the object",
 			policy: `role "dave" {}` + "\n" + `role "bob" {}` + carolWithOption,
-			db: fixture{extra: []*catalog.Role{dave}, objects: []*catalog.Object{
+			db: fixture{Extra: []*catalog.Role{dave}, Objects: []*catalog.Object{
 				table("t", item("bob", "alice", acl.Update, 0), item("carol", "alice", acl.Select|acl.Insert, acl.Select|acl.Insert),
 					item("dave", "carol", acl.Select|acl.Insert, 0)),
 			}},
@@ -100,9 +100,9 @@ role "erin" {
 		{
 			name:   "a member of the owner takes the same route",
 			policy: `role "dave" {}`,
-			db: fixture{me: "tool", extra: []*catalog.Role{dave, tool},
-				members: []catalog.Membership{{Role: "alice", Member: "tool", Grantor: "postgres", Inherit: true, Set: true}},
-				objects: []*catalog.Object{table("t", item("carol", "alice", acl.Select, acl.Select), item("dave", "carol", acl.Select, 0))}},
+			db: fixture{Me: "tool", Extra: []*catalog.Role{dave, tool},
+				Members: []catalog.Membership{{Role: "alice", Member: "tool", Grantor: "postgres", Inherit: true, Set: true}},
+				Objects: []*catalog.Object{table("t", item("carol", "alice", acl.Select, acl.Select), item("dave", "carol", acl.Select, 0))}},
 			want: []string{
 				`REVOKE GRANT OPTION FOR SELECT ON TABLE app.t FROM carol CASCADE  -- removes dave's SELECT granted by carol`,
 				`GRANT SELECT ON TABLE app.t TO carol WITH GRANT OPTION  -- re-grants what carol held before the cascade (not declared)`,
@@ -111,7 +111,7 @@ role "erin" {
 		{
 			name:   "an undeclared role in the middle of the chain: no cascade over it, blocked with the reason",
 			policy: `role "dave" {}`,
-			db: fixture{extra: []*catalog.Role{dave, erin}, schemaItems: []acl.Item{item("erin", "alice", acl.Usage, 0)}, objects: []*catalog.Object{
+			db: fixture{Extra: []*catalog.Role{dave, erin}, SchemaItems: []acl.Item{item("erin", "alice", acl.Usage, 0)}, Objects: []*catalog.Object{
 				table("t", item("carol", "alice", acl.Select, acl.Select), item("erin", "carol", acl.Select, acl.Select), item("dave", "erin", acl.Select, 0)),
 			}},
 			wantDiags: []string{"only erin can revoke it (REVOKE by the owner would silently do nothing). Run: SET ROLE erin; REVOKE SELECT ON TABLE \"app\".\"t\" FROM \"dave\"; RESET ROLE; Nor does the owner take it by REVOKE GRANT OPTION FOR … FROM carol CASCADE: that would also take erin's SELECT granted by carol"},
@@ -119,7 +119,7 @@ role "erin" {
 		{
 			name:   "an undeclared role beside the target: no cascade over it",
 			policy: `role "dave" {}`,
-			db: fixture{extra: []*catalog.Role{dave, erin}, objects: []*catalog.Object{
+			db: fixture{Extra: []*catalog.Role{dave, erin}, Objects: []*catalog.Object{
 				table("t", item("carol", "alice", acl.Select, acl.Select), item("dave", "carol", acl.Select, 0), item("erin", "carol", acl.Select, 0)),
 			}},
 			wantDiags: []string{"that would also take erin's SELECT granted by carol"},
@@ -127,7 +127,7 @@ role "erin" {
 		{
 			name:   "a role that is neither the owner nor a member of it cannot",
 			policy: `role "dave" {}`,
-			db: fixture{me: "tool", extra: []*catalog.Role{dave, tool}, schemaItems: []acl.Item{item("carol", "alice", acl.Usage, 0)}, objects: []*catalog.Object{
+			db: fixture{Me: "tool", Extra: []*catalog.Role{dave, tool}, SchemaItems: []acl.Item{item("carol", "alice", acl.Usage, 0)}, Objects: []*catalog.Object{
 				table("t", item("carol", "alice", acl.Select, acl.Select), item("dave", "carol", acl.Select, 0)),
 			}},
 			wantDiags: []string{"only carol can revoke it (REVOKE by the owner would silently do nothing). Run: SET ROLE carol; REVOKE SELECT ON TABLE \"app\".\"t\" FROM \"dave\"; RESET ROLE; Nor can tool take it as the owner would"},
@@ -135,7 +135,7 @@ role "erin" {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, diags := plan.Build(loadPolicy(t, tt.policy), tt.db.catalog(), plan.Options{})
+			p, diags := plan.Build(loadPolicy(t, tt.policy), tt.db.Catalog(), plan.Options{})
 			var got []string
 			for _, s := range p.Statements {
 				got = append(got, strings.ReplaceAll(s.SQL, `"`, "")+"  -- "+s.Changes[0].Reason.String())
@@ -147,7 +147,7 @@ role "erin" {
 			if tt.wantDiags == nil {
 				// The plan converges: run on the catalog, it leaves
 				// nothing to do.
-				after := plan.ProjectForTest(tt.db.catalog(), p)
+				after := plan.ProjectForTest(tt.db.Catalog(), p)
 				if again, _ := plan.Build(loadPolicy(t, tt.policy), after, plan.Options{}); !again.Empty() {
 					t.Errorf("second plan: %q", summary(again))
 				}

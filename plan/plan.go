@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
@@ -330,4 +331,68 @@ func (p *Plan) State() []string {
 		return nil
 	}
 	return p.state.get().lines
+}
+
+// Line is the change for people, as the text plan prints it after the
+// action's symbol and under its object's header: "GRANT SELECT TO web",
+// "member of readers (admin = true)", "inherit: INHERIT → NOINHERIT".
+func (c *Change) Line() string {
+	switch c.Target {
+	case TargetObject, TargetDefault:
+		privs := c.Privs.Privs.String()
+		if c.GrantOptionOnly {
+			privs = "GRANT OPTION FOR " + privs
+		}
+		s := c.Action.String() + " " + privs + " " + toFrom(c.Action) + " " + c.Grantee.String()
+		if c.Action == Grant && c.Privs.GrantOption != 0 {
+			s += " WITH GRANT OPTION"
+		}
+		if c.AsRole != "" {
+			s += " (granted by " + c.AsRole + ")"
+		}
+		if c.Cascade {
+			s += ", CASCADE to the grants " + string(c.Grantee) + " made"
+		}
+		return s
+	case TargetMembership:
+		m := c.Membership
+		switch c.Action {
+		case Grant:
+			return "member of " + m.Role + membershipOptions(m)
+		case Alter:
+			return "member of " + m.Role + ":" + membershipOptions(m)
+		default:
+			return "member of " + m.Role + " (granted by " + m.Grantor + ")"
+		}
+	case TargetRole:
+		if c.Action == Grant {
+			parts := []string{"create role"}
+			for _, a := range c.Attributes {
+				parts = append(parts, a.SQL)
+			}
+			return strings.Join(parts, " ")
+		}
+		parts := make([]string, len(c.Attributes))
+		for i, a := range c.Attributes {
+			parts[i] = fmt.Sprintf("%s: %s → %s", a.Name, a.Before, a.After)
+		}
+		return strings.Join(parts, ", ")
+	}
+	return ""
+}
+
+func membershipOptions(m *MembershipChange) string {
+	var opts []string
+	for _, o := range []struct {
+		name string
+		v    *bool
+	}{{"admin", m.Admin}, {"inherit", m.Inherit}, {"set", m.Set}} {
+		if o.v != nil {
+			opts = append(opts, fmt.Sprintf("%s = %t", o.name, *o.v))
+		}
+	}
+	if len(opts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(opts, ", ") + ")"
 }

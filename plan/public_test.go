@@ -33,7 +33,7 @@ func TestBuild_public(t *testing.T) {
     privileges = ["EXECUTE"]
   }
 }`,
-			db:   fixture{objects: funcs},
+			db:   fixture{Objects: funcs},
 			want: []string{"- function app.secdef() PUBLIC EXECUTE"},
 		},
 		{
@@ -51,7 +51,7 @@ func TestBuild_public(t *testing.T) {
     privileges = ["UPDATE"]
   }
 }`,
-			db: fixture{objects: []*catalog.Object{
+			db: fixture{Objects: []*catalog.Object{
 				table("other"), table("t_a"), table("t_log", item("", "alice", acl.Select|acl.Update, 0)),
 			}},
 			want: []string{
@@ -69,7 +69,7 @@ func TestBuild_public(t *testing.T) {
     privileges = ["SELECT"]
   }
 }`,
-			db:   fixture{schemaItems: []acl.Item{item("", "alice", acl.Usage|acl.Create, 0)}, objects: append([]*catalog.Object{table("t", item("", "alice", acl.Select, 0))}, funcs...)},
+			db:   fixture{SchemaItems: []acl.Item{item("", "alice", acl.Usage|acl.Create, 0)}, Objects: append([]*catalog.Object{table("t", item("", "alice", acl.Select, 0))}, funcs...)},
 			want: []string{"- schema app PUBLIC CREATE"},
 		},
 		{
@@ -91,7 +91,7 @@ func TestBuild_public(t *testing.T) {
     privileges = []
   }
 }`,
-			db: fixture{defs: []*catalog.DefaultACL{defRow("alice", "", acl.KindFunction, item("alice", "alice", acl.Execute, 0))}},
+			db: fixture{Defs: []*catalog.DefaultACL{defRow("alice", "", acl.KindFunction, item("alice", "alice", acl.Execute, 0))}},
 		},
 		{
 			name: "undeclared global entry of a managed pair returns to the built-in default; other creators left alone",
@@ -102,7 +102,7 @@ func TestBuild_public(t *testing.T) {
     privileges = ["EXECUTE"]
   }
 }`,
-			db: fixture{defs: []*catalog.DefaultACL{
+			db: fixture{Defs: []*catalog.DefaultACL{
 				defRow("alice", "", acl.KindFunction, item("alice", "alice", acl.Execute, 0)),
 				defRow("bob", "", acl.KindFunction, item("bob", "bob", acl.Execute, 0)),
 			}},
@@ -119,7 +119,7 @@ func TestBuild_public(t *testing.T) {
     privileges = []
   }
 }`,
-			db: fixture{defs: []*catalog.DefaultACL{
+			db: fixture{Defs: []*catalog.DefaultACL{
 				defRow("alice", "app", acl.KindTable, item("", "alice", acl.Select, 0)),
 			}},
 			want: []string{"- default alice/app/table PUBLIC SELECT"},
@@ -132,14 +132,14 @@ func TestBuild_public(t *testing.T) {
     privileges = ["SELECT"]
   }
 }`,
-			db: fixture{defs: []*catalog.DefaultACL{
+			db: fixture{Defs: []*catalog.DefaultACL{
 				defRow("alice", "", acl.KindTable, item("", "alice", acl.Select, 0), item("alice", "alice", acl.Valid(acl.KindTable, 160000), 0)),
 			}},
 		},
 		{
 			name:      "an unmanaged PUBLIC default is reported with the public block's form",
 			policy:    `public {}`,
-			db:        fixture{defs: []*catalog.DefaultACL{defRow("alice", "", acl.KindTable, item("", "alice", acl.Select, 0))}},
+			db:        fixture{Defs: []*catalog.DefaultACL{defRow("alice", "", acl.KindTable, item("", "alice", acl.Select, 0))}},
 			wantDiags: []string{`add default_privileges "table" with for_role = "alice" to the public block`},
 		},
 		{
@@ -155,7 +155,7 @@ func TestBuild_public(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, diags := plan.Build(loadPolicy(t, tt.policy), tt.db.catalog(), plan.Options{})
+			p, diags := plan.Build(loadPolicy(t, tt.policy), tt.db.Catalog(), plan.Options{})
 			got := summary(p)
 			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
 				t.Errorf("changes:\n got %q\nwant %q", got, tt.want)
@@ -185,7 +185,7 @@ role "bob" {
     privileges = ["USAGE"]
   }
 }`)
-	c := fixture{me: "postgres"}.catalog() // the superuser, who may grant on pg_catalog
+	c := fixture{Me: "postgres"}.Catalog() // the superuser, who may grant on pg_catalog
 	pgCatalog := &catalog.Object{Object: acl.Object{Kind: acl.KindSchema, Name: "pg_catalog", Subkind: acl.SubkindSystemSchema}, Owner: "postgres",
 		ACL: []acl.Item{item("postgres", "postgres", acl.Usage|acl.Create, 0), item("", "postgres", acl.Usage, 0)}}
 	c.SystemSchemas = []*catalog.Object{pgCatalog}

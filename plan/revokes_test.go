@@ -36,7 +36,7 @@ func TestBuild_grantOptionChains(t *testing.T) {
 		{
 			name:   "a revoke as another grantor cascades to what the grantee passed on",
 			policy: `role "carol" {}`,
-			db: fixture{me: "postgres", schemaItems: bobUsage, objects: []*catalog.Object{fn(
+			db: fixture{Me: "postgres", SchemaItems: bobUsage, Objects: []*catalog.Object{fn(
 				item("bob", "alice", acl.Execute, acl.Execute),
 				item("carol", "bob", acl.Execute, acl.Execute),
 				item("", "carol", acl.Execute, 0))}},
@@ -45,7 +45,7 @@ func TestBuild_grantOptionChains(t *testing.T) {
 		{
 			name:   "a cycle of grant options goes with one CASCADE",
 			policy: `role "bob" {}`,
-			db: fixture{me: "postgres", objects: []*catalog.Object{fn(
+			db: fixture{Me: "postgres", Objects: []*catalog.Object{fn(
 				item("bob", "alice", acl.Execute, acl.Execute),
 				item("carol", "bob", acl.Execute, acl.Execute),
 				item("bob", "carol", acl.Execute, 0))}},
@@ -57,8 +57,8 @@ func TestBuild_grantOptionChains(t *testing.T) {
   member_of "carol" {}` + bobSchema + `
 }
 role "carol" {}`,
-			db: fixture{me: "postgres", schemaItems: bobUsage, members: []catalog.Membership{{Role: "carol", Member: "bob", Grantor: "postgres", Inherit: true, Set: true}},
-				objects: []*catalog.Object{fn(
+			db: fixture{Me: "postgres", SchemaItems: bobUsage, Members: []catalog.Membership{{Role: "carol", Member: "bob", Grantor: "postgres", Inherit: true, Set: true}},
+				Objects: []*catalog.Object{fn(
 					item("bob", "alice", acl.Execute, acl.Execute),
 					item("carol", "bob", acl.Execute, acl.Execute))}},
 			want: []string{
@@ -72,8 +72,8 @@ role "carol" {}`,
   member_of "dave" {}` + bobSchema + `
 }
 role "dave" {}`,
-			db: fixture{me: "postgres", schemaItems: bobUsage, extra: []*catalog.Role{dave},
-				objects: []*catalog.Object{fn(
+			db: fixture{Me: "postgres", SchemaItems: bobUsage, Extra: []*catalog.Role{dave},
+				Objects: []*catalog.Object{fn(
 					item("bob", "alice", acl.Execute, acl.Execute),
 					item("dave", "bob", acl.Execute, acl.Execute))}},
 			want: []string{
@@ -85,7 +85,7 @@ role "dave" {}`,
 		{
 			name:   "taking only the grant option cascades too",
 			policy: "role \"bob\" {\n  grant \"function\" {\n    schema = \"app\"\n    privileges = [\"EXECUTE\"]\n  }\n}",
-			db: fixture{me: "postgres", objects: []*catalog.Object{fn(
+			db: fixture{Me: "postgres", Objects: []*catalog.Object{fn(
 				item("bob", "alice", acl.Execute, acl.Execute),
 				item("carol", "bob", acl.Execute, 0))}},
 			want: []string{`REVOKE GRANT OPTION FOR EXECUTE ON FUNCTION app.f() FROM bob CASCADE`},
@@ -93,7 +93,7 @@ role "dave" {}`,
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, diags := plan.Build(loadPolicy(t, tt.policy), tt.db.catalog(), plan.Options{})
+			p, diags := plan.Build(loadPolicy(t, tt.policy), tt.db.Catalog(), plan.Options{})
 			if diags.HasErrors() {
 				t.Fatalf("unexpected errors: %s", diags.Error())
 			}

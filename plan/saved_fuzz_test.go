@@ -55,7 +55,7 @@ func FuzzReadSavedRoundTrip(f *testing.F) {
 // past the checks.
 func validSaved(f *testing.F) []byte {
 	pol := loadPolicy(f, "role \"bob\" {\n  grant \"table\" { privileges = [\"SELECT\"] }\n}")
-	p, _ := plan.Build(pol, fixture{objects: []*catalog.Object{table("t")}}.catalog(), plan.Options{})
+	p, _ := plan.Build(pol, fixture{Objects: []*catalog.Object{table("t")}}.Catalog(), plan.Options{})
 	var buf bytes.Buffer
 	if err := plan.WriteSaved(&buf, p, pol, plan.Options{}); err != nil {
 		f.Fatal(err)

@@ -12,7 +12,7 @@ import (
 
 func TestSaved_roundTrip(t *testing.T) {
 	pol := loadPolicy(t, "role \"bob\" {\n  grant \"table\" { privileges = [\"SELECT\"] }\n}")
-	p, _ := plan.Build(pol, fixture{objects: []*catalog.Object{table("t")}}.catalog(), plan.Options{})
+	p, _ := plan.Build(pol, fixture{Objects: []*catalog.Object{table("t")}}.Catalog(), plan.Options{})
 	var buf bytes.Buffer
 	if err := plan.WriteSaved(&buf, p, pol, plan.Options{Partial: true}); err != nil {
 		t.Fatal(err)
@@ -36,7 +36,7 @@ func TestSaved_roundTrip(t *testing.T) {
 		t.Errorf("plan options: %+v", o)
 	}
 	// The policy the file carries gives the same plan.
-	again, _ := plan.Build(s.Policy(), fixture{objects: []*catalog.Object{table("t")}}.catalog(), s.PlanOptions())
+	again, _ := plan.Build(s.Policy(), fixture{Objects: []*catalog.Object{table("t")}}.Catalog(), s.PlanOptions())
 	if len(again.Statements) != 1 || again.Statements[0].SQL != p.Statements[0].SQL {
 		t.Errorf("the saved policy plans differently: %+v", again.Statements)
 	}
@@ -70,10 +70,10 @@ func TestSaved_rejects(t *testing.T) {
 }
 
 func TestStateDiff(t *testing.T) {
-	f := fixture{objects: []*catalog.Object{table("t")}}
-	before := plan.StateLines(f.catalog())
-	f.objects = []*catalog.Object{table("t", item("bob", "alice", acl.Select, 0))}
-	after := plan.StateLines(f.catalog())
+	f := fixture{Objects: []*catalog.Object{table("t")}}
+	before := plan.StateLines(f.Catalog())
+	f.Objects = []*catalog.Object{table("t", item("bob", "alice", acl.Select, 0))}
+	after := plan.StateLines(f.Catalog())
 	d := plan.StateDiff(before, after)
 	joined := strings.Join(d, "\n")
 	if len(d) != 2 || !strings.Contains(joined, "- table \"app.t\"") || !strings.Contains(joined, "+ table \"app.t\"") || !strings.Contains(joined, `"bob"=r/"alice"`) {
@@ -99,18 +99,18 @@ func FuzzReadSaved(f *testing.F) {
 // the object, the grantee, the privileges before → after; objects, roles
 // and memberships that came or went; the connection.
 func TestDescribeStateDiff(t *testing.T) {
-	f := fixture{objects: []*catalog.Object{table("t", item("bob", "alice", acl.Insert, 0)), table("gone")}}
-	before := plan.StateLines(f.catalog())
+	f := fixture{Objects: []*catalog.Object{table("t", item("bob", "alice", acl.Insert, 0)), table("gone")}}
+	before := plan.StateLines(f.Catalog())
 	carol := role("carol", 16386)
 	carol.Login = false
-	f.extra = []*catalog.Role{carol, role("dave", 16390)}
-	f.members = []catalog.Membership{{Member: "bob", Role: "carol", Grantor: "alice", Inherit: true}}
-	f.me = "postgres"
-	f.objects = []*catalog.Object{
+	f.Extra = []*catalog.Role{carol, role("dave", 16390)}
+	f.Members = []catalog.Membership{{Member: "bob", Role: "carol", Grantor: "alice", Inherit: true}}
+	f.Me = "postgres"
+	f.Objects = []*catalog.Object{
 		table("t", item("bob", "alice", acl.Insert|acl.Truncate, 0), item("", "alice", acl.Select, acl.Select)),
 		table("new"),
 	}
-	after := plan.StateLines(f.catalog())
+	after := plan.StateLines(f.Catalog())
 	got := plan.DescribeStateDiff(before, after)
 	want := []string{
 		"the connection: connected as alice → postgres",

@@ -342,8 +342,10 @@ func membershipSQL(c *Change, version int) []string {
 	return nil
 }
 
-// renderOne renders one change as SQL, for messages.
-func renderOne(c *Change, version int) string {
+// SQL is the change as the statements that make it on PostgreSQL version
+// (server_version_num), joined by "; ", unbatched: for messages, and for
+// the changes no statement carries (the blocked ones).
+func (c *Change) SQL(version int) string {
 	return strings.Join(statementsFor(c, version), "; ")
 }
 

@@ -32,7 +32,7 @@ func TestBuild_suggestsNames(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			pol := loadPolicy(t, tt.src)
-			_, diags := plan.Build(pol, fixture{objects: objects}.catalog(), plan.Options{Strict: tt.strict})
+			_, diags := plan.Build(pol, fixture{Objects: objects}.Catalog(), plan.Options{Strict: tt.strict})
 			for _, d := range diags {
 				if d.Summary != tt.summary {
 					continue

@@ -180,29 +180,29 @@ func TestBuild_dangerousWarnings(t *testing.T) {
 		{
 			name:   "a role that can log in and owns nothing is a runtime role",
 			policy: "role \"bob\" {\n  grant \"table\" { privileges = [\"SELECT\", \"TRUNCATE\"] }\n}",
-			db:     fixture{objects: []*catalog.Object{table("t")}},
+			db:     fixture{Objects: []*catalog.Object{table("t")}},
 			want:   []string{`2: Runtime role "bob" granted TRUNCATE on table`},
 		},
 		{
 			name:   "a NOLOGIN role is not",
 			policy: "role \"bob\" {\n  grant \"table\" { privileges = [\"SELECT\", \"TRUNCATE\"] }\n}",
-			db:     fixture{extra: []*catalog.Role{login("bob", 16385, false)}, objects: []*catalog.Object{table("t")}},
+			db:     fixture{Extra: []*catalog.Role{login("bob", 16385, false)}, Objects: []*catalog.Object{table("t")}},
 		},
 		{
 			name:   "a role that owns objects in scope is an owner",
 			policy: "role \"bob\" {\n  grant \"schema\" {\n    names = [\"app\"]\n    privileges = [\"CREATE\"]\n  }\n}",
-			db:     fixture{me: "postgres", objects: []*catalog.Object{obj(acl.KindSequence, "app", "s", "bob")}},
+			db:     fixture{Me: "postgres", Objects: []*catalog.Object{obj(acl.KindSequence, "app", "s", "bob")}},
 			want:   []string{"+ schema app bob CREATE"},
 		},
 		{
 			name:   "a declared login = true is validate's to report, not plan's again",
 			policy: "role \"bob\" {\n  login = true\n  grant \"table\" { privileges = [\"TRUNCATE\"] }\n}",
-			db:     fixture{objects: []*catalog.Object{table("t")}},
+			db:     fixture{Objects: []*catalog.Object{table("t")}},
 		},
 		{
 			name:   "default privileges that give PUBLIC future tables",
 			policy: "role \"bob\" {}\npublic {\n  table = []\n}",
-			db: fixture{defs: []*catalog.DefaultACL{
+			db: fixture{Defs: []*catalog.DefaultACL{
 				{ForRole: "alice", Schema: "app", Kind: acl.KindTable, ACL: []acl.Item{item("", "alice", acl.Select, 0)}},
 				{ForRole: "alice", Kind: acl.KindFunction, ACL: []acl.Item{item("", "alice", acl.Execute, 0), item("alice", "alice", acl.Execute, 0)}},
 			}},
@@ -217,7 +217,7 @@ func TestBuild_dangerousWarnings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, diags := plan.Build(loadPolicy(t, tt.policy), tt.db.catalog(), plan.Options{})
+			p, diags := plan.Build(loadPolicy(t, tt.policy), tt.db.Catalog(), plan.Options{})
 			if diags.HasErrors() {
 				t.Fatalf("errors: %s", policy.FormatDiagnostics(diags))
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pgward/pgward/audit"
 	"github.com/pgward/pgward/fleet"
 	"github.com/pgward/pgward/pipeline"
 	"github.com/pgward/pgward/plan"
@@ -57,7 +58,7 @@ func newAuditCmd(e env) *cobra.Command {
 }
 
 func runAudit(cmd *cobra.Command, e env, o auditCmdOptions) error {
-	opts := plan.AuditOptions{
+	opts := audit.Options{
 		CheckSessions:     o.checkSessions,
 		OwnerApplications: o.ownerApplications,
 	}
@@ -105,13 +106,13 @@ func runAudit(cmd *cobra.Command, e env, o auditCmdOptions) error {
 type auditResult struct {
 	code     int
 	database string
-	counts   []plan.FindingCount
+	counts   []audit.FindingCount
 }
 
 // audit reads the catalog and the sessions, builds the plan and the
 // findings, and renders them to w in every format but prometheus, which
 // the caller writes from the result.
-func (o auditCmdOptions) audit(ctx context.Context, e env, w io.Writer, a plan.AuditOptions) (auditResult, error) {
+func (o auditCmdOptions) audit(ctx context.Context, e env, w io.Writer, a audit.Options) (auditResult, error) {
 	res := auditResult{code: exitError}
 	if err := checkAuditFormat(o.format); err != nil {
 		return res, err
@@ -130,7 +131,7 @@ func (o auditCmdOptions) audit(ctx context.Context, e env, w io.Writer, a plan.A
 	p, diags, err := pipeline.Audit(ctx, cfg, pol, plan.Options{Strict: o.strict}, a, out)
 	if p != nil {
 		res.database = p.Database
-		res.counts = plan.CountFindings(p, pipeline.DeclaredRoles(pol))
+		res.counts = audit.CountFindings(p, pipeline.DeclaredRoles(pol))
 	}
 	if err != nil {
 		return res, err

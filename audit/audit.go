@@ -1,4 +1,4 @@
-package plan
+package audit
 
 import (
 	"fmt"
@@ -8,67 +8,10 @@ import (
 
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
-	"github.com/pgward/pgward/internal/ident"
 	"github.com/pgward/pgward/internal/textout"
+	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
 )
-
-// FindingKind says what an audit finding is about. Its value is the kind
-// label of pgward audit's Prometheus output.
-type FindingKind string
-
-// The kinds of audit findings. Drift, External and Violation count what a
-// Plan already holds (Changes, Drift, ViolationsNow); Owner and Session are
-// the findings of [Audit].
-const (
-	// FindingDrift: a change apply would make (a grant, revoke or alter).
-	FindingDrift FindingKind = "drift"
-	// FindingExternal: an attribute or membership of an external role that
-	// differs from the policy.
-	FindingExternal FindingKind = "external"
-	// FindingViolation: a deny invariant broken now.
-	FindingViolation FindingKind = "violation"
-	// FindingOwner: an object in scope owned by a role other than the
-	// creator the policy declares, so default privileges did not fire.
-	FindingOwner FindingKind = "owner"
-	// FindingSession: the creator (owner) role connected from an
-	// application that is not one of the expected ones.
-	FindingSession FindingKind = "session"
-)
-
-// FindingKinds lists every kind, in the order reports write them.
-func FindingKinds() []FindingKind {
-	return []FindingKind{FindingDrift, FindingExternal, FindingViolation, FindingOwner, FindingSession}
-}
-
-// Finding is one result of [Audit]: something the catalog or the server's
-// activity shows that the policy does not expect, and that no GRANT or
-// REVOKE fixes.
-type Finding struct {
-	Kind FindingKind
-	// Role is the role the finding is about: for FindingOwner the object's
-	// actual owner (the role that created it), for FindingSession the
-	// connected role.
-	Role string
-
-	// FindingOwner: the object, and the owner the policy declares for it
-	// (the for_role of its default privileges).
-	Object    acl.Object
-	WantOwner string
-
-	// FindingSession: the application_name ("" when the client set none)
-	// and how many sessions the role has open from it.
-	ApplicationName string
-	Sessions        int
-
-	// Message says what is wrong, for people.
-	Message string
-	// Fix is what resolves it: the SQL for FindingOwner, advice for
-	// FindingSession.
-	Fix string
-	// Reason is the policy rule that declares the expected owner.
-	Reason Reason
-}
 
 // Session is the sessions one role has open in the database from one
 // application_name (pg_stat_activity, grouped).
@@ -78,8 +21,8 @@ type Session struct {
 	Count           int
 }
 
-// AuditOptions tune Audit.
-type AuditOptions struct {
+// Options tune Audit.
+type Options struct {
 	// CheckSessions turns on session findings: every session of an owner
 	// role whose application_name is not in OwnerApplications is one. Off,
 	// sessions are not looked at.
@@ -96,7 +39,7 @@ type creatorRule struct {
 	forRole string
 	kind    acl.Kind
 	schema  string // "": every schema
-	reason  Reason
+	reason  plan.Reason
 }
 
 // Creators returns the roles the policy declares as creators of its
@@ -123,7 +66,7 @@ func creatorRules(p *policy.Policy) []creatorRule {
 		}
 		for _, d := range role.DefaultPrivileges {
 			rng := d.DeclRange
-			out = append(out, creatorRule{forRole: d.ForRole, kind: d.Kind, schema: d.Schema, reason: Reason{Rule: &rng}})
+			out = append(out, creatorRule{forRole: d.ForRole, kind: d.Kind, schema: d.Schema, reason: plan.Reason{Rule: &rng}})
 		}
 	}
 	return out
@@ -152,8 +95,8 @@ var ownedKinds = []acl.Kind{acl.KindSchema, acl.KindTable, acl.KindSequence, acl
 //
 // Findings are sorted: owner findings in catalog order, then sessions by
 // role and application. Audit is pure.
-func Audit(p *policy.Policy, c *catalog.Catalog, sessions []Session, o AuditOptions) []Finding {
-	var out []Finding
+func Audit(p *policy.Policy, c *catalog.Catalog, sessions []Session, o Options) []plan.Finding {
+	var out []plan.Finding
 	rules := creatorRules(p)
 	exists := func(role string) bool { return c.Role(role) != nil }
 	owners := map[string]bool{}
@@ -193,14 +136,14 @@ func Audit(p *policy.Policy, c *catalog.Catalog, sessions []Session, o AuditOpti
 			}
 		}
 		what := objectNoun(obj.Object) + " " + obj.Object.String()
-		out = append(out, Finding{
-			Kind:      FindingOwner,
+		out = append(out, plan.Finding{
+			Kind:      plan.FindingOwner,
 			Role:      obj.Owner,
 			Object:    obj.Object,
 			WantOwner: names[0],
 			Message: fmt.Sprintf("%s is owned by %s, not %s: another role created it, so the default privileges for %s did not fire",
 				what, obj.Owner, strings.Join(names, " or "), names[0]),
-			Fix:    OwnerSQL(obj.Object, names[0]),
+			Fix:    plan.OwnerSQL(obj.Object, names[0]),
 			Reason: first.reason,
 		})
 	}
@@ -217,8 +160,8 @@ func Audit(p *policy.Policy, c *catalog.Catalog, sessions []Session, o AuditOpti
 				}
 				expected = "only " + strings.Join(quoted, ", ")
 			}
-			out = append(out, Finding{
-				Kind:            FindingSession,
+			out = append(out, plan.Finding{
+				Kind:            plan.FindingSession,
 				Role:            s.Role,
 				ApplicationName: s.ApplicationName,
 				Sessions:        s.Count,
@@ -229,33 +172,6 @@ func Audit(p *policy.Policy, c *catalog.Catalog, sessions []Session, o AuditOpti
 		}
 	}
 	return out
-}
-
-// OwnerSQL is the statement that gives obj to owner: ALTER <kind> <name>
-// OWNER TO <owner>, with the keyword of the object's subkind (VIEW,
-// PROCEDURE, DOMAIN, …).
-func OwnerSQL(obj acl.Object, owner string) string {
-	kw := keyword(obj)
-	switch obj.Kind {
-	case acl.KindTable:
-		switch obj.Subkind {
-		case 'v':
-			kw = "VIEW"
-		case 'm':
-			kw = "MATERIALIZED VIEW"
-		case 'f':
-			kw = "FOREIGN TABLE"
-		}
-	case acl.KindFunction:
-		if obj.Subkind == 'a' {
-			kw = "AGGREGATE"
-		}
-	case acl.KindType:
-		if obj.Subkind == 'd' {
-			kw = "DOMAIN"
-		}
-	}
-	return fmt.Sprintf("ALTER %s %s OWNER TO %s", kw, objectSQL(obj), ident.Quote(owner))
 }
 
 // objectNoun names the object's kind for people: "table", "view",
@@ -276,7 +192,7 @@ func objectNoun(o acl.Object) string {
 
 // FindingCount is how many findings of one kind concern one role.
 type FindingCount struct {
-	Kind  FindingKind
+	Kind  plan.FindingKind
 	Role  string
 	Count int
 }
@@ -287,38 +203,38 @@ type FindingCount struct {
 // its Findings (owner: objects, by actual owner; session: sessions, by
 // role). Every declared role of roles gets a zero count for every kind, so
 // that a series exists before anything is found. The result is sorted by
-// kind (in [FindingKinds] order), then role.
-func CountFindings(p *Plan, roles []string) []FindingCount {
-	counts := map[FindingKind]map[string]int{}
-	add := func(k FindingKind, role string, n int) {
+// kind (in [plan.FindingKinds] order), then role.
+func CountFindings(p *plan.Plan, roles []string) []FindingCount {
+	counts := map[plan.FindingKind]map[string]int{}
+	add := func(k plan.FindingKind, role string, n int) {
 		if counts[k] == nil {
 			counts[k] = map[string]int{}
 		}
 		counts[k][role] += n
 	}
-	for _, k := range FindingKinds() {
+	for _, k := range plan.FindingKinds() {
 		for _, r := range roles {
 			add(k, r, 0)
 		}
 	}
 	for _, c := range p.Changes {
-		add(FindingDrift, c.Grantee.String(), 1)
+		add(plan.FindingDrift, c.Grantee.String(), 1)
 	}
 	for _, d := range p.Drift {
-		add(FindingExternal, d.Role, 1)
+		add(plan.FindingExternal, d.Role, 1)
 	}
 	for _, v := range p.ViolationsNow {
-		add(FindingViolation, v.Role, 1)
+		add(plan.FindingViolation, v.Role, 1)
 	}
 	for _, f := range p.Findings {
 		n := 1
-		if f.Kind == FindingSession {
+		if f.Kind == plan.FindingSession {
 			n = f.Sessions
 		}
 		add(f.Kind, f.Role, n)
 	}
 	var out []FindingCount
-	for _, k := range FindingKinds() {
+	for _, k := range plan.FindingKinds() {
 		roles := make([]string, 0, len(counts[k]))
 		for role := range counts[k] {
 			roles = append(roles, role)
@@ -331,104 +247,9 @@ func CountFindings(p *Plan, roles []string) []FindingCount {
 	return out
 }
 
-// writeFindings writes the audit findings of the text report: objects owned
-// by another role, then owner sessions.
-func writeFindings(tw *textout.Writer, fs []Finding) {
-	for _, k := range []FindingKind{FindingOwner, FindingSession} {
-		header := "# objects not owned by the declared owner (default privileges did not fire)"
-		if k == FindingSession {
-			header = "# owner sessions outside a migration"
-		}
-		printed := false
-		for _, f := range fs {
-			if f.Kind != k {
-				continue
-			}
-			if !printed {
-				tw.Printf("  %s\n", tw.Paint(textout.Bold, header))
-				printed = true
-			}
-			where := ""
-			if r := f.Reason.String(); r != "" {
-				where = "  (" + r + ")"
-			}
-			tw.Printf("  %s %s%s\n      fix: %s\n", tw.Paint(textout.Yellow, "!"), f.Message, where, f.Fix)
-		}
-		if printed {
-			tw.Printf("\n")
-		}
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
 	}
-}
-
-// findingsSummary is the text report's summary of the findings: "" when
-// there are none, else " 2 objects owned by another role, 1 owner session."
-func findingsSummary(fs []Finding) string {
-	var objects, sessions int
-	for _, f := range fs {
-		switch f.Kind {
-		case FindingOwner:
-			objects++
-		case FindingSession:
-			sessions += f.Sessions
-		}
-	}
-	var parts []string
-	if objects > 0 {
-		parts = append(parts, fmt.Sprintf("%d %s owned by another role", objects, pluralWord(objects, "object", "objects")))
-	}
-	if sessions > 0 {
-		parts = append(parts, fmt.Sprintf("%d owner %s", sessions, pluralWord(sessions, "session", "sessions")))
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return " " + strings.Join(parts, ", ") + "."
-}
-
-// markdownFindings are the "Needs attention" lines of the findings.
-func markdownFindings(fs []Finding) []string {
-	var out []string
-	for _, f := range fs {
-		out = append(out, fmt.Sprintf("- :warning: %s; fix: %s", f.Message, mdCode(f.Fix)))
-	}
-	return out
-}
-
-type jsonFinding struct {
-	Kind            string      `json:"kind"`
-	Role            string      `json:"role"`
-	Message         string      `json:"message"`
-	Object          *jsonObject `json:"object,omitempty"`
-	WantOwner       string      `json:"want_owner,omitempty"`
-	ApplicationName *string     `json:"application_name,omitempty"`
-	Sessions        int         `json:"sessions,omitempty"`
-	Fix             string      `json:"fix"`
-	Reason          jsonReason  `json:"reason"`
-}
-
-// findingsJSON is the findings array of the JSON report; nil (the key left
-// out) for a plan, which has no findings, rather than an audit's empty list.
-func findingsJSON(fs []Finding) *[]jsonFinding {
-	if fs == nil {
-		return nil
-	}
-	out := []jsonFinding{}
-	for _, f := range fs {
-		jf := jsonFinding{Kind: string(f.Kind), Role: f.Role, Message: f.Message, Fix: f.Fix, Reason: reasonJSON(f.Reason)}
-		switch f.Kind {
-		case FindingOwner:
-			o := f.Object
-			jf.Object = &jsonObject{Kind: o.Kind.String(), Schema: o.Schema, Name: o.Name, Arguments: o.Args, Owner: f.Role}
-			if o.Subkind != 0 {
-				jf.Object.Subkind = string(rune(o.Subkind))
-			}
-			jf.WantOwner = f.WantOwner
-		case FindingSession:
-			app := f.ApplicationName
-			jf.ApplicationName = &app
-			jf.Sessions = f.Sessions
-		}
-		out = append(out, jf)
-	}
-	return &out
+	return many
 }

@@ -1,4 +1,4 @@
-package plan
+package render
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/pgward/pgward/internal/textout"
+	"github.com/pgward/pgward/plan"
 )
 
 // MarkdownOptions tune WriteMarkdown.
@@ -25,13 +26,13 @@ type MarkdownOptions struct {
 // first, then what needs a reviewer's attention (revokes, PUBLIC, blocked
 // changes, broken invariants), then the changes grouped by role, and the SQL
 // folded away at the end.
-func WriteMarkdown(w io.Writer, p *Plan, o MarkdownOptions) error {
+func WriteMarkdown(w io.Writer, p *plan.Plan, o MarkdownOptions) error {
 	tw := textout.NewWriter(w, false)
 	title := "pgward plan"
 	if o.Audit {
 		title = "pgward audit"
 	}
-	tw.Printf("### %s: `%s` (PostgreSQL %s, as `%s`)\n\n", title, p.Database, VersionString(p.ServerVersion), p.ConnectingRole)
+	tw.Printf("### %s: `%s` (PostgreSQL %s, as `%s`)\n\n", title, p.Database, plan.VersionString(p.ServerVersion), p.ConnectingRole)
 
 	s := p.Summary()
 	violations := p.Violations
@@ -63,7 +64,7 @@ func WriteMarkdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 			attention = append(attention, fmt.Sprintf("- :no_entry: cannot be executed: %s %s — %s", changeHeader(c), mdCode(c.Line()), c.Blocked))
 		case c.Grantee.IsPublic():
 			attention = append(attention, fmt.Sprintf("- :globe_with_meridians: PUBLIC: %s on %s", mdCode(c.Line()), changeHeader(c)))
-		case c.Action == Revoke:
+		case c.Action == plan.Revoke:
 			attention = append(attention, fmt.Sprintf("- :wastebasket: %s on %s (%s)", mdCode(c.Line()), changeHeader(c), c.Reason))
 		}
 	}
@@ -78,7 +79,7 @@ func WriteMarkdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 		tw.Printf("#### Needs attention\n\n%s\n\n", strings.Join(attention, "\n"))
 	}
 
-	byRole := map[string][]*Change{}
+	byRole := map[string][]*plan.Change{}
 	for _, c := range p.Changes {
 		role := c.Grantee.String()
 		byRole[role] = append(byRole[role], c)

@@ -1,4 +1,4 @@
-package plan
+package render
 
 import (
 	"encoding/json"
@@ -11,6 +11,7 @@ import (
 	"github.com/pgward/pgward/access"
 	"github.com/pgward/pgward/internal/ident"
 	"github.com/pgward/pgward/internal/textout"
+	"github.com/pgward/pgward/plan"
 )
 
 // TextOptions tune WriteText.
@@ -25,18 +26,18 @@ type TextOptions struct {
 // WriteText writes the plan for people, in the manner of terraform plan:
 // one block per object, + for grants, - for revokes, ~ for alterations, and
 // a summary line.
-func WriteText(w io.Writer, p *Plan, o TextOptions) error {
+func WriteText(w io.Writer, p *plan.Plan, o TextOptions) error {
 	tw := textout.NewWriter(w, o.Color)
 	subject := "Plan"
 	if o.Audit {
 		subject = "Drift"
 	}
-	tw.Printf("%s for database %s on PostgreSQL %s, connected as %s\n\n", subject, p.Database, VersionString(p.ServerVersion), p.ConnectingRole)
+	tw.Printf("%s for database %s on PostgreSQL %s, connected as %s\n\n", subject, p.Database, plan.VersionString(p.ServerVersion), p.ConnectingRole)
 
 	// Group by object, in the order objects first appear; statements keep
 	// their own execution order.
 	var headers []string
-	byHeader := map[string][]*Change{}
+	byHeader := map[string][]*plan.Change{}
 	for _, c := range p.Changes {
 		h := changeHeader(c)
 		if _, ok := byHeader[h]; !ok {
@@ -108,88 +109,24 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 	return tw.Flush()
 }
 
-func changeHeader(c *Change) string {
+func changeHeader(c *plan.Change) string {
 	switch c.Target {
-	case TargetObject:
+	case plan.TargetObject:
 		return textout.ObjectLabel(c.Object)
-	case TargetDefault:
+	case plan.TargetDefault:
 		return c.Default.String()
-	case TargetMembership, TargetRole:
+	case plan.TargetMembership, plan.TargetRole:
 		return "role " + string(c.Grantee)
 	}
 	return ""
 }
 
-// Line is the change for people, as the text plan prints it after the
-// action's symbol and under its object's header: "GRANT SELECT TO web",
-// "member of readers (admin = true)", "inherit: INHERIT → NOINHERIT".
-func (c *Change) Line() string {
-	switch c.Target {
-	case TargetObject, TargetDefault:
-		privs := c.Privs.Privs.String()
-		if c.GrantOptionOnly {
-			privs = "GRANT OPTION FOR " + privs
-		}
-		s := c.Action.String() + " " + privs + " " + toFrom(c.Action) + " " + c.Grantee.String()
-		if c.Action == Grant && c.Privs.GrantOption != 0 {
-			s += " WITH GRANT OPTION"
-		}
-		if c.AsRole != "" {
-			s += " (granted by " + c.AsRole + ")"
-		}
-		if c.Cascade {
-			s += ", CASCADE to the grants " + string(c.Grantee) + " made"
-		}
-		return s
-	case TargetMembership:
-		m := c.Membership
-		switch c.Action {
-		case Grant:
-			return "member of " + m.Role + membershipOptions(m)
-		case Alter:
-			return "member of " + m.Role + ":" + membershipOptions(m)
-		default:
-			return "member of " + m.Role + " (granted by " + m.Grantor + ")"
-		}
-	case TargetRole:
-		if c.Action == Grant {
-			parts := []string{"create role"}
-			for _, a := range c.Attributes {
-				parts = append(parts, a.SQL)
-			}
-			return strings.Join(parts, " ")
-		}
-		parts := make([]string, len(c.Attributes))
-		for i, a := range c.Attributes {
-			parts[i] = fmt.Sprintf("%s: %s → %s", a.Name, a.Before, a.After)
-		}
-		return strings.Join(parts, ", ")
-	}
-	return ""
-}
-
-func membershipOptions(m *MembershipChange) string {
-	var opts []string
-	for _, o := range []struct {
-		name string
-		v    *bool
-	}{{"admin", m.Admin}, {"inherit", m.Inherit}, {"set", m.Set}} {
-		if o.v != nil {
-			opts = append(opts, fmt.Sprintf("%s = %t", o.name, *o.v))
-		}
-	}
-	if len(opts) == 0 {
-		return ""
-	}
-	return " (" + strings.Join(opts, ", ") + ")"
-}
-
 // WriteSQL writes the statements apply would execute, one per line, with
 // SET ROLE around those that run as another grantor. It is for review: apply
 // also wraps them in one transaction with a lock and timeouts.
-func WriteSQL(w io.Writer, p *Plan) error {
+func WriteSQL(w io.Writer, p *plan.Plan) error {
 	tw := textout.NewWriter(w, false)
-	tw.Printf("-- pgward plan for database %s (PostgreSQL %s), as %s\n", p.Database, VersionString(p.ServerVersion), p.ConnectingRole)
+	tw.Printf("-- pgward plan for database %s (PostgreSQL %s), as %s\n", p.Database, plan.VersionString(p.ServerVersion), p.ConnectingRole)
 	switch {
 	case len(p.Changes) == 0:
 		tw.Printf("-- no changes\n")
@@ -208,7 +145,7 @@ func WriteSQL(w io.Writer, p *Plan) error {
 	if blocked := p.Blocked(); len(blocked) > 0 {
 		tw.Printf("-- not executable by %s, so left out (%d):\n", p.ConnectingRole, len(blocked))
 		for _, c := range blocked {
-			tw.Printf("--   %s: %s\n", renderOne(c, p.ServerVersion), strings.ReplaceAll(c.Blocked, "\n", " "))
+			tw.Printf("--   %s: %s\n", c.SQL(p.ServerVersion), strings.ReplaceAll(c.Blocked, "\n", " "))
 		}
 	}
 	return tw.Flush()
@@ -338,7 +275,7 @@ type jsonDrift struct {
 
 // WriteJSON writes the plan as JSON (format_version [JSONFormatVersion],
 // docs/json.md), with the warnings of o.
-func WriteJSON(w io.Writer, p *Plan, o JSONOptions) error {
+func WriteJSON(w io.Writer, p *plan.Plan, o JSONOptions) error {
 	jp := jsonPlan{
 		FormatVersion: JSONFormatVersion, Database: p.Database, ServerVersion: p.ServerVersion,
 		ConnectingRole: p.ConnectingRole, Fingerprint: p.Fingerprint(),
@@ -346,7 +283,7 @@ func WriteJSON(w io.Writer, p *Plan, o JSONOptions) error {
 	}
 	s := p.Summary()
 	jp.Summary = jsonSummary{Grant: s.Grant, Revoke: s.Revoke, Alter: s.Alter, Blocked: s.Blocked, Kept: len(p.Kept)}
-	index := map[*Change]int{}
+	index := map[*plan.Change]int{}
 	for i, c := range p.Changes {
 		index[c] = i
 		jc := jsonChange{Action: c.Action.String(), Grantee: c.Grantee.String(), Privileges: c.Privs.Privs.List(),
@@ -354,20 +291,20 @@ func WriteJSON(w io.Writer, p *Plan, o JSONOptions) error {
 			Grantor: c.Grantor, Authority: c.Authority.String(),
 			Blocked: c.Blocked, Reason: reasonJSON(c.Reason)}
 		switch c.Target {
-		case TargetObject:
+		case plan.TargetObject:
 			jc.Target = "object"
 			jc.Object = &jsonObject{Kind: c.Object.Kind.String(), Schema: c.Object.Schema, Name: c.Object.Name, Arguments: c.Object.Args, Column: c.Object.Column, Owner: c.Owner}
 			if c.Object.Subkind != 0 {
 				jc.Object.Subkind = string(rune(c.Object.Subkind))
 			}
-		case TargetDefault:
+		case plan.TargetDefault:
 			jc.Target = "default_privileges"
 			jc.Default = &jsonDefault{ForRole: c.Default.ForRole, Schema: c.Default.Schema, Kind: c.Default.Kind.String()}
-		case TargetMembership:
+		case plan.TargetMembership:
 			jc.Target = "membership"
 			m := c.Membership
 			jc.Membership = &jsonMembership{Role: m.Role, Grantor: m.Grantor, Admin: m.Admin, Inherit: m.Inherit, Set: m.Set}
-		case TargetRole:
+		case plan.TargetRole:
 			jc.Target = "role"
 			for _, a := range c.Attributes {
 				jc.Attributes = append(jc.Attributes, jsonAttribute{Name: a.Name, Before: a.Before, After: a.After})
@@ -399,12 +336,12 @@ func violationsJSON(vs []access.Violation) []jsonViolation {
 	out := []jsonViolation{}
 	for _, v := range vs {
 		rule := v.Rule
-		out = append(out, jsonViolation{Role: v.Role, Object: v.Object, Privileges: v.Privilege, Path: v.Path, Reason: reasonJSON(Reason{Rule: &rule})})
+		out = append(out, jsonViolation{Role: v.Role, Object: v.Object, Privileges: v.Privilege, Path: v.Path, Reason: reasonJSON(plan.Reason{Rule: &rule})})
 	}
 	return out
 }
 
-func reasonJSON(r Reason) jsonReason {
+func reasonJSON(r plan.Reason) jsonReason {
 	if r.Rule != nil {
 		return jsonReason{File: r.Rule.Filename, Line: r.Rule.Start.Line, Text: r.Text}
 	}

@@ -1,4 +1,4 @@
-package plan_test
+package render_test
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
 	"github.com/pgward/pgward/plan"
+	"github.com/pgward/pgward/render"
 )
 
 // v1Keys is format_version "1" as docs/json.md promises it. Consumers rely
@@ -33,10 +34,10 @@ var v2Keys = []string{"errors", "warnings"}
 // and adds v2Keys.
 func TestJSON_v1Compatibility(t *testing.T) {
 	pol := loadPolicy(t, "role \"bob\" {\n  grant \"table\" { privileges = [\"SELECT\"] }\n  member_of \"carol\" {}\n}")
-	f := fixture{me: "postgres", objects: []*catalog.Object{table("t", item("bob", "alice", acl.Truncate, 0))}}
-	p, _ := plan.Build(pol, f.catalog(), plan.Options{})
+	f := fixture{Me: "postgres", Objects: []*catalog.Object{table("t", item("bob", "alice", acl.Truncate, 0))}}
+	p, _ := plan.Build(pol, f.Catalog(), plan.Options{})
 	var buf bytes.Buffer
-	if err := plan.WriteJSON(&buf, p, plan.JSONOptions{}); err != nil {
+	if err := render.WriteJSON(&buf, p, render.JSONOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var doc map[string]any
@@ -90,7 +91,7 @@ func TestJSON_failureDocument(t *testing.T) {
 		{Severity: hcl.DiagWarning, Summary: `No table named "userz"`},
 	}
 	var buf bytes.Buffer
-	if err := plan.WriteJSONFailure(&buf, diags, errors.New("lock timeout")); err != nil {
+	if err := render.WriteJSONFailure(&buf, diags, errors.New("lock timeout")); err != nil {
 		t.Fatal(err)
 	}
 	var doc map[string]any
