@@ -57,6 +57,7 @@ func newApplyCmd(e env) *cobra.Command {
 	o.dbFlags.bind(cmd)
 	bindRequireAll(cmd, &o.requireAll)
 	bindFleet(cmd, &o.fleet, &o.databaseURL)
+	bindMaintenanceDB(cmd, &o.fleet)
 	f := cmd.Flags()
 	f.BoolVar(&o.autoApprove, "auto-approve", false, "apply without asking (required when not on a terminal)")
 	f.DurationVar(&o.lockTimeout, "lock-timeout", apply.DefaultLockTimeout, "lock_timeout for the apply transaction")

@@ -29,7 +29,7 @@ type policyFlags struct {
 
 func (p *policyFlags) bind(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&p.policyPath, "policy", ".", "policy file, or directory of *.hcl files")
+	f.StringVar(&p.policyPath, "policy", ".", "policy file (.hcl, .yaml or .yml), or a directory of them")
 	f.StringArrayVar(&p.vars, "var", nil, "set a policy variable (name=value); repeatable")
 	f.BoolVar(&p.strict, "strict", false, "treat a missing role with if_missing = \"skip\" as an error")
 }

@@ -43,7 +43,7 @@ func newImportCmd(e env) *cobra.Command {
 	f.BoolVar(&attributes, "attributes", true, "write role attributes (login, inherit, createdb, createrole, replication, bypassrls, connection_limit, valid_until); --attributes=false leaves them unmanaged")
 	f.BoolVar(&external, "external", true, "declare the roles external = true: pgward reports but never changes their attributes and memberships")
 	f.StringVarP(&output, "output", "o", "", "write the policy to this file (default standard output)")
-	f.StringVar(&format, "format", "hcl", "output format: hcl or yaml (default yaml when --output ends in .yaml or .yml)")
+	f.StringVar(&format, "format", "", "output format: hcl or yaml (default yaml when --output ends in .yaml or .yml, else hcl)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		write, err := importWriter(format, cmd.Flags().Changed("format"), output)
 		if err != nil {
@@ -100,8 +100,11 @@ func newImportCmd(e env) *cobra.Command {
 // error, since the policy would not load.
 func importWriter(format string, explicit bool, output string) (func(io.Writer, *importer.Import) error, error) {
 	yamlName := strings.HasSuffix(output, ".yaml") || strings.HasSuffix(output, ".yml")
-	if !explicit && yamlName {
-		format = "yaml"
+	if !explicit {
+		format = "hcl"
+		if yamlName {
+			format = "yaml"
+		}
 	}
 	switch format {
 	case "hcl":
