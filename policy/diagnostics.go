@@ -14,7 +14,7 @@ import (
 //
 //	policy.hcl:12:20: error: Unknown privilege; "SELCT" is not a PostgreSQL privilege. Did you mean "SELECT"?
 //
-// A diagnostic without a Subject (an undeclared -var, an unreadable path)
+// A diagnostic without a Subject (an undeclared --var, an unreadable path)
 // has no position prefix. Warnings say "warning". Line breaks inside a
 // Summary or Detail are folded into spaces so that each diagnostic stays on
 // one line. The result ends with a newline unless diags is empty.
