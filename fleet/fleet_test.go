@@ -166,7 +166,7 @@ func TestRun_orderOwnersAndErrors(t *testing.T) {
 	if want := "=== c ===\n(the roles, memberships, parameters and tablespaces of h1:5432 are left to the run of its cluster owner, a)\nreport of c\n"; out.String() != want {
 		t.Errorf("section:\n%q\nwant\n%q", out.String(), want)
 	}
-	if want := "c: log of c\nError: database c: boom\n"; log.String() != want {
+	if want := "c: log of c\nerror: database c: boom\n"; log.String() != want {
 		t.Errorf("section log:\n%q\nwant\n%q", log.String(), want)
 	}
 	out.Reset()

@@ -42,7 +42,7 @@ func WriteSection(out, log io.Writer, r *Result, format pipeline.Format) {
 		}
 	}
 	if r.Err != nil {
-		fmt.Fprintf(log, "Error: %s\n", oneLine(r.Err.Error()))
+		fmt.Fprintf(log, "error: %s\n", oneLine(r.Err.Error()))
 	}
 }
 

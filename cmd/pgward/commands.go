@@ -40,7 +40,7 @@ func run(ctx context.Context, args []string, e env) int {
 	case errors.As(err, &de):
 		return exitError // its diagnostics are on stderr
 	default:
-		fmt.Fprintf(e.stderr, "Error: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(e.stderr, "error: %s\n", oneLine(err.Error()))
 		return exitError
 	}
 }
