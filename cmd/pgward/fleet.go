@@ -188,8 +188,9 @@ func runFleet(cmd *cobra.Command, e env, fc fleetCommand) error {
 	}
 
 	report := fleet.Report{
-		Format: format,
-		Color:  out == stdout && dbFlags{noColor: fc.noColor}.color(e, stdout),
+		Format:       format,
+		Color:        out == stdout && dbFlags{noColor: fc.noColor}.color(e, stdout),
+		SameTerminal: out == stdout && sameTerminal(e, stdout),
 	}
 	results := fleet.Run(ctx, targets, fc.job(pol, report), fleet.Options{
 		Concurrency: fc.fleet.concurrency,

@@ -32,6 +32,7 @@ type cli struct {
 	url    string
 	env    map[string]string
 	policy string // the example policy for the server's version
+	tty    bool   // stdin, stdout and stderr are terminals
 }
 
 func (c cli) run(args ...string) (code int, stdout, stderr string) {
@@ -44,7 +45,7 @@ func (c cli) run(args ...string) (code int, stdout, stderr string) {
 	code = run(context.Background(), args, env{
 		stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
 		getenv: func(k string) string { return vars[k] },
-		isTTY:  func(any) bool { return false },
+		isTTY:  func(any) bool { return c.tty },
 	})
 	return code, out.String(), errOut.String()
 }
