@@ -138,8 +138,10 @@ func expectedAccess(schema string) []privCheck {
 		}
 	}
 	for _, tbl := range allTables {
-		// tuist_web: DML everywhere but schema_migrations, which it only reads.
-		if tbl == "schema_migrations" {
+		// tuist_web: DML everywhere but schema_migrations and the view
+		// project_handles (a join, which cannot be updated), which it only
+		// reads.
+		if tbl == "schema_migrations" || tbl == "project_handles" {
 			add("tuist_web", "table", q(tbl), []string{"SELECT"}, true)
 			add("tuist_web", "table", q(tbl), []string{"INSERT", "UPDATE", "DELETE"}, false)
 		} else {
