@@ -28,6 +28,8 @@ type ApplyOptions struct {
 	MaxRevokes int
 	// Verbose logs each executed statement to out.Log.
 	Verbose bool
+	// Progress is apply.Options.Progress: called as statements execute.
+	Progress func(done, total int)
 }
 
 // Apply runs apply.Run with the plan the user approved (shown, or saved),
@@ -74,6 +76,7 @@ func Apply(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, approve
 		Approved:         approved,
 		Logger:           logger,
 		MaxRevokes:       o.MaxRevokes,
+		Progress:         o.Progress,
 	}
 	if approved == nil {
 		opts.Review = func(p *plan.Plan, diags hcl.Diagnostics) error {

@@ -131,7 +131,11 @@ func runApply(cmd *cobra.Command, e env, o applyCmdOptions, args []string) error
 // its lock, shown as it runs); a plan refused for its diagnostics, which
 // are written, ends the command with exit status 1.
 func (o applyCmdOptions) applyApproved(ctx context.Context, e env, out io.Writer, cfg *pgx.ConnConfig, pol *policy.Policy, approved *plan.Plan) error {
-	err := pipeline.Apply(ctx, cfg, pol, approved, o.applyOptions(), o.reportTo(e, out, "text"))
+	opts := o.applyOptions()
+	report, progress, stop := applyProgress(e, o.reportTo(e, out, "text"))
+	opts.Progress = progress
+	err := pipeline.Apply(ctx, cfg, pol, approved, opts, report)
+	stop()
 	if errors.Is(err, pipeline.ErrDiagnostics) {
 		return exitCode(exitError)
 	}

@@ -192,11 +192,14 @@ func runFleet(cmd *cobra.Command, e env, fc fleetCommand) error {
 		Color:        out == stdout && dbFlags{noColor: fc.noColor}.color(e, stdout),
 		SameTerminal: out == stdout && sameTerminal(e, stdout),
 	}
+	sectionOut, sectionLog, progress, stop := fleetProgress(e, out, report.SameTerminal)
 	results := fleet.Run(ctx, targets, fc.job(pol, report), fleet.Options{
 		Concurrency: fc.fleet.concurrency,
 		OwnersFirst: fc.mode == fleet.Apply,
-		Done:        func(r *fleet.Result) { fleet.WriteSection(out, e.stderr, r, format) },
+		Done:        func(r *fleet.Result) { fleet.WriteSection(sectionOut, sectionLog, r, format) },
+		Progress:    progress,
 	})
+	stop()
 	var werr error
 	switch format {
 	case pipeline.JSON:
