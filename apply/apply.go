@@ -98,6 +98,11 @@ type Options struct {
 	// shows what it executes. Review may be called once per attempt (see
 	// Retries).
 	Review func(*plan.Plan, hcl.Diagnostics) error
+	// Progress, when set, is called after each statement of the plan has
+	// executed, with how many have and how many the plan has: for a
+	// progress line. It must return quickly; Run prints nothing itself.
+	// A retried attempt starts again from 1.
+	Progress func(done, total int)
 }
 
 // TooManyRevokesError is ErrTooManyRevokes with the counts.
@@ -374,7 +379,7 @@ func runOnce(ctx context.Context, conn *pgx.Conn, wcfg *pgx.ConnConfig, pol *pol
 	}
 	w = watchBlockers(ctx, wcfg, pid, o.LockTimeout/3)
 	start = time.Now()
-	err = execStatements(ctx, tx, p.Statements, notices, o.Logger, defaultBatchLimits)
+	err = execStatements(ctx, tx, p.Statements, notices, o.Logger, defaultBatchLimits, o.Progress)
 	if blockers := w.stop(window); err != nil {
 		var se *StatementError
 		if isLockTimeout(err) && errors.As(err, &se) {
@@ -442,7 +447,10 @@ type query struct {
 // The batches go through the connection's PgConn, so the connection's
 // DefaultQueryExecMode (and its statement cache) is not involved: each
 // statement is parsed once, unnamed, and never prepared for reuse.
-func execStatements(ctx context.Context, tx pgx.Tx, stmts []plan.Statement, notices *noticeLog, logger *slog.Logger, limits batchLimits) error {
+//
+// progress, when not nil, is called after each statement with how many
+// have executed.
+func execStatements(ctx context.Context, tx pgx.Tx, stmts []plan.Statement, notices *noticeLog, logger *slog.Logger, limits batchLimits, progress func(done, total int)) error {
 	var queries []query
 	for i, st := range stmts {
 		if st.AsRole != "" {
@@ -460,7 +468,7 @@ func execStatements(ctx context.Context, tx pgx.Tx, stmts []plan.Statement, noti
 			size += len(queries[end].sql)
 			end++
 		}
-		if err := execBatch(ctx, pg, queries[start:end], stmts, notices, logger); err != nil {
+		if err := execBatch(ctx, pg, queries[start:end], stmts, notices, logger, progress); err != nil {
 			return err
 		}
 		start = end
@@ -469,7 +477,7 @@ func execStatements(ctx context.Context, tx pgx.Tx, stmts []plan.Statement, noti
 }
 
 // execBatch sends one batch and reads its results in order.
-func execBatch(ctx context.Context, pg *pgconn.PgConn, queries []query, stmts []plan.Statement, notices *noticeLog, logger *slog.Logger) error {
+func execBatch(ctx context.Context, pg *pgconn.PgConn, queries []query, stmts []plan.Statement, notices *noticeLog, logger *slog.Logger, progress func(done, total int)) error {
 	b := &pgconn.Batch{}
 	for _, q := range queries {
 		b.ExecParams(q.sql, nil, nil, nil, nil)
@@ -498,6 +506,9 @@ func execBatch(ctx context.Context, pg *pgconn.PgConn, queries []query, stmts []
 		notices.reset()
 		if q.main {
 			logger.Info("executed", "sql", st.SQL, "as_role", st.AsRole)
+			if progress != nil {
+				progress(q.stmt+1, len(stmts))
+			}
 		}
 	}
 	if err := mrr.Close(); err != nil {
@@ -508,7 +519,7 @@ func execBatch(ctx context.Context, pg *pgconn.PgConn, queries []query, stmts []
 
 // execStatement executes one statement, as execStatements does.
 func execStatement(ctx context.Context, tx pgx.Tx, st plan.Statement, notices *noticeLog) error {
-	return execStatements(ctx, tx, []plan.Statement{st}, notices, slog.New(slog.DiscardHandler), defaultBatchLimits)
+	return execStatements(ctx, tx, []plan.Statement{st}, notices, slog.New(slog.DiscardHandler), defaultBatchLimits, nil)
 }
 
 // samePlan compares what two plans would execute and the state they were

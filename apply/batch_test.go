@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,8 +53,20 @@ func TestExecStatements_manyStatementsInBatches(t *testing.T) {
 	}
 	// The last statement reads current_user: RESET ROLE ran after each SET ROLE.
 	stmts = append(stmts, plan.Statement{SQL: `DO $$ BEGIN IF current_user <> session_user THEN RAISE 'role not reset: %', current_user; END IF; END $$`})
-	if err := execStatements(ctx, tx, stmts, notices, slog.New(slog.DiscardHandler), batchLimits{queries: 25, bytes: 2048}); err != nil {
+	// Progress counts the statements across the batches, each once, in
+	// order (not the SET ROLE and RESET ROLE around some).
+	var progress []int
+	report := func(done, total int) {
+		if total != len(stmts) {
+			t.Errorf("progress: total %d, want %d", total, len(stmts))
+		}
+		progress = append(progress, done)
+	}
+	if err := execStatements(ctx, tx, stmts, notices, slog.New(slog.DiscardHandler), batchLimits{queries: 25, bytes: 2048}, report); err != nil {
 		t.Fatal(err)
+	}
+	if len(progress) != len(stmts) || progress[0] != 1 || !slices.IsSorted(progress) || progress[len(progress)-1] != len(stmts) {
+		t.Errorf("progress reported %d times, from %v to %v; want 1 to %d, once each", len(progress), progress[:1], progress[len(progress)-1:], len(stmts))
 	}
 	var granted int
 	if err := tx.QueryRow(ctx, "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 's' AND c.relname LIKE 't%' AND has_table_privilege($1, c.oid, 'SELECT')", reader).Scan(&granted); err != nil {
@@ -77,7 +90,7 @@ func TestExecStatements_attributionWithinABatch(t *testing.T) {
 
 	t.Run("warning", func(t *testing.T) {
 		tx, notices := ownerTx(t, cfg)
-		err := execStatements(ctx, tx, []plan.Statement{ok, ok2, warns, ok}, notices, slog.New(slog.DiscardHandler), defaultBatchLimits)
+		err := execStatements(ctx, tx, []plan.Statement{ok, ok2, warns, ok}, notices, slog.New(slog.DiscardHandler), defaultBatchLimits, nil)
 		var se *StatementError
 		if !errors.As(err, &se) || se.Statement.SQL != warns.SQL || !strings.Contains(err.Error(), "0LP01") {
 			t.Fatalf("got %v, want a StatementError for %q with SQLSTATE 0LP01", err, warns.SQL)
@@ -85,7 +98,7 @@ func TestExecStatements_attributionWithinABatch(t *testing.T) {
 	})
 	t.Run("error", func(t *testing.T) {
 		tx, notices := ownerTx(t, cfg)
-		err := execStatements(ctx, tx, []plan.Statement{ok, fails, ok2}, notices, slog.New(slog.DiscardHandler), defaultBatchLimits)
+		err := execStatements(ctx, tx, []plan.Statement{ok, fails, ok2}, notices, slog.New(slog.DiscardHandler), defaultBatchLimits, nil)
 		var se *StatementError
 		var pe *pgconn.PgError
 		if !errors.As(err, &se) || se.Statement.SQL != fails.SQL || !errors.As(err, &pe) || pe.Code != "42P01" {
@@ -95,7 +108,7 @@ func TestExecStatements_attributionWithinABatch(t *testing.T) {
 	t.Run("error in SET ROLE", func(t *testing.T) {
 		tx, notices := ownerTx(t, cfg)
 		bad := plan.Statement{SQL: ok2.SQL, AsRole: "pgward_no_such_role"}
-		err := execStatements(ctx, tx, []plan.Statement{ok, bad, ok}, notices, slog.New(slog.DiscardHandler), defaultBatchLimits)
+		err := execStatements(ctx, tx, []plan.Statement{ok, bad, ok}, notices, slog.New(slog.DiscardHandler), defaultBatchLimits, nil)
 		var se *StatementError
 		if !errors.As(err, &se) || se.Statement.AsRole != bad.AsRole {
 			t.Fatalf("got %v, want a StatementError for the statement run as %s", err, bad.AsRole)

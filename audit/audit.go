@@ -166,7 +166,7 @@ func Audit(p *policy.Policy, c *catalog.Catalog, sessions []Session, o Options) 
 				ApplicationName: s.ApplicationName,
 				Sessions:        s.Count,
 				Message: fmt.Sprintf("owner role %s has %d %s open from application_name %s; expected %s",
-					s.Role, s.Count, pluralWord(s.Count, "session", "sessions"), strconv.Quote(s.ApplicationName), expected),
+					s.Role, s.Count, textout.Plural(s.Count, "session", "sessions"), strconv.Quote(s.ApplicationName), expected),
 				Fix: "connect the application as its runtime role, not the owner; if it runs migrations, add its application_name to --owner-applications",
 			})
 		}
@@ -245,11 +245,4 @@ func CountFindings(p *plan.Plan, roles []string) []FindingCount {
 		}
 	}
 	return out
-}
-
-func pluralWord(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

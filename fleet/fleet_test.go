@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -132,13 +133,23 @@ func TestRun_orderOwnersAndErrors(t *testing.T) {
 		}
 		return fleet.Outcome{Status: fleet.StatusOK, Summary: "no changes"}
 	})
-	var flushed []string
+	var (
+		flushed  []string
+		progress []string // done/failed/total, as reported
+	)
 	results := fleet.Run(context.Background(), targets, job, fleet.Options{
 		Concurrency: 2, OwnersFirst: true,
 		Done: func(r *fleet.Result) { flushed = append(flushed, r.Target.Label) },
+		Progress: func(done, failed, total int) {
+			progress = append(progress, fmt.Sprintf("%d/%d/%d", done, failed, total))
+		},
 	})
 	if strings.Join(flushed, ",") != "a,b,c,d" {
 		t.Errorf("flushed in order %v", flushed)
+	}
+	// From none done to all, one at a time; c fails whenever it finishes.
+	if len(progress) != 5 || progress[0] != "0/0/4" || progress[4] != "4/1/4" {
+		t.Errorf("progress %v, want 0/0/4 … 4/1/4, one report per database", progress)
 	}
 	if len(started) != 4 {
 		t.Errorf("started %v", started)
@@ -166,7 +177,7 @@ func TestRun_orderOwnersAndErrors(t *testing.T) {
 	if want := "=== c ===\n(the roles, memberships, parameters and tablespaces of h1:5432 are left to the run of its cluster owner, a)\nreport of c\n"; out.String() != want {
 		t.Errorf("section:\n%q\nwant\n%q", out.String(), want)
 	}
-	if want := "c: log of c\nError: database c: boom\n"; log.String() != want {
+	if want := "c: log of c\nerror: database c: boom\n"; log.String() != want {
 		t.Errorf("section log:\n%q\nwant\n%q", log.String(), want)
 	}
 	out.Reset()

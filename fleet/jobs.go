@@ -29,10 +29,13 @@ const ClusterLockKey int64 = 0x7067776172640002
 type Report struct {
 	Format pipeline.Format
 	Color  bool
+	// SameTerminal: the reports and the logs are read together on one
+	// terminal (pipeline.Output.SameTerminal).
+	SameTerminal bool
 }
 
 func (r Report) output(report, log io.Writer) pipeline.Output {
-	return pipeline.Output{Report: report, Log: log, Format: r.Format, Color: r.Color}
+	return pipeline.Output{Report: report, Log: log, Format: r.Format, Color: r.Color, SameTerminal: r.SameTerminal}
 }
 
 // planOptions are o for target t: a database that is not its server's

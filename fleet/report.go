@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/pgward/pgward/internal/textout"
 	"github.com/pgward/pgward/pipeline"
 )
 
@@ -42,7 +43,7 @@ func WriteSection(out, log io.Writer, r *Result, format pipeline.Format) {
 		}
 	}
 	if r.Err != nil {
-		fmt.Fprintf(log, "Error: %s\n", oneLine(r.Err.Error()))
+		fmt.Fprintf(log, "error: %s\n", textout.OneLine(r.Err.Error()))
 	}
 }
 
@@ -88,7 +89,7 @@ func WriteSummary(w io.Writer, mode Mode, results []*Result, format pipeline.For
 		parts = append(parts, fmt.Sprintf("%d failed", failed))
 	}
 	n := len(results)
-	fmt.Fprintf(&b, "Fleet %s over %d %s: %s.\n\n", mode, n, plural(n, "database", "databases"), strings.Join(parts, ", "))
+	fmt.Fprintf(&b, "Fleet %s over %d %s: %s.\n\n", mode, n, textout.Plural(n, "database", "databases"), strings.Join(parts, ", "))
 	column := "CHANGES"
 	if mode == Audit {
 		column = "FINDINGS"
@@ -129,7 +130,7 @@ func WriteSummary(w io.Writer, mode Mode, results []*Result, format pipeline.For
 		fmt.Fprintln(&b, "\nFailed:")
 		for _, r := range results {
 			if r.Err != nil {
-				fmt.Fprintf(&b, "  %s\n", oneLine(r.Err.Error()))
+				fmt.Fprintf(&b, "  %s\n", textout.OneLine(r.Err.Error()))
 			}
 		}
 	}
@@ -185,7 +186,7 @@ func WriteJSON(w io.Writer, mode Mode, results []*Result) error {
 			body = nil
 		}
 		if r.Err != nil {
-			d.Error = oneLine(r.Err.Error())
+			d.Error = textout.OneLine(r.Err.Error())
 		}
 		switch {
 		case r.Status != StatusFailed:
@@ -227,16 +228,4 @@ func WritePrometheus(w io.Writer, results []*Result, now time.Time) error {
 		ms = append(ms, m)
 	}
 	return pipeline.WritePrometheus(w, ms...)
-}
-
-// oneLine joins the lines of an error message, for a report line.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

@@ -139,6 +139,12 @@ type Options struct {
 	// targets, as soon as it and those before it are done: to stream
 	// the report ([WriteSection]).
 	Done func(*Result)
+	// Progress, when set, is called once before any database starts and
+	// then each time one finishes, in whatever order they finish, with
+	// how many have finished, how many of those failed, and how many
+	// there are: for a progress line. It must return quickly. Calls do not
+	// overlap.
+	Progress func(done, failed, total int)
 }
 
 // Run runs job on every target and returns the results in the order of the
@@ -158,12 +164,32 @@ func Run(ctx context.Context, targets []*Target, job Job, o Options) []*Result {
 			ownerDone[t.Server] = done[i]
 		}
 	}
+	var (
+		mu          sync.Mutex // orders the Progress calls
+		fin, failed int
+	)
+	finished := func(r *Result) {
+		if o.Progress == nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		fin++
+		if r.Status == StatusFailed {
+			failed++
+		}
+		o.Progress(fin, failed, len(targets))
+	}
+	if o.Progress != nil {
+		o.Progress(0, 0, len(targets))
+	}
 	sem := make(chan struct{}, concurrency)
 	var wg sync.WaitGroup
 	for i, t := range targets {
 		wg.Go(func() {
-			defer close(done[i])
 			r := results[i]
+			defer close(done[i])
+			defer finished(r)
 			if o.OwnersFirst && !t.ClusterOwner {
 				select {
 				case <-ownerDone[t.Server]:

@@ -100,7 +100,7 @@ func TestRoundTrip_tuist(t *testing.T) {
 	}, nil)
 	got, gotYAML := string(out.hcl), string(out.yaml)
 	for _, want := range []string{
-		`names      = ["schema_migrations"]`, // web: every table, SELECT only on schema_migrations
+		`names      = ["project_handles", "schema_migrations"]`, // web: every table, SELECT only on these
 		`privileges = local.dml`,
 		`default_privileges "table"`,
 		`public {`,
@@ -110,7 +110,7 @@ func TestRoundTrip_tuist(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"          names: [schema_migrations]\n          privileges: [SELECT]\n",
+		"          names: [project_handles, schema_migrations]\n          privileges: [SELECT]\n",
 		"privileges: ${local.dml}",
 		"    default_privileges:\n      - table:\n",
 		"\npublic:\n",

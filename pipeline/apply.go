@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgward/pgward/apply"
+	"github.com/pgward/pgward/internal/textout"
 	"github.com/pgward/pgward/introspect"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
@@ -32,6 +33,8 @@ type ApplyOptions struct {
 	// shown as it executes, as a plan nobody was asked about is: the plan
 	// built under the lock, once found identical to it.
 	Saved bool
+	// Progress is apply.Options.Progress: called as statements execute.
+	Progress func(done, total int)
 }
 
 // Apply runs apply.Run with the plan the user approved (shown, or saved),
@@ -81,6 +84,7 @@ func Apply(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, approve
 		Saved:            o.Saved,
 		Logger:           logger,
 		MaxRevokes:       o.MaxRevokes,
+		Progress:         o.Progress,
 	}
 	show := approved == nil || o.Saved
 	if show {
@@ -145,12 +149,12 @@ func Apply(ctx context.Context, cfg *pgx.ConnConfig, pol *policy.Policy, approve
 		}
 	}
 	n := len(res.Plan.Statements)
-	fmt.Fprintf(out.Report, "\nApply complete: %d granted, %d revoked, %d altered, in %d %s.\n", s.Grant, s.Revoke, s.Alter, n, plural(n, "statement", "statements"))
+	fmt.Fprintf(out.Report, "\nApply complete: %d granted, %d revoked, %d altered, in %d %s.\n", s.Grant, s.Revoke, s.Alter, n, textout.Plural(n, "statement", "statements"))
 	if s.Blocked > 0 {
 		// Listed with their fixes in the plan above; said again here because
 		// a job log is read from the end.
 		fmt.Fprintf(out.Report, "Left out: %d %s that %s lacks the authority for (see \"cannot be executed\" above; --require-all makes this an error).\n",
-			s.Blocked, plural(s.Blocked, "change", "changes"), res.Plan.ConnectingRole)
+			s.Blocked, textout.Plural(s.Blocked, "change", "changes"), res.Plan.ConnectingRole)
 	}
 	return nil
 }

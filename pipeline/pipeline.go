@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/jackc/pgx/v5"
@@ -48,6 +49,12 @@ type Output struct {
 	// Color: colour the text report (the caller decides: a terminal, no
 	// NO_COLOR).
 	Color bool
+	// SameTerminal: Report and Log are one terminal, read together. The
+	// text report lists each change the connecting role cannot execute,
+	// with its fix, so [Output.WriteDiagnostics] leaves out the warnings
+	// that say the same once more. Elsewhere (a job log, a file) they are
+	// kept: Log may be all that is read.
+	SameTerminal bool
 }
 
 // WritePlan writes the report of a plan built with diags to o.Report in
@@ -91,8 +98,17 @@ func (o Output) WriteFailure(command string, diags hcl.Diagnostics, err error) e
 	return nil
 }
 
-// WriteDiagnostics writes diags, if any, to o.Log.
+// WriteDiagnostics writes diags, if any, to o.Log: all of them, except
+// with SameTerminal, in text, when diags has no errors (the plan was
+// written then): the warnings about changes left out for lack of
+// authority (plan.Unauthorized), which the report shows already.
 func (o Output) WriteDiagnostics(diags hcl.Diagnostics) {
+	if o.SameTerminal && (o.Format == Text || o.Format == "") && !diags.HasErrors() {
+		diags = slices.DeleteFunc(slices.Clone(diags), func(d *hcl.Diagnostic) bool {
+			_, shown := d.Extra.(plan.Unauthorized)
+			return shown
+		})
+	}
 	if len(diags) > 0 {
 		fmt.Fprint(o.Log, policy.FormatDiagnostics(diags))
 	}
@@ -223,11 +239,4 @@ func orWriteError(err, werr error) error {
 		return err
 	}
 	return errors.Join(err, werr)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

@@ -45,7 +45,11 @@ func (b *builder) classify() {
 					c.Default.ForRole, with, me, c.Default.ForRole, c.Default.ForRole, me)
 			}
 		case AuthorityAdmin:
-			if !canAdmin(b.graph, b.cat, me, c) {
+			switch {
+			case canAdmin(b.graph, b.cat, me, c):
+			case c.Target == TargetRole && c.Action == Grant:
+				c.Blocked = fmt.Sprintf("%s needs CREATEROLE to create it. Run pgward as a role that has it, or create the role elsewhere (and leave if_missing unset).", me)
+			default:
 				c.Blocked = fmt.Sprintf("%s needs CREATEROLE or ADMIN OPTION on the role to do this. Run pgward as a role that has it, or let the system that owns the roles do it (external = true).", me)
 			}
 		case AuthoritySuperuser:

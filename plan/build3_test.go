@@ -118,7 +118,7 @@ func TestBuild_issue3(t *testing.T) {
 			role:      &policy.Role{Name: "web", IfMissing: policy.IfMissingCreate},
 			db:        fixture{},
 			want:      nil,
-			wantDiags: []string{"CREATEROLE"},
+			wantDiags: []string{"create role web: alice needs CREATEROLE to create it"}, // as the plan line names it
 		},
 		{
 			name: "ensure = absent revokes everything the role holds in scope",

@@ -410,6 +410,9 @@ func describe(c *Change) string {
 	case TargetMembership:
 		return fmt.Sprintf("%s membership of %s in %s", c.Action, c.Grantee, c.Membership.Role)
 	case TargetRole:
+		if c.Action == Grant {
+			return fmt.Sprintf("create role %s", c.Grantee) // as the plan line says
+		}
 		return fmt.Sprintf("alter role %s", c.Grantee)
 	}
 	return "change"

@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/pgward/pgward/internal/didyoumean"
+	"github.com/pgward/pgward/internal/textout"
 )
 
 // FormatDiagnostics renders diagnostics one per line, without source
@@ -14,7 +15,7 @@ import (
 //
 //	policy.hcl:12:20: error: Unknown privilege; "SELCT" is not a PostgreSQL privilege. Did you mean "SELECT"?
 //
-// A diagnostic without a Subject (an undeclared -var, an unreadable path)
+// A diagnostic without a Subject (an undeclared --var, an unreadable path)
 // has no position prefix. Warnings say "warning". Line breaks inside a
 // Summary or Detail are folded into spaces so that each diagnostic stays on
 // one line. The result ends with a newline unless diags is empty.
@@ -32,21 +33,14 @@ func FormatDiagnostics(diags hcl.Diagnostics) string {
 		} else {
 			b.WriteString("error: ")
 		}
-		b.WriteString(oneLine(d.Summary))
+		b.WriteString(textout.OneLine(d.Summary))
 		if d.Detail != "" {
 			b.WriteString("; ")
-			b.WriteString(oneLine(d.Detail))
+			b.WriteString(textout.OneLine(d.Detail))
 		}
 		b.WriteByte('\n')
 	}
 	return b.String()
-}
-
-func oneLine(s string) string {
-	if !strings.ContainsAny(s, "\r\n") {
-		return s
-	}
-	return strings.Join(strings.Fields(s), " ")
 }
 
 // pos is the "file:line:col" form of a range's start, for details that

@@ -11,7 +11,7 @@
 //
 // [LoadPath] loads one .hcl file or every *.hcl file of a directory.
 // [Load] does the same from the root of an [io/fs.FS], for programs that
-// embed policies. Both take [LoadOptions], which carries the -var values of
+// embed policies. Both take [LoadOptions], which carries the --var values of
 // the command line and a lookup for PGWARD_VAR_<name> environment
 // variables.
 //
@@ -20,7 +20,7 @@
 // Every problem in user input is an [hcl.Diagnostic] with a Summary, a
 // Detail that says what to do, and a Subject range (file:line:col). Problems
 // are collected, not returned at the first, so that one run shows them all.
-// The few that have no place in a file (an undeclared -var, an unreadable
+// The few that have no place in a file (an undeclared --var, an unreadable
 // path) have no Subject. [FormatDiagnostics] renders them one per line.
 // The policy is nil exactly when the diagnostics contain an error.
 //

@@ -43,11 +43,11 @@ func TestLoad_errors(t *testing.T) {
 		{
 			name: "undeclared-var",
 			vars: map[string]string{"shema": "app"},
-			want: []string{"error: Undeclared variable; -var sets \"shema\", but no variable block declares it. Did you mean \"schema\"?\n"},
+			want: []string{"error: Undeclared variable; --var sets \"shema\", but no variable block declares it. Did you mean \"schema\"?\n"},
 		},
 		{
 			name: "missing-variable-value",
-			want: []string{`policy.hcl:1:1: error: No value for variable; Variable "schema" has no default`, "-var schema=VALUE", "PGWARD_VAR_schema"},
+			want: []string{`policy.hcl:1:1: error: No value for variable; Variable "schema" has no default`, "--var schema=VALUE", "PGWARD_VAR_schema"},
 		},
 		{
 			name: "syntax-error",
@@ -305,7 +305,7 @@ func TestLoad_errors(t *testing.T) {
 			if tt.count != 0 && len(diags) != tt.count {
 				t.Errorf("got %d diagnostics, want %d:\n%s", len(diags), tt.count, got)
 			}
-			// Every error but the -var one points into a file.
+			// Every error but the --var one points into a file.
 			for _, d := range diags {
 				if d.Subject == nil && d.Summary != "Undeclared variable" {
 					t.Errorf("diagnostic without a range: %s: %s", d.Summary, d.Detail)

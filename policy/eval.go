@@ -124,7 +124,7 @@ var variableSchema = &hcl.BodySchema{
 }
 
 // addVariables declares the variables of the blocks and gives each its
-// value: -var, then PGWARD_VAR_<name>, then the default.
+// value: --var, then PGWARD_VAR_<name>, then the default.
 func (e *evaluator) addVariables(blocks []*hcl.Block, o LoadOptions) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	declared := map[string]hcl.Range{}
@@ -178,7 +178,7 @@ func (e *evaluator) addVariables(blocks []*hcl.Block, o LoadOptions) hcl.Diagnos
 
 		raw, from := "", ""
 		if v, ok := o.Vars[name]; ok {
-			raw, from = v, "-var"
+			raw, from = v, "--var"
 		} else if o.Getenv != nil {
 			if v := o.Getenv(EnvPrefix + name); v != "" {
 				raw, from = v, EnvPrefix+name
@@ -193,7 +193,7 @@ func (e *evaluator) addVariables(blocks []*hcl.Block, o LoadOptions) hcl.Diagnos
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "No value for variable",
-				Detail: fmt.Sprintf("Variable %q has no default and no value: set it with -var %s=VALUE or the environment variable %s%s, or give it a default.",
+				Detail: fmt.Sprintf("Variable %q has no default and no value: set it with --var %s=VALUE or the environment variable %s%s, or give it a default.",
 					name, name, EnvPrefix, name),
 				Subject: b.DefRange.Ptr(),
 			})
@@ -211,7 +211,7 @@ func (e *evaluator) addVariables(blocks []*hcl.Block, o LoadOptions) hcl.Diagnos
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Undeclared variable",
-				Detail: fmt.Sprintf("-var sets %q, but no variable block declares it.%s",
+				Detail: fmt.Sprintf("--var sets %q, but no variable block declares it.%s",
 					n, didYouMean(n, e.varNames)),
 			})
 		}
@@ -220,7 +220,7 @@ func (e *evaluator) addVariables(blocks []*hcl.Block, o LoadOptions) hcl.Diagnos
 	return diags
 }
 
-// fromText turns the text of a -var or environment value into a value. A
+// fromText turns the text of a --var or environment value into a value. A
 // string default (or none) keeps the text as it is; a number, bool, list or
 // object default has the text read as an HCL expression (20, true,
 // ["a", "b"]), and if it is not one the text stays a string and the

@@ -11,7 +11,7 @@ import (
 // rangeless are the summaries of the only diagnostics that have no place in
 // a file.
 var rangeless = map[string]bool{
-	"Undeclared variable": true, // -var for an undeclared variable
+	"Undeclared variable": true, // --var for an undeclared variable
 	"Cannot read policy":  true,
 	"No policy files":     true,
 }

@@ -75,12 +75,12 @@ func TestFormatDiagnostics(t *testing.T) {
 			Subject:  &hcl.Range{Filename: "p.hcl", Start: hcl.Pos{Line: 3, Column: 19}},
 		},
 		{Severity: hcl.DiagWarning, Summary: "Qualified name", Subject: &hcl.Range{Filename: "p.hcl", Start: hcl.Pos{Line: 1, Column: 1}}},
-		{Severity: hcl.DiagError, Summary: "Undeclared variable", Detail: "-var sets \"x\"."},
+		{Severity: hcl.DiagError, Summary: "Undeclared variable", Detail: "--var sets \"x\"."},
 		nil,
 	}
 	want := "p.hcl:3:19: error: Unknown privilege; Did you mean \"SELECT\"?\n" +
 		"p.hcl:1:1: warning: Qualified name\n" +
-		"error: Undeclared variable; -var sets \"x\".\n"
+		"error: Undeclared variable; --var sets \"x\".\n"
 	if got := FormatDiagnostics(diags); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}

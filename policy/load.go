@@ -14,9 +14,9 @@ import (
 )
 
 // LoadOptions are the inputs of a policy that do not come from its files.
-// The zero value means no -var values and no environment.
+// The zero value means no --var values and no environment.
 type LoadOptions struct {
-	// Vars are the -var name=value pairs of the command line. They take
+	// Vars are the --var name=value pairs of the command line. They take
 	// precedence over the environment and over defaults. Naming a variable
 	// that no variable block declares is an error.
 	Vars map[string]string

@@ -235,7 +235,7 @@ func TestLoad_variablePrecedence(t *testing.T) {
 			wantOwner:   "env_owner",
 		},
 		{
-			name:        "-var over environment",
+			name:        "--var over environment",
 			vars:        map[string]string{"schema": "cli_schema", "schemas": `["cli_schema", "public"]`},
 			env:         map[string]string{"PGWARD_VAR_schema": "env_schema", "PGWARD_VAR_owner": "env_owner"},
 			wantSchema:  "cli_schema",

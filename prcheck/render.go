@@ -8,6 +8,7 @@ import (
 
 	"github.com/pgward/pgward/access"
 	"github.com/pgward/pgward/internal/acl"
+	"github.com/pgward/pgward/internal/textout"
 )
 
 // FormatVersion is the version of the JSON documents WriteJSON and
@@ -90,7 +91,7 @@ func writeViolationsMarkdown(ew *errWriter, vs []access.Violation) {
 	if len(vs) == 0 {
 		return
 	}
-	ew.printf("> [!CAUTION]\n> **%d %s broken**: a role can use what its deny block forbids.\n>\n", len(vs), plural(len(vs), "deny invariant", "deny invariants"))
+	ew.printf("> [!CAUTION]\n> **%d %s broken**: a role can use what its deny block forbids.\n>\n", len(vs), textout.Plural(len(vs), "deny invariant", "deny invariants"))
 	for _, v := range vs {
 		ew.printf("> - %s: %s on %s via %s (%s)\n", mdEscape(v.Role), v.Privilege, code(v.Object), mdEscape(v.Path), code(ruleLine(v)))
 	}
@@ -167,7 +168,7 @@ func orDash(s string) string {
 func WriteMarkdown(w io.Writer, r *Report, s Sources) error {
 	ew := &errWriter{w: w}
 	ew.printf("### pgward: access report\n\n")
-	ew.printf("%s with %s: %d managed %s, %d objects.\n\n", code(orDash(s.Schema)), code(orDash(s.Policy)), len(r.Roles), plural(len(r.Roles), "role", "roles"), len(r.Objects))
+	ew.printf("%s with %s: %d managed %s, %d objects.\n\n", code(orDash(s.Schema)), code(orDash(s.Policy)), len(r.Roles), textout.Plural(len(r.Roles), "role", "roles"), len(r.Objects))
 	if u := r.Unclassified(); len(u) > 0 {
 		writeUnclassifiedMarkdown(ew, u)
 	}
@@ -179,7 +180,7 @@ func WriteMarkdown(w io.Writer, r *Report, s Sources) error {
 
 func writeUnclassifiedMarkdown(ew *errWriter, us []Unclassified) {
 	ew.printf("> [!WARNING]\n> **%d unclassified %s**: no rule of the role selects %s, though the role has rules for that kind in that schema.\n>\n",
-		len(us), plural(len(us), "object", "objects"), plural(len(us), "it", "them"))
+		len(us), textout.Plural(len(us), "object", "objects"), textout.Plural(len(us), "it", "them"))
 	for _, u := range us {
 		ew.printf("> - %s %s: %s\n", u.Object.Kind, code(u.Object.String()), strings.Join(u.Roles, ", "))
 	}
@@ -233,13 +234,6 @@ func code(s string) string {
 }
 
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
 
 // JSON documents. They live here, not on the model.
 type jsonReport struct {

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/sergi/go-diff/diffmatchpatch"
+
+	"github.com/pgward/pgward/internal/textout"
 )
 
 // diffContext is how many unchanged lines TextDiff keeps around a change.
@@ -82,7 +84,7 @@ func lineDiff(a, b string) string {
 
 func (d *Diff) counts() string {
 	return fmt.Sprintf("%d new %s, %d removed, %d changed; %d unclassified",
-		len(d.Added), plural(len(d.Added), "object", "objects"), len(d.Removed), len(d.Changed), len(d.Unclassified))
+		len(d.Added), textout.Plural(len(d.Added), "object", "objects"), len(d.Removed), len(d.Changed), len(d.Unclassified))
 }
 
 // WriteDiffText writes the diff for people: unclassified objects, new

@@ -395,6 +395,7 @@ func (s *Sandbox) load(ctx context.Context, db string, sc *Schema, owner string)
 		return fmt.Errorf("load %s: become %s: %w", sc.File, owner, err)
 	}
 	s.log.Info(fmt.Sprintf("loading %s (%d statements) as %s", sc.File, len(sc.Statements), owner))
+	var handed []Statement // the statements that gave an object to another role
 	for _, st := range sc.Statements {
 		step, role := classify(st, owner)
 		as := current
@@ -407,6 +408,9 @@ func (s *Sandbox) load(ctx context.Context, db string, sc *Schema, owner string)
 			err = become(owner)
 		case stepSuperuser:
 			as = "the superuser"
+			if len(st.namesAfter([]string{"owner", "to"}, 1)) > 0 {
+				handed = append(handed, st)
+			}
 			if _, err = conn.Exec(ctx, "RESET SESSION AUTHORIZATION"); err == nil {
 				if _, err = conn.Exec(ctx, st.SQL); err == nil {
 					err = become(current)
@@ -416,10 +420,35 @@ func (s *Sandbox) load(ctx context.Context, db string, sc *Schema, owner string)
 			_, err = conn.Exec(ctx, st.SQL)
 		}
 		if err != nil {
-			return &StatementError{File: sc.File, Line: errorLine(st, err), Statement: st.SQL, Role: as, Err: err}
+			return &StatementError{File: sc.File, Line: errorLine(st, err), Statement: st.SQL, Role: as, Err: err, Hint: notOwnerHint(err, as, handed)}
 		}
 	}
 	return nil
+}
+
+// notOwnerHint explains "must be owner of" (SQLSTATE 42501) for a dump
+// that gave the object to another role (pg_dump writes ALTER … OWNER TO
+// after each object, and the object's constraints and indexes later): the
+// role the dump is loaded as, which also applies the policy, may neither
+// alter the object nor grant on it. "" for other errors.
+func notOwnerHint(err error, as string, handed []Statement) string {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "42501" || !strings.HasPrefix(pe.Message, "must be owner of ") {
+		return ""
+	}
+	words := strings.Fields(pe.Message)
+	name := words[len(words)-1]
+	for i := len(handed) - 1; i >= 0; i-- {
+		st := handed[i]
+		if !slices.ContainsFunc(st.tokens, func(t token) bool { return t.word && t.text == name }) {
+			continue
+		}
+		to := st.namesAfter([]string{"owner", "to"}, 1)[0]
+		return fmt.Sprintf("line %d gives %s to %s, and the rest of the dump runs as %s, which does not own it (nor could it grant on it when applying the policy): "+
+			"make %s its owner in the database (ALTER … OWNER TO %s) and dump again, dump with pg_dump --no-owner to check the policy as if %s owned everything, or name the role that loads the dump with --owner",
+			st.Line, name, to, as, as, as, as)
+	}
+	return fmt.Sprintf("%s, which loads the dump, does not own it: name the role that should with --owner, or dump with pg_dump --no-owner", as)
 }
 
 // StatementError is a statement of a dump that failed to load.
@@ -429,6 +458,8 @@ type StatementError struct {
 	Statement string // the statement's text
 	Role      string // the role it ran as
 	Err       error
+	// Hint, when set, says why the statement failed and what to do.
+	Hint string
 }
 
 func (e *StatementError) Error() string {
@@ -436,7 +467,11 @@ func (e *StatementError) Error() string {
 	if len(first) > 60 {
 		first = first[:60] + "…"
 	}
-	return fmt.Sprintf("%s:%d: %v (statement %q, run as %s)", e.File, e.Line, e.Err, first, e.Role)
+	hint := ""
+	if e.Hint != "" {
+		hint = "; " + e.Hint
+	}
+	return fmt.Sprintf("%s:%d: %v (statement %q, run as %s)%s", e.File, e.Line, e.Err, first, e.Role, hint)
 }
 
 func (e *StatementError) Unwrap() error { return e.Err }

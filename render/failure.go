@@ -36,7 +36,7 @@ func diagnosticsJSON(diags hcl.Diagnostics) (errs, warnings []jsonDiagnostic) {
 		if d == nil {
 			continue
 		}
-		jd := jsonDiagnostic{Summary: oneLine(d.Summary), Detail: oneLine(d.Detail)}
+		jd := jsonDiagnostic{Summary: textout.OneLine(d.Summary), Detail: textout.OneLine(d.Detail)}
 		if d.Subject != nil {
 			jd.File, jd.Line, jd.Column = d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column
 		}
@@ -57,7 +57,7 @@ func WriteJSONFailure(w io.Writer, diags hcl.Diagnostics, err error) error {
 	doc := jsonFailure{FormatVersion: JSONFormatVersion}
 	doc.Errors, doc.Warnings = diagnosticsJSON(diags)
 	if err != nil {
-		doc.Errors = append(doc.Errors, jsonDiagnostic{Summary: oneLine(err.Error())})
+		doc.Errors = append(doc.Errors, jsonDiagnostic{Summary: textout.OneLine(err.Error())})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -82,9 +82,9 @@ func WriteMarkdownFailure(w io.Writer, command string, diags hcl.Diagnostics, er
 		}
 	}
 	if err != nil {
-		errs = append(errs, "- "+mdText(oneLine(err.Error())))
+		errs = append(errs, "- "+mdText(textout.OneLine(err.Error())))
 	}
-	tw.Printf("**%d %s; nothing was planned or changed.**\n\n%s\n", len(errs), pluralWord(len(errs), "error", "errors"), strings.Join(errs, "\n"))
+	tw.Printf("**%d %s; nothing was planned or changed.**\n\n%s\n", len(errs), textout.Plural(len(errs), "error", "errors"), strings.Join(errs, "\n"))
 	writeMarkdownWarnings(tw, warnings)
 	return tw.Flush()
 }
@@ -114,9 +114,9 @@ func markdownDiagnostic(d *hcl.Diagnostic) string {
 	if d.Subject != nil {
 		b.WriteString(mdCode(fmt.Sprintf("%s:%d:%d", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column)) + " ")
 	}
-	b.WriteString("**" + mdText(oneLine(d.Summary)) + "**")
+	b.WriteString("**" + mdText(textout.OneLine(d.Summary)) + "**")
 	if d.Detail != "" {
-		b.WriteString(": " + mdText(oneLine(d.Detail)))
+		b.WriteString(": " + mdText(textout.OneLine(d.Detail)))
 	}
 	return b.String()
 }
@@ -126,11 +126,4 @@ func markdownDiagnostic(d *hcl.Diagnostic) string {
 func mdText(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "<", "&lt;", ">", "&gt;", "[", `\[`, "]", `\]`, "|", `\|`)
 	return r.Replace(s)
-}
-
-func oneLine(s string) string {
-	if !strings.ContainsAny(s, "\r\n") {
-		return s
-	}
-	return strings.Join(strings.Fields(s), " ")
 }

@@ -51,10 +51,10 @@ func findingsSummary(fs []plan.Finding) string {
 	}
 	var parts []string
 	if objects > 0 {
-		parts = append(parts, fmt.Sprintf("%d %s owned by another role", objects, pluralWord(objects, "object", "objects")))
+		parts = append(parts, fmt.Sprintf("%d %s owned by another role", objects, textout.Plural(objects, "object", "objects")))
 	}
 	if sessions > 0 {
-		parts = append(parts, fmt.Sprintf("%d owner %s", sessions, pluralWord(sessions, "session", "sessions")))
+		parts = append(parts, fmt.Sprintf("%d owner %s", sessions, textout.Plural(sessions, "session", "sessions")))
 	}
 	if len(parts) == 0 {
 		return ""

@@ -50,7 +50,7 @@ func WriteMarkdown(w io.Writer, p *plan.Plan, o MarkdownOptions) error {
 			tw.Printf(" **%d cannot be executed by `%s`.**", s.Blocked, p.ConnectingRole)
 		}
 		if n := len(violations); n > 0 {
-			tw.Printf(" **%d %s broken.**", n, pluralWord(n, "invariant", "invariants"))
+			tw.Printf(" **%d %s broken.**", n, textout.Plural(n, "invariant", "invariants"))
 		}
 		tw.Printf("\n")
 	}
@@ -91,14 +91,14 @@ func WriteMarkdown(w io.Writer, p *plan.Plan, o MarkdownOptions) error {
 	sort.Strings(roles)
 	for _, r := range roles {
 		cs := byRole[r]
-		tw.Printf("#### `%s` (%d %s)\n\n| | change | on | why |\n|---|---|---|---|\n", r, len(cs), pluralWord(len(cs), "change", "changes"))
+		tw.Printf("#### `%s` (%d %s)\n\n| | change | on | why |\n|---|---|---|---|\n", r, len(cs), textout.Plural(len(cs), "change", "changes"))
 		for _, c := range cs {
 			tw.Printf("| %s | %s | %s | %s |\n", string(rune(c.Action)), mdCell(c.Line()), mdCell(changeHeader(c)), mdCell(c.Reason.String()))
 		}
 		tw.Printf("\n")
 	}
 	if len(p.Statements) > 0 {
-		tw.Printf("<details><summary>SQL (%d %s)</summary>\n\n```sql\n", len(p.Statements), pluralWord(len(p.Statements), "statement", "statements"))
+		tw.Printf("<details><summary>SQL (%d %s)</summary>\n\n```sql\n", len(p.Statements), textout.Plural(len(p.Statements), "statement", "statements"))
 		if err := WriteSQL(tw, p); err != nil {
 			return err
 		}

@@ -81,7 +81,7 @@ func WriteText(w io.Writer, p *plan.Plan, o TextOptions) error {
 	}
 	if n := len(p.Kept); n > 0 {
 		tw.Printf("  %s %d %s beyond the policy left alone (additive): run without additive to revoke %s\n\n",
-			tw.Paint(textout.Yellow, "!"), n, pluralWord(n, "privilege", "privileges"), pluralWord(n, "it", "them"))
+			tw.Paint(textout.Yellow, "!"), n, textout.Plural(n, "privilege", "privileges"), textout.Plural(n, "it", "them"))
 	}
 	violations := p.Violations
 	if o.Audit {
@@ -92,7 +92,7 @@ func WriteText(w io.Writer, p *plan.Plan, o TextOptions) error {
 	s := p.Summary()
 	broken := ""
 	if len(violations) > 0 {
-		broken = fmt.Sprintf(" %d %s broken.", len(violations), pluralWord(len(violations), "invariant", "invariants"))
+		broken = fmt.Sprintf(" %d %s broken.", len(violations), textout.Plural(len(violations), "invariant", "invariants"))
 	}
 	switch {
 	case len(p.Changes) == 0 && o.Audit && len(p.Drift) == 0 && broken == "" && len(p.Findings) == 0:
@@ -346,13 +346,6 @@ func reasonJSON(r plan.Reason) jsonReason {
 		return jsonReason{File: r.Rule.Filename, Line: r.Rule.Start.Line, Text: r.Text}
 	}
 	return jsonReason{Text: r.Text}
-}
-
-func pluralWord(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // writeViolations writes the invariants the plan leaves broken (or, for an

@@ -57,6 +57,7 @@ func newApplyCmd(e env) *cobra.Command {
 	o.dbFlags.bind(cmd)
 	bindRequireAll(cmd, &o.requireAll)
 	bindFleet(cmd, &o.fleet, &o.databaseURL)
+	bindMaintenanceDB(cmd, &o.fleet)
 	f := cmd.Flags()
 	f.BoolVar(&o.autoApprove, "auto-approve", false, "apply without asking (required when not on a terminal)")
 	f.DurationVar(&o.lockTimeout, "lock-timeout", apply.DefaultLockTimeout, "lock_timeout for the apply transaction")
@@ -106,7 +107,7 @@ func runApply(cmd *cobra.Command, e env, o applyCmdOptions, args []string) error
 		// Nobody is asked, so the plan is shown from under the lock,
 		// as it is built for execution: one catalog read fewer than a
 		// preview followed by the run.
-		return o.applyApproved(cmd.Context(), e, out, cfg, pol, nil)
+		return o.applyApproved(cmd.Context(), e, out, cfg, pol, nil, nil)
 	}
 	preview, diags, err := pipeline.Plan(cmd.Context(), cfg, pol, planOptions(o.strict, o.requireAll), o.reportTo(e, out, "text"))
 	if err != nil {
@@ -124,14 +125,22 @@ func runApply(cmd *cobra.Command, e env, o applyCmdOptions, args []string) error
 		fmt.Fprintln(out, "Apply cancelled; nothing was changed.")
 		return exitCode(exitError)
 	}
-	return o.applyApproved(cmd.Context(), e, out, cfg, pol, preview)
+	return o.applyApproved(cmd.Context(), e, out, cfg, pol, preview, nil)
 }
 
 // applyApproved applies the approved plan (nil: the one apply builds under
-// its lock, shown as it runs); a plan refused for its diagnostics, which
-// are written, ends the command with exit status 1.
-func (o applyCmdOptions) applyApproved(ctx context.Context, e env, out io.Writer, cfg *pgx.ConnConfig, pol *policy.Policy, approved *plan.Plan) error {
-	err := pipeline.Apply(ctx, cfg, pol, approved, o.applyOptions(), o.reportTo(e, out, "text"))
+// its lock, shown as it runs; saved set: a saved plan, shown the same way,
+// with the plan options it was saved with); a plan refused for its
+// diagnostics, which are written, ends the command with exit status 1.
+func (o applyCmdOptions) applyApproved(ctx context.Context, e env, out io.Writer, cfg *pgx.ConnConfig, pol *policy.Policy, approved *plan.Plan, saved *plan.Options) error {
+	opts := o.applyOptions()
+	if saved != nil {
+		opts.Plan, opts.Saved = *saved, true
+	}
+	report, progress, stop := applyProgress(e, o.reportTo(e, out, "text"))
+	opts.Progress = progress
+	err := pipeline.Apply(ctx, cfg, pol, approved, opts, report)
+	stop()
 	if errors.Is(err, pipeline.ErrDiagnostics) {
 		return exitCode(exitError)
 	}

@@ -7,9 +7,10 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/pgward/pgward/internal/textout"
 )
 
 // Exit codes (docs/cli.md).
@@ -41,13 +42,9 @@ func run(ctx context.Context, args []string, e env) int {
 	case errors.As(err, &de):
 		return exitError // its diagnostics are on stderr
 	default:
-		fmt.Fprintf(e.stderr, "Error: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(e.stderr, "error: %s\n", textout.OneLine(err.Error()))
 		return exitError
 	}
-}
-
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
 }
 
 func newRootCmd(e env) *cobra.Command {
@@ -111,10 +108,3 @@ func (r revokeLimit) Set(s string) error {
 }
 
 func (revokeLimit) Type() string { return "int" }
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}

@@ -150,6 +150,12 @@ func TestErrorContract(t *testing.T) {
 			}
 			if c.code == 1 {
 				checkFailedReport(t, c.args[0], c.format, c.fleet, stdout)
+				if !strings.Contains(stderr, "error: ") {
+					t.Errorf("no line of stderr says error:\n%s", stderr)
+				}
+			}
+			if strings.Contains(stderr, "Error:") {
+				t.Errorf("stderr has the prefix Error:, not error: as every other error:\n%s", stderr)
 			}
 			for _, want := range c.report {
 				switch c.format {
@@ -179,7 +185,7 @@ func TestErrorContract(t *testing.T) {
 		for _, cmd := range []string{"plan", "audit"} {
 			for _, f := range reportFormats {
 				stdout, stderr := pg.expect(2, cmd, "--format", f, "--policy", good)
-				if strings.Contains(stderr, "Error") || strings.Contains(stderr, "error:") {
+				if strings.Contains(stderr, "error:") {
 					t.Errorf("%s --format %s: an error on stderr:\n%s", cmd, f, stderr)
 				}
 				want := map[string]string{"text": "pg_write_all_data", "sql": "-- pgward plan for database", "markdown": "pg_write_all_data", "json": `"errors": []`}[f]

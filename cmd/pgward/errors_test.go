@@ -94,12 +94,12 @@ func TestBadInput(t *testing.T) {
 	t.Run("unreachable database", func(t *testing.T) {
 		bad := cli{t: t, url: "postgres://tuist_app:s3cr%40t-pw@127.0.0.1:1/tuist?connect_timeout=2"}
 		_, stderr := bad.expect(1, "plan", "--policy", pg.policy)
-		oneLineError(t, stderr, "Error: connection refused: cannot connect to 127.0.0.1:1/tuist as user tuist_app", "s3cr@t-pw", "s3cr%40t-pw")
+		oneLineError(t, stderr, "error: connection refused: cannot connect to 127.0.0.1:1/tuist as user tuist_app", "s3cr@t-pw", "s3cr%40t-pw")
 	})
 	t.Run("unparsable URL", func(t *testing.T) {
 		bad := cli{t: t, url: "postgres://tuist_app:s3cr%zzt@[::1"}
 		_, stderr := bad.expect(1, "plan", "--policy", pg.policy)
-		oneLineError(t, stderr, "Error: ", "s3cr%zzt", "s3cr")
+		oneLineError(t, stderr, "error: ", "s3cr%zzt", "s3cr")
 	})
 	t.Run("wrong password", func(t *testing.T) {
 		user, url := pgtest.PasswordRole(t, db, "right-password")

@@ -58,14 +58,14 @@ func TestExplain_tuist(t *testing.T) {
 	// The exact name decides for schema_migrations; the rule for every
 	// table matches too and is overridden.
 	stdout, _ := pg.expect(0, "explain", "tuist_web", "public.schema_migrations", "--policy", pg.policy)
-	exact := ruleAt(t, pg.policy, "tuist_web", "schema_migrations")
+	exact := ruleAt(t, pg.policy, "tuist_web", "schema_migrations", "project_handles")
 	every := ruleAt(t, pg.policy, "tuist_web")
 	policySection := explainSection(stdout, "Policy\n")
 	decided, overridden, ok := strings.Cut(policySection, "Overridden")
 	if !ok {
 		t.Fatalf("no overridden rule:\n%s", stdout)
 	}
-	for _, want := range []string{`Decided by the rules at rank "exact name"`, exact + `  grant "table" schema "public" names ["schema_migrations"]: SELECT`, "tuist_web should hold: SELECT\n"} {
+	for _, want := range []string{`Decided by the rules at rank "exact name"`, exact + `  grant "table" schema "public" names ["schema_migrations", "project_handles"]: SELECT`, "tuist_web should hold: SELECT\n"} {
 		if !strings.Contains(decided, want) {
 			t.Errorf("the deciding rules lack %q:\n%s", want, stdout)
 		}

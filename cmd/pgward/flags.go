@@ -29,7 +29,7 @@ type policyFlags struct {
 
 func (p *policyFlags) bind(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&p.policyPath, "policy", ".", "policy file, or directory of *.hcl files")
+	f.StringVar(&p.policyPath, "policy", ".", "policy file (.hcl, .yaml or .yml), or a directory of them")
 	f.StringArrayVar(&p.vars, "var", nil, "set a policy variable (name=value); repeatable")
 	f.BoolVar(&p.strict, "strict", false, "treat a missing role with if_missing = \"skip\" as an error")
 }
@@ -79,10 +79,14 @@ func (d dbFlags) color(e env, w io.Writer) bool {
 	return !d.noColor && e.getenv("NO_COLOR") == "" && e.isTTY(w)
 }
 
+// sameTerminal reports whether a report written to w and stderr are read
+// together: both terminals.
+func sameTerminal(e env, w io.Writer) bool { return e.isTTY(w) && e.isTTY(e.stderr) }
+
 // reportTo is where a command's report goes (w) and its diagnostics
 // (stderr), in format.
 func (d dbFlags) reportTo(e env, w io.Writer, format string) pipeline.Output {
-	return pipeline.Output{Report: w, Log: e.stderr, Format: pipeline.Format(format), Color: d.color(e, w)}
+	return pipeline.Output{Report: w, Log: e.stderr, Format: pipeline.Format(format), Color: d.color(e, w), SameTerminal: sameTerminal(e, w)}
 }
 
 func bindFormat(cmd *cobra.Command, format *string) {

@@ -48,7 +48,11 @@ func bindFleet(cmd *cobra.Command, fl *fleetFlags, databaseURL *string) {
 	f.StringSliceVar(&fl.exclude, "exclude-database", nil, "with --all-databases, leave out the databases whose name matches one of these patterns; repeatable")
 	f.IntVar(&fl.concurrency, "concurrency", fleet.DefaultConcurrency, "fleet run: how many databases to work on at once")
 	f.StringVar(&fl.clusterOwner, "cluster-owner", "", "fleet run: the database whose run changes roles, memberships, parameters and tablespaces on its server (default: the server's first database)")
-	f.StringVar(&fl.maintenanceDB, "maintenance-db", fleet.DefaultMaintenanceDB, "fleet apply: the database where the cluster-wide advisory lock is taken")
+}
+
+// bindMaintenanceDB adds --maintenance-db, which only a fleet apply reads.
+func bindMaintenanceDB(cmd *cobra.Command, fl *fleetFlags) {
+	cmd.Flags().StringVar(&fl.maintenanceDB, "maintenance-db", fleet.DefaultMaintenanceDB, "fleet run: the database where the cluster-wide advisory lock is taken")
 }
 
 // databaseURLs is the value of a repeatable --database-url. Its String is
@@ -184,14 +188,18 @@ func runFleet(cmd *cobra.Command, e env, fc fleetCommand) error {
 	}
 
 	report := fleet.Report{
-		Format: format,
-		Color:  out == stdout && dbFlags{noColor: fc.noColor}.color(e, stdout),
+		Format:       format,
+		Color:        out == stdout && dbFlags{noColor: fc.noColor}.color(e, stdout),
+		SameTerminal: out == stdout && sameTerminal(e, stdout),
 	}
+	sectionOut, sectionLog, progress, stop := fleetProgress(e, out, report.SameTerminal)
 	results := fleet.Run(ctx, targets, fc.job(pol, report), fleet.Options{
 		Concurrency: fc.fleet.concurrency,
 		OwnersFirst: fc.mode == fleet.Apply,
-		Done:        func(r *fleet.Result) { fleet.WriteSection(out, e.stderr, r, format) },
+		Done:        func(r *fleet.Result) { fleet.WriteSection(sectionOut, sectionLog, r, format) },
+		Progress:    progress,
 	})
+	stop()
 	var werr error
 	switch format {
 	case pipeline.JSON:

@@ -152,7 +152,7 @@ func TestFleet_oneFailsOthersConverge(t *testing.T) {
 	if !strings.Contains(stdout, "Fleet apply over 3 databases: 2 applied, 1 failed.") {
 		t.Errorf("summary line:\n%s", stdout)
 	}
-	if !strings.Contains(stderr, "Error: database "+f.dbs[2].Name+": ") || !strings.Contains(stderr, "Change cannot be executed by "+f.own) {
+	if !strings.Contains(stderr, "error: database "+f.dbs[2].Name+": ") || !strings.Contains(stderr, "Change cannot be executed by "+f.own) {
 		t.Errorf("stderr does not say why the third database failed:\n%s", stderr)
 	}
 	// The cluster owner failed and rolled back; the others left the

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/pgward/pgward/internal/textout"
 	"github.com/pgward/pgward/policy"
 )
 
@@ -79,7 +80,7 @@ func newFmtCmd(e env) *cobra.Command {
 		}
 		if check && len(changed) > 0 {
 			fmt.Fprintf(e.stderr, "%d %s not in canonical form; run pgward fmt to rewrite %s.\n",
-				len(changed), plural(len(changed), "file is", "files are"), plural(len(changed), "it", "them"))
+				len(changed), textout.Plural(len(changed), "file is", "files are"), textout.Plural(len(changed), "it", "them"))
 			return exitCode(exitError)
 		}
 		return nil

@@ -15,6 +15,7 @@ import (
 
 	"github.com/pgward/pgward/importer"
 	"github.com/pgward/pgward/internal/connstr"
+	"github.com/pgward/pgward/internal/textout"
 )
 
 func newImportCmd(e env) *cobra.Command {
@@ -43,7 +44,7 @@ func newImportCmd(e env) *cobra.Command {
 	f.BoolVar(&attributes, "attributes", true, "write role attributes (login, inherit, createdb, createrole, replication, bypassrls, connection_limit, valid_until); --attributes=false leaves them unmanaged")
 	f.BoolVar(&external, "external", true, "declare the roles external = true: pgward reports but never changes their attributes and memberships")
 	f.StringVarP(&output, "output", "o", "", "write the policy to this file (default standard output)")
-	f.StringVar(&format, "format", "hcl", "output format: hcl or yaml (default yaml when --output ends in .yaml or .yml)")
+	f.StringVar(&format, "format", "", "output format: hcl or yaml (default yaml when --output ends in .yaml or .yml, else hcl)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		write, err := importWriter(format, cmd.Flags().Changed("format"), output)
 		if err != nil {
@@ -80,9 +81,9 @@ func newImportCmd(e env) *cobra.Command {
 		if output != "" {
 			where = output
 		}
-		fmt.Fprintf(e.stderr, "Imported %d %s from database %s to %s.\n", len(im.Roles), plural(len(im.Roles), "role", "roles"), im.Source.Database, where)
+		fmt.Fprintf(e.stderr, "Imported %d %s from database %s to %s.\n", len(im.Roles), textout.Plural(len(im.Roles), "role", "roles"), im.Source.Database, where)
 		if n := len(im.Notes); n > 0 {
-			fmt.Fprintf(e.stderr, "%d %s at the top what the policy leaves out or cannot reproduce.\n", n, plural(n, "note says", "notes say"))
+			fmt.Fprintf(e.stderr, "%d %s at the top what the policy leaves out or cannot reproduce.\n", n, textout.Plural(n, "note says", "notes say"))
 		}
 		for _, n := range im.Notes {
 			if n.Reason == importer.ReasonResidual {
@@ -100,8 +101,11 @@ func newImportCmd(e env) *cobra.Command {
 // error, since the policy would not load.
 func importWriter(format string, explicit bool, output string) (func(io.Writer, *importer.Import) error, error) {
 	yamlName := strings.HasSuffix(output, ".yaml") || strings.HasSuffix(output, ".yml")
-	if !explicit && yamlName {
-		format = "yaml"
+	if !explicit {
+		format = "hcl"
+		if yamlName {
+			format = "yaml"
+		}
 	}
 	switch format {
 	case "hcl":

@@ -36,7 +36,7 @@ func newPlanCmd(e env) *cobra.Command {
 	bindFormat(cmd, &o.format)
 	bindRequireAll(cmd, &o.requireAll)
 	bindFleet(cmd, &o.fleet, &o.databaseURL)
-	cmd.Flags().StringVarP(&o.out, "out", "o", "", "save the plan to this file, for `pgward apply FILE`")
+	cmd.Flags().StringVarP(&o.out, "out", "o", "", "save the plan to `FILE`, to apply exactly it with pgward apply FILE")
 	o.sandbox.bind(cmd, true)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return runPlan(cmd, e, *o) }
 	return cmd

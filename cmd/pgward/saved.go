@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pgward/pgward/internal/connstr"
-	"github.com/pgward/pgward/pipeline"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
 )
@@ -96,11 +95,5 @@ func (o applyCmdOptions) applySaved(cmd *cobra.Command, e env, path string) erro
 	if err != nil {
 		return err
 	}
-	ao := o.applyOptions()
-	ao.Plan, ao.Saved = po, true
-	err = pipeline.Apply(cmd.Context(), cfg, s.Policy(), s.Plan(), ao, o.reportTo(e, cmd.OutOrStdout(), "text"))
-	if errors.Is(err, pipeline.ErrDiagnostics) {
-		return exitCode(exitError)
-	}
-	return err
+	return o.applyApproved(cmd.Context(), e, cmd.OutOrStdout(), cfg, s.Policy(), s.Plan(), &po)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pgward/pgward/apply"
 	"github.com/pgward/pgward/internal/pgserver"
+	"github.com/pgward/pgward/internal/textout"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
 	"github.com/pgward/pgward/prcheck"
@@ -28,16 +29,20 @@ type sandboxFlags struct {
 	verboseLog bool
 }
 
+// bind adds the flags; withSchema, for plan, adds --schema too, and says
+// that the others go with it.
 func (s *sandboxFlags) bind(cmd *cobra.Command, withSchema bool) {
 	f := cmd.Flags()
+	with := ""
 	if withSchema {
 		f.StringVar(&s.schema, "schema", "", "build this schema dump (pg_dump -s, structure.sql) in a throwaway PostgreSQL, apply the policy and report what each role can do")
+		with = "with --schema: "
 	}
-	f.StringVar(&s.owner, "owner", "", "with --schema or diff: the role that owns the schema, loads the dump and applies the policy (default: the for_role of the policy's default_privileges)")
-	f.StringVar(&s.serverURL, "sandbox-url", "", "with --schema or diff: a superuser URL of a server to build in instead of a throwaway one (default $PGWARD_SANDBOX_URL)")
-	f.StringVar(&s.pgBin, "pg-bin", "", "with --schema or diff: the PostgreSQL bin directory (initdb, pg_ctl, postgres) to start the throwaway server with")
-	f.StringVar(&s.image, "pg-image", "", "with --schema or diff: run the throwaway server in Docker from this image (such as postgres:17) instead of local binaries")
-	f.BoolVar(&s.verboseLog, "sandbox-verbose", false, "with --schema or diff: log what the throwaway server does to stderr")
+	f.StringVar(&s.owner, "owner", "", with+"the role that owns the schema, loads the dump and applies the policy (default: the for_role of the policy's default_privileges)")
+	f.StringVar(&s.serverURL, "sandbox-url", "", with+"a superuser URL of a server to build in instead of a throwaway one (default $PGWARD_SANDBOX_URL)")
+	f.StringVar(&s.pgBin, "pg-bin", "", with+"the PostgreSQL bin directory (initdb, pg_ctl, postgres) to start the throwaway server with")
+	f.StringVar(&s.image, "pg-image", "", with+"run the throwaway server in Docker from this image (such as postgres:17) instead of local binaries")
+	f.BoolVar(&s.verboseLog, "sandbox-verbose", false, with+"log what the throwaway server does to stderr")
 }
 
 // start starts the sandbox, saying what to do when no server can be had.
@@ -94,7 +99,7 @@ func checkReportFormat(format, what string) error {
 // command's own result stands.
 func closeSandbox(ctx context.Context, sb *prcheck.Sandbox, e env) {
 	if err := sb.Close(context.WithoutCancel(ctx)); err != nil {
-		fmt.Fprintf(e.stderr, "warning: clean up the throwaway PostgreSQL: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(e.stderr, "warning: clean up the throwaway PostgreSQL: %s\n", textout.OneLine(err.Error()))
 	}
 }
 

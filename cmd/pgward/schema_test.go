@@ -153,6 +153,8 @@ func TestSchema_errors(t *testing.T) {
 			[]string{"testdata/schema/syntax-error.sql:6:", "syntax error at or near \"email\"", "run as tuist_app"}},
 		{"format", []string{"--schema", tuistSchema, "--policy", pg.policy, "--format", "sql"},
 			[]string{"text, json or markdown"}},
+		{"an object of another role", []string{"--schema", "testdata/schema/superuser-owned.sql", "--policy", pg.policy},
+			[]string{"superuser-owned.sql:9:", "must be owner of table audit_log", "line 7 gives audit_log to postgres", "ALTER … OWNER TO tuist_app", "pg_dump --no-owner", "--owner"}},
 		{"owner unknown", []string{"--schema", tuistSchema, "--policy", "testdata/schema/no-owner.hcl"},
 			[]string{"cannot tell which role owns the schema", "--owner"}},
 	}

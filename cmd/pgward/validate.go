@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pgward/pgward/internal/connstr"
+	"github.com/pgward/pgward/internal/textout"
 	"github.com/pgward/pgward/pipeline"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
@@ -56,7 +57,7 @@ func newValidateCmd(e env) *cobra.Command {
 		if diags.HasErrors() {
 			return exitCode(exitError)
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "The policy is valid%s: %d %s.\n", against, len(pol.Roles), plural(len(pol.Roles), "role", "roles"))
+		fmt.Fprintf(cmd.OutOrStdout(), "The policy is valid%s: %d %s.\n", against, len(pol.Roles), textout.Plural(len(pol.Roles), "role", "roles"))
 		return nil
 	}
 	return cmd

@@ -66,7 +66,7 @@ func TestAuditFleet(t *testing.T) {
 			t.Errorf("the output lacks %q:\n%s", want, out.String())
 		}
 	}
-	if !strings.Contains(log.String(), "Error: database gone: ") {
+	if !strings.Contains(log.String(), "error: database gone: ") {
 		t.Errorf("the unreachable database is not reported:\n%s", log.String())
 	}
 

@@ -13,6 +13,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/pgward/pgward/internal/textout"
 )
 
 // ConnectError is a connection that failed, explained for a person: what
@@ -78,7 +80,7 @@ func explain(cfg *pgx.ConnConfig, err error, secrets []string) *ConnectError {
 	return &ConnectError{
 		Cause:  best.cause,
 		Target: target(cfg),
-		Detail: scrub(oneLine(best.detail), secrets),
+		Detail: scrub(textout.OneLine(best.detail), secrets),
 		Hint:   best.hint,
 		err:    err,
 	}
@@ -109,8 +111,6 @@ func attempts(err error) []error {
 	}
 	return []error{err}
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 const (
 	hintPassword = "check the password (in the connection string, PGPASSWORD or ~/.pgpass) and the user name: PostgreSQL gives this answer for a user that does not exist, too"

@@ -26,7 +26,7 @@ role "tuist_app" {
   external = true
 }
 
-# Web runtime: DML everywhere, SELECT only on schema_migrations, no DDL.
+# Web runtime: DML everywhere but SELECT only on schema_migrations and project_handles; no DDL.
 role "tuist_web" {
   external   = true
   if_missing = "skip" # rolled out before the operator creates the role
@@ -53,7 +53,7 @@ role "tuist_web" {
   }
   grant "table" {
     schema     = var.schema
-    names      = ["schema_migrations"] # an exact name beats "every table"
+    names      = ["schema_migrations", "project_handles"] # exact names beat "every table"; the view is a join, not updatable
     privileges = ["SELECT"]
   }
   grant "sequence" {
