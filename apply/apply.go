@@ -48,6 +48,10 @@ var (
 	// Options.MaxRevokes allows; nothing was executed. The error is a
 	// *TooManyRevokesError with the counts.
 	ErrTooManyRevokes = errors.New("the plan revokes more than the revoke limit allows")
+	// ErrOtherDatabase: the approved plan was made on another database
+	// (a saved plan applied through another connection); nothing was
+	// executed.
+	ErrOtherDatabase = errors.New("the approved plan is for another database")
 	// ErrAlreadyApplied: a saved plan (Options.Saved) that had statements
 	// finds the database matching the policy: it was applied already, by
 	// this plan or by another run; nothing was executed.
@@ -348,6 +352,11 @@ func runOnce(ctx context.Context, conn *pgx.Conn, wcfg *pgx.ConnConfig, pol *pol
 	o.Logger.Info("planned", "changes", len(p.Changes), "statements", len(p.Statements), "duration", time.Since(start).Round(time.Millisecond))
 	if diags.HasErrors() {
 		return nil, &PlanError{Plan: p, Diags: diags}
+	}
+	if o.Approved != nil && o.Approved.Database != "" && o.Approved.Database != p.Database {
+		// Checked first: another database in the same state would take
+		// the plan as its own, or call it applied though it never ran there.
+		return nil, fmt.Errorf("%w: the plan is for database %q, this connection is to %q; nothing was changed", ErrOtherDatabase, o.Approved.Database, p.Database)
 	}
 	if o.Approved != nil && !samePlan(o.Approved, p) {
 		switch {

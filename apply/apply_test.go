@@ -380,3 +380,27 @@ func planThrough(t *testing.T, cfg *pgx.ConnConfig, pol *policy.Policy) *plan.Pl
 	}
 	return p
 }
+
+// TestRun_refusesAPlanOfAnotherDatabase: a plan approved (or saved) on one
+// database is refused on another, even one where it would look applied or
+// could run, and nothing changes there.
+func TestRun_refusesAPlanOfAnotherDatabase(t *testing.T) {
+	_, cfgA, polA, _ := setup(t)
+	approved := previewPlan(t, cfgA, polA)
+	if len(approved.Statements) == 0 {
+		t.Fatal("the approved plan has nothing to run")
+	}
+	dbB, cfgB, polB, readerB := setup(t)
+	for _, saved := range []bool{false, true} {
+		_, err := Run(context.Background(), cfgB, polB, Options{Scope: introspect.Scope{Schemas: polB.Schemas}, Approved: approved, Saved: saved})
+		if !errors.Is(err, ErrOtherDatabase) {
+			t.Fatalf("saved %t: got %v, want ErrOtherDatabase", saved, err)
+		}
+		if !strings.Contains(err.Error(), approved.Database) || !strings.Contains(err.Error(), dbB.Name) {
+			t.Errorf("the error does not name both databases: %v", err)
+		}
+	}
+	if canSelect(t, dbB, readerB, "s.a") {
+		t.Error("a refused run granted something")
+	}
+}

@@ -11,6 +11,7 @@ var (
 	role       = plandb.Role
 	obj        = plandb.Obj
 	table      = plandb.Table
+	column     = plandb.Column
 	fn         = plandb.Fn
 	item       = plandb.Item
 )

@@ -93,6 +93,11 @@ func (d *objectRevokes) ownerRoute(c *Change) []*Change {
 		}
 		i++
 	}
+	if col := d.columnsTouched(use, privs); col != "" {
+		c.noRoute = fmt.Sprintf("Nor does the owner take it by REVOKE GRANT OPTION FOR … FROM %s CASCADE: on a table that also takes %s, and pgward does not plan what a cascade takes from columns.",
+			joinGrantees(use), col)
+		return nil
+	}
 	restore, lost := d.losses(d.items, after(use))
 	if lost != "" {
 		c.noRoute = fmt.Sprintf("Nor does the owner take it by REVOKE GRANT OPTION FOR … FROM %s CASCADE: that would also take %s, which the policy does not declare and which only its grantor could give back as it was.",
@@ -113,6 +118,40 @@ func (d *objectRevokes) ownerRoute(c *Change) []*Change {
 	}
 	d.routed = true
 	return route
+}
+
+// columnsTouched describes the first column item that a table-level REVOKE
+// GRANT OPTION FOR privs … CASCADE from the grantees of use would change
+// ("erin's SELECT on column b granted by carol"), or "". PostgreSQL applies
+// a table-level revoke to every column too, so the cascade reaches the
+// column grant options of those grantees and what was granted from them;
+// the simulation covers the table's own ACL only, so the owner does not
+// take that route when a column could be reached: an item granted by a
+// role other than the owner, or a grant option held by one of use's
+// grantees.
+func (d *objectRevokes) columnsTouched(use []acl.Item, privs acl.Priv) string {
+	if d.obj.Kind != acl.KindTable {
+		return ""
+	}
+	for _, col := range d.b.columnsOf(d.obj.Object) {
+		for _, it := range col.ACL {
+			if it.Privs.Privs&privs == 0 {
+				continue
+			}
+			byOther := it.Grantor != d.obj.Owner
+			option := it.Privs.GrantOption&privs != 0 && slices.ContainsFunc(use, func(u acl.Item) bool { return u.Grantee == it.Grantee })
+			if byOther || option {
+				what := possessive(it.Grantee) + " " + (it.Privs.Privs & privs).String() + " on column " + col.Column
+				if byOther {
+					what += " granted by " + it.Grantor
+				} else {
+					what += " with grant option"
+				}
+				return what
+			}
+		}
+	}
+	return ""
 }
 
 // upstream returns the items of the owner that hold a grant option of privs

@@ -125,6 +125,19 @@ role "erin" {
 			wantDiags: []string{"that would also take erin's SELECT granted by carol"},
 		},
 		{
+			// PostgreSQL's table-level REVOKE … CASCADE reaches the columns
+			// too: carol's grant option on column b, and erin's SELECT (b)
+			// granted from it. The route is not taken (found by review: apply
+			// failed its verification and erin, undeclared, lost her grant).
+			name:   "column items the cascade would reach: no cascade, blocked with the reason",
+			policy: `role "dave" {}`,
+			db: fixture{Extra: []*catalog.Role{dave, erin}, Objects: []*catalog.Object{
+				table("t", item("carol", "alice", acl.Select, acl.Select), item("dave", "carol", acl.Select, 0)),
+				column("t", "b", item("carol", "alice", acl.Select, acl.Select), item("erin", "carol", acl.Select, 0)),
+			}},
+			wantDiags: []string{"Nor does the owner take it by REVOKE GRANT OPTION FOR … FROM carol CASCADE: on a table that also takes carol's SELECT on column b with grant option"},
+		},
+		{
 			name:   "a role that is neither the owner nor a member of it cannot",
 			policy: `role "dave" {}`,
 			db: fixture{Me: "tool", Extra: []*catalog.Role{dave, tool}, SchemaItems: []acl.Item{item("carol", "alice", acl.Usage, 0)}, Objects: []*catalog.Object{

@@ -83,6 +83,6 @@ func (b *builder) warnRowTypes() {
 		found = found[:show]
 	}
 	b.warnf(nil, "Privileges on row types are not managed",
-		"The row types of %s carry privileges of their own (GRANT ... ON TYPE)%s. pgward does not manage the row types of tables and views: PostgreSQL gives them no default privileges, and their USAGE only lets a role name the type in DDL, never read the table. It leaves these privileges as they are (docs/policy.md, \"Row types\").",
+		"The row types of %s carry privileges of their own (GRANT ... ON TYPE)%s. pgward does not manage the row types of tables and views: default privileges never apply to them (each starts with USAGE for PUBLIC, whatever ALTER DEFAULT PRIVILEGES says), and their USAGE only lets a role name the type in DDL, never read the table. It leaves these privileges as they are (docs/policy.md, \"Row types\").",
 		strings.Join(found, "; "), more)
 }

@@ -435,7 +435,7 @@ func (d *decoder) inSystemScope(s string, r hcl.Range) {
 	if d.systemScope[s] {
 		return
 	}
-	d.errorf(r, "System schema not in scope", "%q is a system schema: a rule may grant on its own ACL (never on its contents) once scope lists it, as in scope { system_schemas = [%q] }. pgward then manages what every declared role holds on it.", s, s)
+	d.errorf(r, "System schema not in scope", "%q is a system schema: a rule may grant on its own ACL (never on its contents) once scope lists it, as in scope { system_schemas = [%q] }. pgward then manages what every declared role (never PUBLIC) holds on it.", s, s)
 }
 
 // inScope checks that a schema named by a rule is managed.

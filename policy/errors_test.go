@@ -62,6 +62,11 @@ func TestLoad_errors(t *testing.T) {
 			count: 2,
 		},
 		{
+			name:  "public-system-schema",
+			want:  []string{`policy.hcl:7:26: error: PUBLIC on a system schema; "pg_catalog" is a system schema, and pgward never manages what PUBLIC holds on one`},
+			count: 1,
+		},
+		{
 			name: "all-mixed",
 			want: []string{`policy.hcl:3:29: error: ALL mixed with other privileges; ALL already means every privilege of tables; write ["ALL"] alone`},
 		},

@@ -234,6 +234,17 @@ func (d *decoder) decodePublic(b *hcl.Block) {
 			pub.DefaultPrivileges = append(pub.DefaultPrivileges, d.defaultsOf(blk, true)...)
 		}
 	}
+	for _, g := range pub.Grants {
+		if g.Kind != acl.KindSchema {
+			continue
+		}
+		for _, n := range g.Names {
+			if !n.IsGlob() && acl.IsSystemSchema(n.Text) {
+				d.errorf(n.Range, "PUBLIC on a system schema",
+					"%q is a system schema, and pgward never manages what PUBLIC holds on one: every role needs USAGE on pg_catalog to name anything. Remove %q from this rule; scope { system_schemas } manages what declared roles hold there.", n.Text, n.Text)
+			}
+		}
+	}
 	reported := map[acl.Kind]bool{}
 	for _, g := range pub.Grants {
 		k := g.RuleKind()

@@ -86,6 +86,12 @@ func Table(name string, items ...acl.Item) *catalog.Object {
 	return Obj(acl.KindTable, "app", name, "alice", all...)
 }
 
+// Column is the column name of table app.table with these items (a column
+// that carries column privileges), owned as the table is.
+func Column(table, name string, items ...acl.Item) *catalog.Object {
+	return &catalog.Object{Object: acl.Object{Kind: acl.KindColumn, Schema: "app", Name: table, Column: name, Subkind: 'r'}, Owner: "alice", ACL: items}
+}
+
 // Fn is a function of app owned by alice, with PostgreSQL's default ACL
 // written out.
 func Fn(name, args, argTypes string) *catalog.Object {
