@@ -73,25 +73,6 @@ func hasTablePrivilege(t *testing.T, db *pgtest.DB, role, table, privilege strin
 	return ok
 }
 
-func previewPlan(t *testing.T, cfg *pgx.ConnConfig, pol *policy.Policy) *plan.Plan {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	cat, err := introspect.Read(ctx, conn, introspect.Scope{Schemas: pol.Schemas})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, diags := plan.Build(pol, cat, plan.Options{})
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	return p
-}
-
 func TestRun_convergesAndVerifies(t *testing.T) {
 	db, cfg, pol, reader := setup(t)
 	res, err := Run(context.Background(), cfg, pol, Options{Scope: introspect.Scope{Schemas: pol.Schemas}})
@@ -107,14 +88,14 @@ func TestRun_convergesAndVerifies(t *testing.T) {
 	if !canSelect(t, db, reader, "s.a") || !canSelect(t, db, reader, "s.b") {
 		t.Error("reader cannot SELECT after apply")
 	}
-	if p := previewPlan(t, cfg, pol); !p.Empty() {
+	if p := planThrough(t, cfg, pol); !p.Empty() {
 		t.Errorf("second plan not empty: %d changes", len(p.Changes))
 	}
 }
 
 func TestRun_refusesAStalePlan(t *testing.T) {
 	db, cfg, pol, reader := setup(t)
-	approved := previewPlan(t, cfg, pol)
+	approved := planThrough(t, cfg, pol)
 	db.ExecAs(t, cfg.User, "CREATE TABLE s.c (id int)") // a migration ran since
 	_, err := Run(context.Background(), cfg, pol, Options{Scope: introspect.Scope{Schemas: pol.Schemas}, Approved: approved})
 	if !errors.Is(err, ErrStalePlan) {
@@ -134,7 +115,7 @@ func TestRun_refusesAStalePlan(t *testing.T) {
 // changed database, not a converged one: refused, not reported as done.
 func TestRun_refusesAStalePlanWithNothingLeftToRun(t *testing.T) {
 	db, cfg, pol, reader := setup(t)
-	approved := previewPlan(t, cfg, pol)
+	approved := planThrough(t, cfg, pol)
 	if len(approved.Statements) == 0 {
 		t.Fatal("the approved plan has nothing to run")
 	}
@@ -386,7 +367,7 @@ func planThrough(t *testing.T, cfg *pgx.ConnConfig, pol *policy.Policy) *plan.Pl
 // could run, and nothing changes there.
 func TestRun_refusesAPlanOfAnotherDatabase(t *testing.T) {
 	_, cfgA, polA, _ := setup(t)
-	approved := previewPlan(t, cfgA, polA)
+	approved := planThrough(t, cfgA, polA)
 	if len(approved.Statements) == 0 {
 		t.Fatal("the approved plan has nothing to run")
 	}

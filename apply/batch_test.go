@@ -145,7 +145,7 @@ func TestRun_synthHalfToConverged(t *testing.T) {
 	if s := res.Plan.Summary(); s.Grant < 100 || s.Revoke < 50 {
 		t.Errorf("applied %+v, want hundreds of grants and revokes", s)
 	}
-	if p := previewPlan(t, cfg, pol); !p.Empty() {
+	if p := planThrough(t, cfg, pol); !p.Empty() {
 		t.Errorf("plan after apply: %d changes, want none", len(p.Changes))
 	}
 }

@@ -551,7 +551,7 @@ func TestHostileNames(t *testing.T) {
 					t.Errorf("the server executed %q", tag)
 				}
 			}
-			if p := previewPlan(t, cfg, pol); !p.Empty() {
+			if p := planThrough(t, cfg, pol); !p.Empty() {
 				t.Errorf("plan after apply: %d changes, want none", len(p.Changes))
 			}
 		})
