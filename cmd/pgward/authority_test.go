@@ -6,14 +6,10 @@ import (
 	"testing"
 )
 
-// TestApply_leavesOutWhatTheOwnerCannotDo: right after migrations, apply as
-// the owner role does what that role has the authority for and lists the
-// rest with its fix (here a membership of tuist_processor, managed by this
-// policy, in tuist_ops_ro, which needs ADMIN OPTION on tuist_ops_ro or
-// CREATEROLE); --require-all refuses instead, changing nothing.
-func TestApply_leavesOutWhatTheOwnerCannotDo(t *testing.T) {
-	db, pg := tuistDB(t, false)
-	pg.policy = writePolicy(t, `scope {
+// processorReadsAccounts makes tuist_processor a member of tuist_ops_ro,
+// which the owner role cannot grant (it needs ADMIN OPTION or CREATEROLE),
+// beside a grant it can make.
+const processorReadsAccounts = `scope {
   schemas = ["public"]
 }
 role "tuist_processor" {
@@ -24,7 +20,16 @@ role "tuist_processor" {
     privileges = ["SELECT"]
   }
 }
-`)
+`
+
+// TestApply_leavesOutWhatTheOwnerCannotDo: right after migrations, apply as
+// the owner role does what that role has the authority for and lists the
+// rest with its fix (here a membership of tuist_processor, managed by this
+// policy, in tuist_ops_ro, which needs ADMIN OPTION on tuist_ops_ro or
+// CREATEROLE); --require-all refuses instead, changing nothing.
+func TestApply_leavesOutWhatTheOwnerCannotDo(t *testing.T) {
+	db, pg := tuistDB(t, false)
+	pg.policy = writePolicy(t, processorReadsAccounts)
 	query := func(sql string) bool {
 		t.Helper()
 		var b bool

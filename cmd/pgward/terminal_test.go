@@ -15,18 +15,7 @@ import (
 // all that is read.
 func TestTerminal_blockedChangeOnce(t *testing.T) {
 	_, pg := tuistDB(t, false)
-	pg.policy = writePolicy(t, `scope {
-  schemas = ["public"]
-}
-role "tuist_processor" {
-  member_of "tuist_ops_ro" {}
-  grant "table" {
-    schema     = "public"
-    names      = ["accounts"]
-    privileges = ["SELECT"]
-  }
-}
-`)
+	pg.policy = writePolicy(t, processorReadsAccounts)
 	pg.env = map[string]string{"NO_COLOR": "1"}
 	const warning = "Change cannot be executed by tuist_app"
 	for _, args := range [][]string{

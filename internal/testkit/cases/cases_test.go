@@ -15,6 +15,7 @@ import (
 	"github.com/pgward/pgward/internal/connstr"
 	"github.com/pgward/pgward/internal/testkit/pgtest"
 	"github.com/pgward/pgward/introspect"
+	"github.com/pgward/pgward/pipeline"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
 )
@@ -135,24 +136,15 @@ func readPlan(t *testing.T, cfg *pgx.ConnConfig, pol *policy.Policy, o plan.Opti
 	return p
 }
 
+// readPlanDiags plans as pgward plan does (pipeline.ReadPlan: one READ
+// ONLY, REPEATABLE READ transaction).
 func readPlanDiags(t *testing.T, cfg *pgx.ConnConfig, pol *policy.Policy, o plan.Options) (*plan.Plan, hcl.Diagnostics) {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	p, diags, err := pipeline.ReadPlan(context.Background(), cfg, pol, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
-	tx, err := conn.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
-	cat, err := introspect.Read(ctx, tx, introspect.Scope{Schemas: pol.Schemas})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return plan.Build(pol, cat, o)
+	return p, diags
 }
 
 func errorsOf(errs []error) string {

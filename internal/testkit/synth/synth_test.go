@@ -10,7 +10,7 @@ import (
 	"github.com/pgward/pgward/internal/connstr"
 	"github.com/pgward/pgward/internal/testkit/pgtest"
 	"github.com/pgward/pgward/internal/testkit/synth"
-	"github.com/pgward/pgward/introspect"
+	"github.com/pgward/pgward/pipeline"
 	"github.com/pgward/pgward/plan"
 	"github.com/pgward/pgward/policy"
 )
@@ -153,19 +153,14 @@ func TestBuild_statesAgainstPlan(t *testing.T) {
 	}
 }
 
+// buildPlan plans as pgward plan does (pipeline.ReadPlan: one READ ONLY,
+// REPEATABLE READ transaction, the search_path pinned).
 func buildPlan(t *testing.T, cfg *pgx.ConnConfig, pol *policy.Policy) *plan.Plan {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	p, diags, err := pipeline.ReadPlan(context.Background(), cfg, pol, plan.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
-	cat, err := introspect.Read(ctx, conn, introspect.Scope{Schemas: pol.Schemas})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, diags := plan.Build(pol, cat, plan.Options{})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
