@@ -48,6 +48,10 @@ type Options struct {
 	// but never changes them, the safe choice for roles that an operator
 	// (CloudNativePG, a cloud console, a DBA) creates.
 	ManageRoles bool
+	// ExternalRoles, when not nil, lists exactly the roles declared
+	// external = true (the roles a CloudNativePG Cluster manages); every
+	// other role is managed. It overrides ManageRoles.
+	ExternalRoles []string
 	// Time is when the import ran, written in the header; the zero time
 	// leaves it out. Build never reads the clock.
 	Time time.Time
@@ -370,7 +374,11 @@ func (b *builder) value(role string, o *catalog.Object) (v acl.Privileges, free 
 // role builds the block of one role.
 func (b *builder) role(name string) {
 	cr := b.cat.Role(name)
-	r := &policy.Role{Name: name, External: !b.opts.ManageRoles}
+	external := !b.opts.ManageRoles
+	if b.opts.ExternalRoles != nil {
+		external = slices.Contains(b.opts.ExternalRoles, name)
+	}
+	r := &policy.Role{Name: name, External: external}
 	if !b.opts.LeaveOutAttributes {
 		r.Attributes = b.attributes(cr)
 	}

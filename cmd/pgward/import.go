@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
 
+	"github.com/pgward/pgward/cnpg"
 	"github.com/pgward/pgward/importer"
 	"github.com/pgward/pgward/internal/connstr"
 	"github.com/pgward/pgward/internal/textout"
@@ -21,7 +23,7 @@ import (
 func newImportCmd(e env) *cobra.Command {
 	var (
 		databaseURL, output, format string
-		roles, schemas              []string
+		roles, schemas, cnpgCluster []string
 		attributes, external        bool
 	)
 	cmd := &cobra.Command{
@@ -43,12 +45,28 @@ func newImportCmd(e env) *cobra.Command {
 	f.StringArrayVar(&schemas, "schemas", nil, "a schema to import, its name as given; repeat for several; they become the scope (default every non-system schema)")
 	f.BoolVar(&attributes, "attributes", true, "write role attributes (login, inherit, createdb, createrole, replication, bypassrls, connection_limit, valid_until); --attributes=false leaves them unmanaged")
 	f.BoolVar(&external, "external", true, "declare the roles external = true: pgward reports but never changes their attributes and memberships")
+	f.StringArrayVar(&cnpgCluster, "cnpg-cluster", nil, "declare external = true exactly the roles this CloudNativePG Cluster manifest (`FILE`, YAML) manages, and the others managed; repeatable")
 	f.StringVarP(&output, "output", "o", "", "write the policy to this file (default standard output)")
 	f.StringVar(&format, "format", "", "output format: hcl or yaml (default yaml when --output ends in .yaml or .yml, else hcl)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		write, err := importWriter(format, cmd.Flags().Changed("format"), output)
 		if err != nil {
 			return err
+		}
+		var externalRoles []string
+		if len(cnpgCluster) > 0 {
+			if cmd.Flags().Changed("external") {
+				return errors.New("--cnpg-cluster decides which roles are external; leave out --external")
+			}
+			clusters, diags := loadClusters(cnpgCluster)
+			e.printDiags(diags)
+			if diags.HasErrors() {
+				return exitCode(exitError)
+			}
+			externalRoles = cnpg.Names(clusters)
+			if externalRoles == nil {
+				externalRoles = []string{} // no managed role: every role is managed
+			}
 		}
 		cfg, err := connstr.ParseConfig(connstr.Resolve(databaseURL, e.getenv))
 		if err != nil {
@@ -59,6 +77,7 @@ func newImportCmd(e env) *cobra.Command {
 			Schemas:            schemas,
 			LeaveOutAttributes: !attributes,
 			ManageRoles:        !external,
+			ExternalRoles:      externalRoles,
 			Time:               time.Now().UTC().Truncate(time.Second),
 			Origin:             origin(cfg),
 		})

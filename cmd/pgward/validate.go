@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/pgward/pgward/cnpg"
 	"github.com/pgward/pgward/internal/connstr"
 	"github.com/pgward/pgward/internal/textout"
 	"github.com/pgward/pgward/pipeline"
@@ -18,6 +19,7 @@ func newValidateCmd(e env) *cobra.Command {
 	var o struct {
 		policyFlags
 		databaseURL string
+		cnpgCluster []string
 	}
 	cmd := &cobra.Command{
 		Use:   "validate",
@@ -27,17 +29,27 @@ func newValidateCmd(e env) *cobra.Command {
 			"With --database-url it also reads the catalog in a read-only transaction and reports declared\n" +
 			"roles that do not exist (following if_missing and --strict), exact names that match no object and\n" +
 			"privileges the server version lacks. validate never connects without --database-url: it does not\n" +
-			"read DATABASE_URL. Exit status: 0 valid (warnings allowed), 1 invalid or error.",
+			"read DATABASE_URL. With --cnpg-cluster it also compares the policy's external roles with the roles a\n" +
+			"CloudNativePG Cluster manifest manages (docs/cloudnativepg.md).\n" +
+			"Exit status: 0 valid (warnings allowed), 1 invalid or error.",
 		Args: cobra.NoArgs,
 	}
 	o.policyFlags.bind(cmd)
 	cmd.Flags().StringVar(&o.databaseURL, "database-url", "", "also check the policy against this database's catalog (read-only; DATABASE_URL is not read)")
+	cmd.Flags().StringArrayVar(&o.cnpgCluster, "cnpg-cluster", nil, "also compare the external roles with the managed roles of this CloudNativePG Cluster manifest (`FILE`, YAML); repeatable")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		pol, err := o.loadPolicy(e)
 		if err != nil {
 			return err
 		}
 		diags := policy.CheckRules(pol)
+		if len(o.cnpgCluster) > 0 {
+			clusters, d := loadClusters(o.cnpgCluster)
+			diags = append(diags, d...)
+			if !d.HasErrors() {
+				diags = append(diags, cnpg.Compare(pol, clusters)...)
+			}
+		}
 		against := ""
 		if o.databaseURL != "" {
 			cfg, err := connstr.ParseConfig(o.databaseURL)
@@ -91,4 +103,18 @@ func sortByPosition(diags hcl.Diagnostics) {
 		}
 		return a.Start.Byte < b.Start.Byte
 	})
+}
+
+// loadClusters reads the CloudNativePG manifests of --cnpg-cluster.
+func loadClusters(paths []string) ([]*cnpg.Cluster, hcl.Diagnostics) {
+	var (
+		all   []*cnpg.Cluster
+		diags hcl.Diagnostics
+	)
+	for _, p := range paths {
+		clusters, d := cnpg.Load(p)
+		diags = append(diags, d...)
+		all = append(all, clusters...)
+	}
+	return all, diags
 }

@@ -23,6 +23,7 @@ var floors = map[string]int{
 	"policy":     1,
 	"introspect": 1,
 	"access":     2,
+	"cnpg":       2,
 	"plan":       3,
 	"apply":      4,
 	"audit":      4,
