@@ -94,8 +94,22 @@ func (g *schemaGen) ref(b *bodySpec, label string) obj {
 
 // bodyDef is the definition of a body: a mapping of its attributes and
 // block types, or null (an empty body) when nothing in it is required.
+// A body whose privileges depend on the label is defined once for any
+// label, with the privileges of every kind, and once per label, with the
+// privileges of that label's kind only.
 func (g *schemaGen) bodyDef(b *bodySpec, label string) obj {
 	def := obj{"description": b.doc}
+	if perLabel(b) && label != "" {
+		props := obj{}
+		for _, a := range b.attrs {
+			if a.str.privileges != nil {
+				props[a.name] = g.attr(a, label)
+			}
+		}
+		def["allOf"] = []any{g.ref(b, "")}
+		def["properties"] = props
+		return def
+	}
 	if b.hasRequired() {
 		def["type"] = "object"
 	} else {
@@ -203,7 +217,7 @@ func (g *schemaGen) attr(a attrSpec, label string) obj {
 	case valStringMap:
 		forms = []any{obj{"type": "object", "additionalProperties": obj{"type": []string{"string", "number", "boolean"}}}, expr}
 	}
-	if !a.required {
+	if !a.required && !a.nullIsError {
 		forms = append(forms, obj{"type": "null"})
 	}
 	s := obj{"anyOf": forms}
@@ -224,6 +238,9 @@ func valueSchema(s strSpec, label string) obj {
 	switch {
 	case s.privileges != nil:
 		p := s.privileges(label)
+		if label == "" && p == 0 {
+			p = privilegesOfEveryKind("") // a body for any label
+		}
 		words := append(p.List(), "ALL")
 		return obj{"anyOf": []any{
 			obj{"enum": words},

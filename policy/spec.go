@@ -60,6 +60,8 @@ type attrSpec struct {
 	required bool
 	// nonEmpty: the decoder rejects an empty list.
 	nonEmpty bool
+	// nullIsError: the attribute may be left out, but not set to null.
+	nullIsError bool
 	// min is the least whole number accepted (valInt).
 	min *int
 	str strSpec
@@ -187,7 +189,7 @@ var grantBody = &bodySpec{
 		{name: "columns", kind: valStrings, nonEmpty: true, str: strSpec{name: nameIdent}, doc: "Column privileges on these columns (grant \"table\" only)."},
 		{name: "privileges", kind: valStrings, required: true, nonEmpty: true, str: strSpec{privileges: privilegesOfKind}, doc: "The privileges, or [\"ALL\"]."},
 		{name: "with_grant_option", kind: valBool, doc: "true: the grantee may grant these privileges on (not allowed for PUBLIC)."},
-		{name: "schemas", kind: valStrings, nonEmpty: true, str: strSpec{name: nameIdent}, doc: "The rule once per schema of this list; instead of schema."},
+		{name: "schemas", kind: valStrings, nonEmpty: true, nullIsError: true, str: strSpec{name: nameIdent}, doc: "The rule once per schema of this list; instead of schema."},
 	},
 }
 
@@ -197,7 +199,7 @@ var defaultPrivilegesBody = &bodySpec{
 	attrs: []attrSpec{
 		{name: "for_role", kind: valString, required: true, str: strSpec{name: nameRoleRef}, doc: "The role whose new objects get the privileges."},
 		{name: "schema", kind: valString, str: strSpec{name: nameIdent}, doc: "Only objects created in this schema; without it, in every schema."},
-		{name: "schemas", kind: valStrings, nonEmpty: true, str: strSpec{name: nameIdent}, doc: "The rule once per schema of this list; instead of schema."},
+		{name: "schemas", kind: valStrings, nonEmpty: true, nullIsError: true, str: strSpec{name: nameIdent}, doc: "The rule once per schema of this list; instead of schema."},
 		// Empty only in the public block, where it takes a built-in
 		// default away; the JSON Schema cannot tell where it is used, so
 		// nonEmpty stays false and the decoder says the rest.
