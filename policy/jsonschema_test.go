@@ -25,28 +25,82 @@ const shippedSchema = "../schema/pgward-policy.schema.json"
 
 // The validator is github.com/santhosh-tekuri/jsonschema/v6, a test
 // dependency only: it implements draft 2020-12 fully (anyOf, if/then,
-// propertyNames, $defs) and checks the schema against the meta-schema
-// when it compiles it, which catches a generator that writes an invalid
-// schema.
-func compileSchema(t *testing.T) *jsonschema.Schema {
+// propertyNames, $defs) and draft 7, and checks the schema against the
+// meta-schema when it compiles it, which catches a generator that writes
+// an invalid schema.
+//
+// Editors' YAML language servers implement draft 7 best, so the schema
+// uses only what draft 7 reads the same way ($ref alone in its object,
+// if/then, propertyNames; $defs only as the target of a JSON pointer),
+// and every validation runs under both drafts, which must agree.
+type policySchema struct {
+	t      *testing.T
+	drafts map[string]*jsonschema.Schema
+}
+
+func (s policySchema) Validate(v any) error {
+	s.t.Helper()
+	var errs = map[string]error{}
+	for name, sch := range s.drafts {
+		errs[name] = sch.Validate(v)
+	}
+	if (errs["2020-12"] == nil) != (errs["7"] == nil) {
+		s.t.Errorf("draft 2020-12 and draft 7 disagree: %v / %v", errs["2020-12"], errs["7"])
+	}
+	return errs["2020-12"]
+}
+
+func compileSchema(t *testing.T) policySchema {
 	t.Helper()
 	src, err := JSONSchema()
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(src))
-	if err != nil {
-		t.Fatalf("the JSON Schema is not JSON: %v", err)
+	checkRefsAlone(t, src)
+	out := policySchema{t: t, drafts: map[string]*jsonschema.Schema{}}
+	for name, uri := range map[string]string{"2020-12": "https://json-schema.org/draft/2020-12/schema", "7": "http://json-schema.org/draft-07/schema#"} {
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(src))
+		if err != nil {
+			t.Fatalf("the JSON Schema is not JSON: %v", err)
+		}
+		doc.(map[string]any)["$schema"] = uri
+		c := jsonschema.NewCompiler()
+		if err := c.AddResource(JSONSchemaURL, doc); err != nil {
+			t.Fatal(err)
+		}
+		sch, err := c.Compile(JSONSchemaURL)
+		if err != nil {
+			t.Fatalf("the JSON Schema does not compile as draft %s: %v", name, err)
+		}
+		out.drafts[name] = sch
 	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource(JSONSchemaURL, doc); err != nil {
+	return out
+}
+
+// checkRefsAlone fails where a $ref has siblings, which draft 7 ignores.
+func checkRefsAlone(t *testing.T, src []byte) {
+	t.Helper()
+	var doc any
+	if err := json.Unmarshal(src, &doc); err != nil {
 		t.Fatal(err)
 	}
-	sch, err := c.Compile(JSONSchemaURL)
-	if err != nil {
-		t.Fatalf("the JSON Schema does not compile: %v", err)
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if _, ok := v["$ref"]; ok && len(v) > 1 {
+				t.Errorf("%s: $ref has siblings, which draft 7 ignores", path)
+			}
+			for k, x := range v {
+				walk(path+"/"+k, x)
+			}
+		case []any:
+			for i, x := range v {
+				walk(fmt.Sprintf("%s/%d", path, i), x)
+			}
+		}
 	}
-	return sch
+	walk("#", doc)
 }
 
 // instance turns a Go value into what the validator reads: the value as
@@ -369,6 +423,7 @@ func TestJSONSchema_corpus(t *testing.T) {
 			if err := sch.Validate(v); err != nil {
 				t.Errorf("the JSON Schema rejects %s:\n%v", p, err)
 			}
+			checkModeline(t, p)
 		})
 	}
 	// The corpus has both formats; a walk that found none would pass.
@@ -593,5 +648,41 @@ func TestJSONSchema_rejects(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// checkModeline checks the yaml-language-server comment of a YAML policy
+// (docs/editors.md): a path must lead to the shipped schema, a URL must
+// be JSONSchemaURL.
+func checkModeline(t *testing.T, path string) {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const prefix = "# yaml-language-server: $schema="
+	for line := range strings.SplitSeq(string(src), "\n") {
+		target, ok := strings.CutPrefix(line, prefix)
+		if !ok {
+			continue
+		}
+		if strings.Contains(target, "://") {
+			if target != JSONSchemaURL {
+				t.Errorf("%s: $schema=%s, want %s", path, target, JSONSchemaURL)
+			}
+			return
+		}
+		got, err := filepath.Abs(filepath.Join(filepath.Dir(path), target))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := filepath.Abs(shippedSchema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s: $schema=%s leads to %s, not to %s", path, target, got, want)
+		}
+		return
 	}
 }
