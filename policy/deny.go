@@ -9,15 +9,6 @@ import (
 	"github.com/pgward/pgward/internal/acl"
 )
 
-var denySchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{
-		{Name: "kinds"},
-		{Name: "schema"},
-		{Name: "names"},
-		{Name: "privileges", Required: true},
-	},
-}
-
 // covers reports whether the deny applies to objects of kind k, as plan
 // reads it: kinds, when listed, decide; otherwise every kind. A schema
 // narrows the deny to objects inside that schema and to that schema

@@ -30,6 +30,16 @@
 // but the policy; what needs a catalog (which objects a pattern selects,
 // what a role can use) belongs to access and plan.
 //
+// # The structure, declared once
+//
+// spec.go declares every block and attribute of a policy: its labels, the
+// shape of its value, its enumerations and a description. The decoder's
+// hcl schemas are built from it, and so is [JSONSchema], the JSON Schema
+// that editors check YAML policies with (schema/pgward-policy.schema.json,
+// pgward policy-schema). A new attribute goes into the specs, never into
+// an hcl.BodySchema written by hand; the tests then fail until the shipped
+// schema is regenerated and the decoder agrees with the schema on it.
+//
 // # Example
 //
 //	p, diags := policy.LoadPath("examples/tuist", policy.LoadOptions{

@@ -116,13 +116,6 @@ func (e *evaluator) eval(expr hcl.Expression) (cty.Value, hcl.Diagnostics) {
 	return v, diags
 }
 
-var variableSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{
-		{Name: "default"},
-		{Name: "description"},
-	},
-}
-
 // addVariables declares the variables of the blocks and gives each its
 // value: --var, then PGWARD_VAR_<name>, then the default.
 func (e *evaluator) addVariables(blocks []*hcl.Block, o LoadOptions) hcl.Diagnostics {

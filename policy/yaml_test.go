@@ -102,19 +102,19 @@ func TestYAML_tuistExample(t *testing.T) {
 			t.Fatalf("got %d roles, want 4", len(fromYAML.Roles))
 		}
 		web := fromYAML.Roles[1]
-		at(t, web.DeclRange, yamlFile, 28)
+		at(t, web.DeclRange, yamlFile, 29)
 		if web.DeclRange.Start.Column != 3 {
 			t.Errorf("tuist_web at column %d, want 3", web.DeclRange.Start.Column)
 		}
-		at(t, web.Grants[0].DeclRange, yamlFile, 41)
-		at(t, web.Grants[2].DeclRange, yamlFile, 46)
-		at(t, web.Deny[0].DeclRange, yamlFile, 37)
-		at(t, web.MemberOf[0].Range, yamlFile, 34)
-		at(t, web.Grants[3].Names[0].Range, yamlFile, 51)
+		at(t, web.Grants[0].DeclRange, yamlFile, 42)
+		at(t, web.Grants[2].DeclRange, yamlFile, 47)
+		at(t, web.Deny[0].DeclRange, yamlFile, 38)
+		at(t, web.MemberOf[0].Range, yamlFile, 35)
+		at(t, web.Grants[3].Names[0].Range, yamlFile, 52)
 		if c := web.Grants[3].Names[0].Range.Start.Column; c != 19 {
 			t.Errorf("schema_migrations at column %d, want 19", c)
 		}
-		at(t, web.Attributes.Ranges["login"], yamlFile, 31)
+		at(t, web.Attributes.Ranges["login"], yamlFile, 32)
 
 		files := yamlStripRanges(fromYAML)
 		if len(files) != 1 || !files[yamlFile] {

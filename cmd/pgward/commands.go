@@ -63,6 +63,7 @@ func newRootCmd(e env) *cobra.Command {
 	root.AddCommand(newFmtCmd(e))
 	root.AddCommand(newExplainCmd(e))
 	root.AddCommand(newDiffCmd(e))
+	root.AddCommand(newPolicySchemaCmd(e))
 	return root
 }
 
