@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pgward/pgward/internal/connstr"
+	"github.com/pgward/pgward/internal/textout"
 	"github.com/pgward/pgward/policy"
 )
 
@@ -146,8 +147,10 @@ func explainOwnerElsewhere(ctx context.Context, t *Target, pol *policy.Policy, e
 	if lerr != nil || len(missing) == 0 {
 		return err
 	}
-	return fmt.Errorf("%w (the roles %s do not exist yet on %s: creating them is left to the run of its cluster owner, %s, in shard %s; once it has run, run shard %s again: a Kubernetes Job retries a failed pod)",
-		err, strings.Join(missing, ", "), t.Server, t.OwnerLabel, t.OwnerShard, t.Shard)
+	list := strings.Join(missing, ", ")
+	what := textout.Plural(len(missing), "the role "+list+" does not exist", "the roles "+list+" do not exist")
+	return fmt.Errorf("%w (%s yet on %s: creating roles is left to the run of its cluster owner, %s, in shard %s; once it has run, run shard %s again: a Kubernetes Job retries a failed pod)",
+		err, what, t.Server, t.OwnerLabel, t.OwnerShard, t.Shard)
 }
 
 func missingRoles(ctx context.Context, cfg *pgx.ConnConfig, names []string) ([]string, error) {
