@@ -50,7 +50,7 @@ func bindFleet(cmd *cobra.Command, fl *fleetFlags, databaseURL *string) {
 	f.StringSliceVar(&fl.exclude, "exclude-database", nil, "with --all-databases, leave out the databases whose name matches one of these patterns; repeatable")
 	f.IntVar(&fl.concurrency, "concurrency", fleet.DefaultConcurrency, "fleet run: how many databases to work on at once")
 	f.StringVar(&fl.clusterOwner, "cluster-owner", "", "fleet run: the database whose run changes roles, memberships, parameters and tablespaces on its server (default: the server's database whose name sorts first)")
-	f.StringVar(&fl.shard, "shard", "", "fleet run: run only shard INDEX of COUNT (0 to COUNT-1), or job/COUNT: INDEX from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)")
+	f.StringVar(&fl.shard, "shard", "", "fleet run: run only the databases of shard `INDEX/COUNT` (INDEX from 0 to COUNT-1); job/COUNT reads INDEX from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)")
 }
 
 // bindMaintenanceDB adds --maintenance-db, which only a fleet apply reads.
