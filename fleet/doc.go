@@ -8,7 +8,9 @@
 //   - [Resolve] turns a [Spec] (connection configs, from URLs or a targets
 //     file read with [ReadTargets], and --all-databases with its [Filter])
 //     into [Target]s: each database once, labelled without its password,
-//     and one cluster owner per server.
+//     and one cluster owner per server. [Shard.Select] keeps the part of
+//     them one run of a fleet split over several machines works on
+//     (--shard).
 //   - [Run] runs a [Job] on every target, a few at once, each on its own
 //     connections and independent of the others, and returns a [Result]
 //     per database with its report and log kept apart. [PlanJob],

@@ -174,7 +174,7 @@ func (j ApplyJob) Run(ctx context.Context, t *Target, report, log io.Writer) Out
 	case err != nil:
 		// pipeline.ErrDiagnostics: the diagnostics are in the log.
 		o.Changes = 0
-		o.Err = err
+		o.Err = explainOwnerElsewhere(ctx, t, j.Policy, err)
 	case s.Blocked > 0:
 		o.Summary = fmt.Sprintf("applied (%d left out)", s.Blocked)
 	default:

@@ -52,7 +52,20 @@ func ownerNote(t *Target) string {
 	if t.ClusterOwner {
 		return "(cluster owner of " + t.Server + ": this run also covers the roles, memberships, parameters and tablespaces its databases share)"
 	}
-	return "(the roles, memberships, parameters and tablespaces of " + t.Server + " are left to the run of its cluster owner, " + t.OwnerLabel + ")"
+	where := ""
+	if t.ownerElsewhere() {
+		where = ", in shard " + t.OwnerShard.String()
+	}
+	return "(the roles, memberships, parameters and tablespaces of " + t.Server + " are left to the run of its cluster owner, " + t.OwnerLabel + where + ")"
+}
+
+// shardOf is the shard the results were run in; the zero Shard when the
+// run was not sharded or ran no database.
+func shardOf(results []*Result) Shard {
+	if len(results) == 0 {
+		return Shard{}
+	}
+	return results[0].Target.Shard
 }
 
 // WriteSummary writes the summary of a fleet run in text, markdown or sql
@@ -89,7 +102,14 @@ func WriteSummary(w io.Writer, mode Mode, results []*Result, format pipeline.For
 		parts = append(parts, fmt.Sprintf("%d failed", failed))
 	}
 	n := len(results)
-	fmt.Fprintf(&b, "Fleet %s over %d %s: %s.\n\n", mode, n, textout.Plural(n, "database", "databases"), strings.Join(parts, ", "))
+	var shard string
+	if s := shardOf(results); s.Sharded() {
+		shard = ", shard " + s.String()
+	}
+	if len(parts) == 0 {
+		parts = []string{"nothing to do"}
+	}
+	fmt.Fprintf(&b, "Fleet %s over %d %s%s: %s.\n\n", mode, n, textout.Plural(n, "database", "databases"), shard, strings.Join(parts, ", "))
 	column := "CHANGES"
 	if mode == Audit {
 		column = "FINDINGS"
@@ -149,6 +169,7 @@ const JSONFormatVersion = "1"
 type fleetJSON struct {
 	FormatVersion string        `json:"format_version"`
 	Command       string        `json:"command"`
+	Shard         string        `json:"shard,omitempty"`
 	ExitCode      int           `json:"exit_code"`
 	Databases     []fleetDBJSON `json:"databases"`
 }
@@ -175,7 +196,7 @@ type fleetDBJSON struct {
 // when that is JSON: docs/json.md) with its result, and the exit status of
 // the whole run ([Worst]).
 func WriteJSON(w io.Writer, mode Mode, results []*Result) error {
-	doc := fleetJSON{FormatVersion: JSONFormatVersion, Command: mode.String(), ExitCode: Worst(results).ExitCode(), Databases: []fleetDBJSON{}}
+	doc := fleetJSON{FormatVersion: JSONFormatVersion, Command: mode.String(), Shard: shardOf(results).String(), ExitCode: Worst(results).ExitCode(), Databases: []fleetDBJSON{}}
 	for _, r := range results {
 		t := r.Target
 		d := fleetDBJSON{Target: t.Label, Server: t.Server, Database: t.Config.Database, User: t.Config.User,
@@ -218,7 +239,7 @@ func WriteJSON(w io.Writer, mode Mode, results []*Result) error {
 func WritePrometheus(w io.Writer, results []*Result, now time.Time) error {
 	ms := make([]pipeline.Metrics, 0, len(results))
 	for _, r := range results {
-		m := pipeline.Metrics{Database: r.Database, Success: r.Status != StatusFailed, Time: now}
+		m := pipeline.Metrics{Database: r.Database, Success: r.Status != StatusFailed, Time: now, Shard: r.Target.Shard.String()}
 		if m.Database == "" {
 			m.Database = r.Target.Config.Database
 		}

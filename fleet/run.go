@@ -133,7 +133,8 @@ type Options struct {
 	Concurrency int
 	// OwnersFirst makes the databases of a server wait for its cluster
 	// owner's run, so that they plan against the roles it leaves behind:
-	// for jobs that change the databases (an apply).
+	// for jobs that change the databases (an apply). Those whose owner is
+	// not among the targets (it runs in another shard) do not wait.
 	OwnersFirst bool
 	// Done, when set, is called with each result in the order of the
 	// targets, as soon as it and those before it are done: to stream
@@ -190,9 +191,10 @@ func Run(ctx context.Context, targets []*Target, job Job, o Options) []*Result {
 			r := results[i]
 			defer close(done[i])
 			defer finished(r)
-			if o.OwnersFirst && !t.ClusterOwner {
+			// A shard may run without the owner (Shard.Select): nothing to wait for.
+			if owner := ownerDone[t.Server]; o.OwnersFirst && !t.ClusterOwner && owner != nil {
 				select {
-				case <-ownerDone[t.Server]:
+				case <-owner:
 				case <-ctx.Done():
 				}
 			}

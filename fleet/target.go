@@ -31,6 +31,10 @@ type Target struct {
 	ClusterOwner bool
 	// OwnerLabel is the label of the cluster owner of the server.
 	OwnerLabel string
+	// Shard is the shard of a sharded run this target falls in, OwnerShard
+	// the one its server's cluster owner falls in ([Shard.Select]); both
+	// are the zero Shard when the run is not sharded.
+	Shard, OwnerShard Shard
 }
 
 // Filter keeps the database names that --all-databases finds: those that
@@ -74,7 +78,10 @@ type Spec struct {
 	AllDatabases bool
 	Filter       Filter
 	// ClusterOwner names the database that owns what each server shares;
-	// "" chooses each server's first database.
+	// "" chooses the server's database whose name sorts first. Either way
+	// the choice does not depend on the order of the seeds (with the same
+	// database under two users, the user whose name sorts first wins), so
+	// that the shards of a sharded run agree on it ([Shard.Select]).
 	ClusterOwner string
 	// NoConnect, when set, is told of the databases of a server that
 	// AllDatabases leaves out because user has no CONNECT privilege on
@@ -242,26 +249,34 @@ func labelTargets(targets []*Target) {
 }
 
 // pickOwners makes one target of each server its cluster owner: the one
-// whose database is named owner, else the server's first.
+// whose database is named owner, else the one whose name sorts first; of
+// the same database under several users, the user that sorts first. The
+// order of the targets does not matter.
 func pickOwners(targets []*Target, owner string) error {
-	first := map[string]*Target{}
-	named := map[string]*Target{}
+	before := func(a, b *Target) bool {
+		if a.Config.Database != b.Config.Database {
+			return a.Config.Database < b.Config.Database
+		}
+		return a.Config.User < b.Config.User
+	}
+	chosen := map[string]*Target{}
 	var servers []string
 	for _, t := range targets {
-		if first[t.Server] == nil {
-			first[t.Server] = t
+		if _, seen := chosen[t.Server]; !seen {
+			chosen[t.Server] = nil
 			servers = append(servers, t.Server)
 		}
-		if owner != "" && t.Config.Database == owner && named[t.Server] == nil {
-			named[t.Server] = t
+		if owner != "" && t.Config.Database != owner {
+			continue
+		}
+		if c := chosen[t.Server]; c == nil || before(t, c) {
+			chosen[t.Server] = t
 		}
 	}
 	for _, s := range servers {
-		t := first[s]
-		if owner != "" {
-			if t = named[s]; t == nil {
-				return fmt.Errorf("--cluster-owner %s: the fleet has no database %s on server %s; name a database of every server, or leave the flag out (then each server's first database owns what it shares)", owner, owner, s)
-			}
+		t := chosen[s]
+		if t == nil {
+			return fmt.Errorf("--cluster-owner %s: the fleet has no database %s on server %s; name a database of every server, or leave the flag out (then each server's database whose name sorts first owns what it shares)", owner, owner, s)
 		}
 		t.ClusterOwner = true
 	}

@@ -20,6 +20,10 @@ type Metrics struct {
 	// Counts are the findings by kind and role; those of a failed audit,
 	// which would be partial, are not written.
 	Counts []audit.FindingCount
+	// Shard, when set, is the shard of a sharded fleet run ("2/4"), written
+	// as a shard label on every series: the files of different shards then
+	// never hold the same series, and can be merged.
+	Shard string
 }
 
 // WritePrometheus writes the metrics of one or more databases in the
@@ -32,7 +36,13 @@ func WritePrometheus(w io.Writer, ms ...Metrics) error {
 	family := func(name, help string) {
 		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n", name, escapeHelp(help), name)
 	}
-	db := func(m Metrics) string { return `database="` + escapeLabel(m.Database) + `"` }
+	db := func(m Metrics) string {
+		l := `database="` + escapeLabel(m.Database) + `"`
+		if m.Shard != "" {
+			l += `,shard="` + escapeLabel(m.Shard) + `"`
+		}
+		return l
+	}
 	var found bool
 	for _, m := range ms {
 		found = found || m.Success && len(m.Counts) > 0

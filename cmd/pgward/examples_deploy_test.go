@@ -49,6 +49,19 @@ type k8sPodSpec struct {
 }
 
 type k8sJobSpec struct {
+	CompletionMode       string `yaml:"completionMode"`
+	Completions          int    `yaml:"completions"`
+	Parallelism          int    `yaml:"parallelism"`
+	BackoffLimit         *int   `yaml:"backoffLimit"`
+	BackoffLimitPerIndex *int   `yaml:"backoffLimitPerIndex"`
+	PodFailurePolicy     struct {
+		Rules []struct {
+			Action      string `yaml:"action"`
+			OnExitCodes struct {
+				Values []int `yaml:"values"`
+			} `yaml:"onExitCodes"`
+		} `yaml:"rules"`
+	} `yaml:"podFailurePolicy"`
 	Template struct {
 		Spec k8sPodSpec `yaml:"spec"`
 	} `yaml:"template"`
@@ -69,13 +82,16 @@ type k8sManifest struct {
 	} `yaml:"spec"`
 }
 
-// pod returns the pod spec of a Job or CronJob.
-func (m k8sManifest) pod() k8sPodSpec {
+// job returns the Job spec of a Job or CronJob.
+func (m k8sManifest) job() k8sJobSpec {
 	if m.Kind == "CronJob" {
-		return m.Spec.JobTemplate.Spec.Template.Spec
+		return m.Spec.JobTemplate.Spec
 	}
-	return m.Spec.Template.Spec
+	return m.Spec.k8sJobSpec
 }
+
+// pod returns the pod spec of a Job or CronJob.
+func (m k8sManifest) pod() k8sPodSpec { return m.job().Template.Spec }
 
 // pgwardArgs returns the arguments pgward runs with in c, and whether c
 // runs pgward: its command is pgward, or it has none and its image is
@@ -103,17 +119,46 @@ func flagValue(args []string, name string) string {
 	return ""
 }
 
+// checkSharded checks a sharded fleet run in an Indexed Job: --shard
+// job/COUNT (or $(JOB_COMPLETION_INDEX)/COUNT) with COUNT the Job's
+// completions, which pgward accepts in every pod of the Job, over a fleet.
+func checkSharded(t *testing.T, job k8sJobSpec, args []string) {
+	t.Helper()
+	if job.CompletionMode != "Indexed" || job.Completions < 2 || job.Parallelism < 1 {
+		t.Errorf("completionMode %q, completions %d, parallelism %d: want an Indexed Job of 2 pods or more", job.CompletionMode, job.Completions, job.Parallelism)
+	}
+	if flagValue(args, "--targets") == "" && !slices.Contains(args, "--all-databases") {
+		t.Errorf("no fleet to shard (--targets or --all-databases): %q", args)
+	}
+	shard := flagValue(args, "--shard")
+	count := strings.TrimPrefix(strings.TrimPrefix(shard, "job/"), "$(JOB_COMPLETION_INDEX)/")
+	if count != fmt.Sprint(job.Completions) {
+		t.Errorf("--shard %q: COUNT must be the Job's completions, %d, or some databases never run", shard, job.Completions)
+	}
+	for i := range job.Completions {
+		index := fmt.Sprint(i)
+		fl := fleetFlags{shard: strings.ReplaceAll(shard, "$(JOB_COMPLETION_INDEX)", index)}
+		s, err := fl.parseShard(env{getenv: func(k string) string { return map[string]string{"JOB_COMPLETION_INDEX": index}[k] }})
+		if err != nil || s.Index != i || s.Count != job.Completions {
+			t.Errorf("pod %d: --shard %s gives shard %v, %v", i, shard, s, err)
+		}
+	}
+}
+
 // TestExample_kubernetes: the migration Job runs the migrations (an init
 // container) and then pgward apply --auto-approve; the CronJob runs pgward
-// audit with a machine-readable format. Every pgward command exists with
-// its flags, every path it reads or writes is a mounted volume, every
-// mount names a volume of the pod, and the pods run as non-root.
+// audit with a machine-readable format; the Indexed Job and CronJob split
+// a fleet apply and audit into shards the same way. Every pgward command
+// exists with its flags, every path it reads or writes is a mounted
+// volume, every mount names a volume of the pod, and the pods run as
+// non-root.
 func TestExample_kubernetes(t *testing.T) {
 	tests := []struct {
 		file, kind, subcommand string
-		check                  func(t *testing.T, pod k8sPodSpec, args []string)
+		check                  func(t *testing.T, m k8sManifest, args []string)
 	}{
-		{exampleJob, "Job", "apply", func(t *testing.T, pod k8sPodSpec, args []string) {
+		{exampleJob, "Job", "apply", func(t *testing.T, m k8sManifest, args []string) {
+			pod := m.pod()
 			if !slices.Contains(args, "--auto-approve") {
 				t.Errorf("apply without --auto-approve: %q", args)
 			}
@@ -121,9 +166,37 @@ func TestExample_kubernetes(t *testing.T) {
 				t.Errorf("no init container runs the migrations before apply")
 			}
 		}},
-		{exampleCronJob, "CronJob", "audit", func(t *testing.T, pod k8sPodSpec, args []string) {
+		{exampleCronJob, "CronJob", "audit", func(t *testing.T, m k8sManifest, args []string) {
 			if f := flagValue(args, "--format"); f != "prometheus" && f != "json" {
 				t.Errorf("audit --format %q, want prometheus or json", f)
+			}
+		}},
+		{exampleShardedJob, "Job", "apply", func(t *testing.T, m k8sManifest, args []string) {
+			checkSharded(t, m.job(), args)
+			if !slices.Contains(args, "--auto-approve") {
+				t.Errorf("apply without --auto-approve: %q", args)
+			}
+			// A shard that runs before the cluster owner's fails the
+			// databases that need its roles: its retry converges them.
+			if b := m.job().BackoffLimitPerIndex; b == nil || *b < 1 {
+				t.Errorf("no backoffLimitPerIndex: a shard that ran before the cluster owner's is never retried")
+			}
+		}},
+		{exampleShardedCronJob, "CronJob", "audit", func(t *testing.T, m k8sManifest, args []string) {
+			checkSharded(t, m.job(), args)
+			if f := flagValue(args, "--format"); f != "prometheus" {
+				t.Errorf("audit --format %q, want prometheus", f)
+			}
+			// One file per shard, or the pods overwrite each other's.
+			if out := flagValue(args, "--output"); !strings.Contains(filepath.Base(out), "$(JOB_COMPLETION_INDEX)") {
+				t.Errorf("--output %s is the same file for every shard", out)
+			}
+			drift := false
+			for _, r := range m.job().PodFailurePolicy.Rules {
+				drift = drift || r.Action == "FailIndex" && slices.Contains(r.OnExitCodes.Values, 2)
+			}
+			if !drift {
+				t.Errorf("drift (exit 2) is retried: want a FailIndex rule for exit code 2")
 			}
 		}},
 	}
@@ -182,7 +255,7 @@ func TestExample_kubernetes(t *testing.T) {
 						t.Errorf("container %s: %s %s is not on a mounted volume", c.Name, flag, p)
 					}
 				}
-				tt.check(t, pod, args)
+				tt.check(t, m, args)
 			}
 			if found != 1 {
 				t.Errorf("want one container running pgward, got %d", found)

@@ -20,7 +20,10 @@ const (
 	exampleWorkflow = "../../examples/ci/pgward.yml"
 	exampleJob      = "../../examples/kubernetes/migrate-job.yaml"
 	exampleCronJob  = "../../examples/kubernetes/audit-cronjob.yaml"
-	exampleDocker   = "../../Dockerfile"
+	// A fleet split over the pods of Indexed Jobs (docs/fleets.md).
+	exampleShardedJob     = "../../examples/kubernetes/apply-indexed-job.yaml"
+	exampleShardedCronJob = "../../examples/kubernetes/audit-sharded-cronjob.yaml"
+	exampleDocker         = "../../Dockerfile"
 )
 
 // checkPgwardArgs checks args (what follows "pgward") the way cobra would

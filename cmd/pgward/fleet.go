@@ -12,6 +12,7 @@ import (
 
 	"github.com/pgward/pgward/fleet"
 	"github.com/pgward/pgward/internal/connstr"
+	"github.com/pgward/pgward/internal/textout"
 	"github.com/pgward/pgward/pipeline"
 	"github.com/pgward/pgward/policy"
 )
@@ -32,6 +33,7 @@ type fleetFlags struct {
 	concurrency   int
 	clusterOwner  string
 	maintenanceDB string
+	shard         string // --shard as given: INDEX/COUNT or job/COUNT
 }
 
 // bindFleet adds the fleet flags to cmd and makes --database-url (bound
@@ -47,7 +49,8 @@ func bindFleet(cmd *cobra.Command, fl *fleetFlags, databaseURL *string) {
 	f.StringSliceVar(&fl.include, "include-database", nil, "with --all-databases, only the databases whose name matches one of these patterns (*, ?, [a-z]); repeatable")
 	f.StringSliceVar(&fl.exclude, "exclude-database", nil, "with --all-databases, leave out the databases whose name matches one of these patterns; repeatable")
 	f.IntVar(&fl.concurrency, "concurrency", fleet.DefaultConcurrency, "fleet run: how many databases to work on at once")
-	f.StringVar(&fl.clusterOwner, "cluster-owner", "", "fleet run: the database whose run changes roles, memberships, parameters and tablespaces on its server (default: the server's first database)")
+	f.StringVar(&fl.clusterOwner, "cluster-owner", "", "fleet run: the database whose run changes roles, memberships, parameters and tablespaces on its server (default: the server's database whose name sorts first)")
+	f.StringVar(&fl.shard, "shard", "", "fleet run: run only the databases of shard `INDEX/COUNT` (INDEX from 0 to COUNT-1); job/COUNT reads INDEX from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)")
 }
 
 // bindMaintenanceDB adds --maintenance-db, which only a fleet apply reads.
@@ -75,9 +78,11 @@ func (fl fleetFlags) active() bool {
 	return len(fl.urls) > 1 || fl.targetsFile != "" || fl.allDatabases
 }
 
-// misused reports whether a fleet-only filter was given without a fleet,
+// misused reports whether a fleet-only flag was given without a fleet,
 // which runFleet then refuses.
-func (fl fleetFlags) misused() bool { return len(fl.include) > 0 || len(fl.exclude) > 0 }
+func (fl fleetFlags) misused() bool {
+	return len(fl.include) > 0 || len(fl.exclude) > 0 || fl.shard != ""
+}
 
 func (fl fleetFlags) filter() fleet.Filter {
 	return fleet.Filter{Include: fl.include, Exclude: fl.exclude}
@@ -89,8 +94,33 @@ func (fl fleetFlags) check() error {
 		return errors.New("--include-database and --exclude-database filter --all-databases; give it too")
 	case fl.concurrency < 1:
 		return fmt.Errorf("--concurrency %d: want 1 or more", fl.concurrency)
+	case fl.shard != "" && !fl.active():
+		return fmt.Errorf("--shard %s splits a fleet over several runs: give the whole fleet to every run (--targets FILE, --all-databases, or --database-url repeated); each runs its part", fl.shard)
 	}
 	return fl.filter().Check()
+}
+
+// jobIndexVar is where a Kubernetes Indexed Job gives each pod its index.
+const jobIndexVar = "JOB_COMPLETION_INDEX"
+
+// parseShard reads --shard; job/COUNT takes INDEX from JOB_COMPLETION_INDEX.
+func (fl fleetFlags) parseShard(e env) (fleet.Shard, error) {
+	if fl.shard == "" {
+		return fleet.Shard{}, nil
+	}
+	spec := fl.shard
+	if count, ok := strings.CutPrefix(spec, "job/"); ok {
+		index := e.getenv(jobIndexVar)
+		if index == "" {
+			return fleet.Shard{}, fmt.Errorf("--shard %s reads the index from %s, which is not set: Kubernetes sets it in the pods of a Job with completionMode: Indexed; elsewhere give the index, as in --shard 0/%s", spec, jobIndexVar, count)
+		}
+		spec = index + "/" + count
+	}
+	s, err := fleet.ParseShard(spec)
+	if err != nil && spec != fl.shard {
+		err = fmt.Errorf("%s=%s: %w", jobIndexVar, e.getenv(jobIndexVar), err)
+	}
+	return s, err
 }
 
 // spec is the fleet the flags name: every --database-url, then the
@@ -148,6 +178,10 @@ func runFleet(cmd *cobra.Command, e env, fc fleetCommand) error {
 	if err := fc.fleet.check(); err != nil {
 		return err
 	}
+	shard, err := fc.fleet.parseShard(e)
+	if err != nil {
+		return err
+	}
 	if fc.mode == fleet.Audit {
 		if err := checkAuditFormat(fc.format); err != nil {
 			return err
@@ -185,6 +219,11 @@ func runFleet(cmd *cobra.Command, e env, fc fleetCommand) error {
 	targets, err := fleet.Resolve(ctx, spec)
 	if err != nil {
 		return failed(err)
+	}
+	if shard.Sharded() {
+		all := len(targets)
+		targets = shard.Select(targets)
+		fmt.Fprintf(e.stderr, "shard %s: %d of the fleet's %d %s\n", shard, len(targets), all, textout.Plural(all, "database", "databases"))
 	}
 
 	report := fleet.Report{

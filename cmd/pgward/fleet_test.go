@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -29,12 +30,13 @@ type threeDBs struct {
 func newFleet(t *testing.T) *threeDBs {
 	t.Helper()
 	f := &threeDBs{}
-	// The first database holds the roles: its cleanup, which runs last,
-	// drops them once the other databases are gone.
-	f.dbs[0] = pgtest.NewDB(t)
-	f.dbs[1] = pgtest.NewDBOn(t, f.dbs[0].Server)
-	f.dbs[2] = pgtest.NewDBOn(t, f.dbs[0].Server)
-	d0 := f.dbs[0]
+	// The database made first holds the roles: its cleanup, which runs
+	// last, drops them once the other databases are gone.
+	d0 := pgtest.NewDB(t)
+	f.dbs = [3]*pgtest.DB{d0, pgtest.NewDBOn(t, d0.Server), pgtest.NewDBOn(t, d0.Server)}
+	// In name order (the names are random): the first is the cluster
+	// owner of a fleet of them, whatever their order.
+	slices.SortFunc(f.dbs[:], func(a, b *pgtest.DB) int { return strings.Compare(a.Name, b.Name) })
 	f.own, f.app, f.grp = d0.RoleName("fl_own"), d0.RoleName("fl_app"), d0.RoleName("fl_grp")
 	other := d0.RoleName("fl_other")
 	d0.CreateRole(t, f.own, "LOGIN")
@@ -166,7 +168,7 @@ func TestFleet_oneFailsOthersConverge(t *testing.T) {
 		}
 	}
 
-	// Again, owned by the first database (the default): it grants the
+	// Again, owned by the first database by name (the default): it grants the
 	// membership, the second has nothing left to do, the third still fails.
 	stdout, stderr = c.expect(1, args...)
 	if !f.isMember(t) {

@@ -45,6 +45,7 @@ func TestHelp_flags(t *testing.T) {
 		{"diff", "--sandbox-url", []string{"superuser URL"}, []string{"with --schema", "or diff"}},
 		{"plan", "--owner", []string{"with --schema: the role"}, []string{"or diff"}},
 		{"plan", "--pg-image", []string{"with --schema: run"}, []string{"or diff"}},
+		{"audit", "--shard", []string{"--shard INDEX/COUNT ", "from 0 to COUNT-1", "JOB_COMPLETION_INDEX"}, []string{"--shard string"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.command+" "+tt.flag, func(t *testing.T) {
