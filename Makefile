@@ -55,6 +55,25 @@ bench: build
 bench-quick:
 	$(MAKE) bench BENCH_SIZES="1000 10000" BENCH_RUNS=1
 
+# The fleet benchmark of docs/performance.md ("Fleets"): one throwaway
+# PostgreSQL (or PGWARD_BENCH_DATABASE_URL) holding BENCH_FLEET_SIZES fleets
+# of synthetic databases (DATABASESxTABLES, default "1000x20 100x1000"),
+# pgward audit and apply --all-databases over each at every
+# BENCH_FLEET_CONCURRENCY (default "1 4 16"), beside the read floor over the
+# same databases. It fails when a run had more than concurrency + 1
+# connections open, or when an audit's queries per database change with
+# the database or the size of the fleet.
+.PHONY: bench-fleet bench-fleet-quick
+bench-fleet: build
+	$(GO) build -o bin/readfloor ./bench/readfloor
+	$(GO) build -o bin/rusage ./bench/rusage
+	$(GO) run ./bench -fleet -pgward $(BIN) -readfloor bin/readfloor -rusage bin/rusage
+
+# The quick fleet benchmark CI runs: 60 databases of 20 tables at
+# concurrency 1 and 4, with the same checks as make bench-fleet.
+bench-fleet-quick:
+	$(MAKE) bench-fleet BENCH_FLEET_SIZES="60x20" BENCH_FLEET_CONCURRENCY="1 4"
+
 # The oracle test (internal/testkit/oracle) with more cases than make test runs:
 # ORACLE_CASES random databases and policies (make test: 200), applied and
 # checked against PostgreSQL's own has_*_privilege; ORACLE_SEED picks the

@@ -17,11 +17,16 @@
 // for a plan and for an apply, by watching the protocol messages written to
 // the connection.
 //
+// With -fleet it is `make bench-fleet` instead: many databases on one
+// server, beside the read floor over the same databases (fleet.go).
+//
 // Environment: BENCH_SIZES (tables, default "1000 10000 50000"),
 // BENCH_RUNS (default 3), BENCH_OUT (a file to write the tables to in
 // Markdown), PGWARD_BENCH_DATABASE_URL (a superuser URL of a server to use
 // instead of a throwaway one), PGWARD_BENCH_PGBIN (the bin directory of the
-// throwaway server).
+// throwaway server); for -fleet, BENCH_FLEET_SIZES (fleets, default
+// "1000x20 100x1000": databases × tables) and BENCH_FLEET_CONCURRENCY
+// (default "1 4 16").
 package main
 
 import (
@@ -70,6 +75,11 @@ type config struct {
 	runs                    int
 	tablesPerSchema         int
 	out                     string
+	// The fleet benchmark (fleet.go).
+	fleet       bool
+	shapes      []shape
+	concurrency []int
+	sampleEvery time.Duration
 }
 
 func main() {
@@ -80,8 +90,16 @@ func main() {
 	flag.StringVar(&c.psql, "psql", "", "psql (default: psql on PATH, else /usr/bin/psql)")
 	flag.IntVar(&c.tablesPerSchema, "tables-per-schema", synth.DefaultTablesPerSchema, "tables per schema")
 	flag.StringVar(&c.out, "out", os.Getenv("BENCH_OUT"), "also write the results as Markdown to this file (default $BENCH_OUT)")
+	flag.BoolVar(&c.fleet, "fleet", false, "the fleet benchmark: BENCH_FLEET_SIZES fleets at BENCH_FLEET_CONCURRENCY (see fleet.go)")
+	flag.DurationVar(&c.sampleEvery, "sample-every", 5*time.Millisecond, "fleet: how often to count the connections in pg_stat_activity")
 	flag.Parse()
 	var err error
+	if c.shapes, err = parseShapes(envOr("BENCH_FLEET_SIZES", "1000x20 100x1000")); err != nil {
+		fatal(fmt.Errorf("BENCH_FLEET_SIZES: %w", err))
+	}
+	if c.concurrency, err = intList(envOr("BENCH_FLEET_CONCURRENCY", "1 4 16")); err != nil {
+		fatal(fmt.Errorf("BENCH_FLEET_CONCURRENCY: %w", err))
+	}
 	if c.sizes, err = intList(envOr("BENCH_SIZES", "1000 10000 50000")); err != nil {
 		fatal(fmt.Errorf("BENCH_SIZES: %w", err))
 	}
@@ -94,7 +112,11 @@ func main() {
 		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err = run(ctx, c)
+	if c.fleet {
+		err = runFleet(ctx, c)
+	} else {
+		err = run(ctx, c)
+	}
 	stop()
 	if err != nil {
 		fatal(err)
@@ -132,49 +154,82 @@ func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
 }
 
-func run(ctx context.Context, c config) error {
+// bench is what every measurement shares: the server, a superuser
+// connection to its default database, the owner role's password and a
+// scratch directory.
+type bench struct {
+	env      environment
+	srv      *pgtest.Server
+	admin    *pgx.Conn
+	password string
+	dir      string
+}
+
+// setup checks the binaries, starts the server (or connects to
+// PGWARD_BENCH_DATABASE_URL) and creates the synthetic roles. cleanup
+// undoes what it made.
+func setup(ctx context.Context, c config) (b *bench, cleanup func(), err error) {
 	for _, bin := range []string{c.pgward, c.readfloor, c.rusage, c.psql} {
 		if _, err := os.Stat(bin); err != nil {
-			return fmt.Errorf("%s: %w (make bench builds bin/pgward, bin/readfloor and bin/rusage)", bin, err)
+			return nil, nil, fmt.Errorf("%s: %w (make bench builds bin/pgward, bin/readfloor and bin/rusage)", bin, err)
 		}
 	}
-	env := machine()
-	logf("machine: %s", env.describe())
-	srv, err := pgtest.Start(ctx, pgtest.Options{
+	b = &bench{env: machine()}
+	logf("machine: %s", b.env.describe())
+	var closers []func()
+	cleanup = func() {
+		for _, f := range slices.Backward(closers) {
+			f()
+		}
+	}
+	defer func() {
+		if err != nil {
+			cleanup()
+		}
+	}()
+	b.srv, err = pgtest.Start(ctx, pgtest.Options{
 		URL:    os.Getenv("PGWARD_BENCH_DATABASE_URL"),
 		BinDir: os.Getenv("PGWARD_BENCH_PGBIN"),
 		Logf:   logf,
 	})
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer srv.Stop()
-	env.server = plan.VersionString(srv.Version())
+	closers = append(closers, func() { b.srv.Stop() })
+	b.env.server = plan.VersionString(b.srv.Version())
 
-	admin, err := srv.SuperuserConn(ctx, "")
-	if err != nil {
-		return err
+	if b.admin, err = b.srv.SuperuserConn(ctx, ""); err != nil {
+		return nil, nil, err
 	}
-	defer admin.Close(context.WithoutCancel(ctx))
+	closers = append(closers, func() { b.admin.Close(context.WithoutCancel(ctx)) })
 	spec0 := synth.Spec{Tables: 1, Prefix: prefix}
 	rolesSQL, err := synth.RolesSQL(spec0)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	password := "bench-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	b.password = "bench-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	owner := spec0.Roles().Owner
-	if _, err := admin.Exec(ctx, rolesSQL); err != nil {
-		return fmt.Errorf("create the roles: %w", err)
+	if _, err := b.admin.Exec(ctx, rolesSQL); err != nil {
+		return nil, nil, fmt.Errorf("create the roles: %w", err)
 	}
-	if _, err := admin.Exec(ctx, fmt.Sprintf("ALTER ROLE %s PASSWORD '%s'", pgx.Identifier{owner}.Sanitize(), password)); err != nil {
-		return fmt.Errorf("set the owner's password: %w", err)
+	if _, err := b.admin.Exec(ctx, fmt.Sprintf("ALTER ROLE %s PASSWORD '%s'", pgx.Identifier{owner}.Sanitize(), b.password)); err != nil {
+		return nil, nil, fmt.Errorf("set the owner's password: %w", err)
 	}
 
-	dir, err := os.MkdirTemp("", "pgward-bench-")
+	if b.dir, err = os.MkdirTemp("", "pgward-bench-"); err != nil {
+		return nil, nil, err
+	}
+	closers = append(closers, func() { os.RemoveAll(b.dir) })
+	return b, cleanup, nil
+}
+
+func run(ctx context.Context, c config) error {
+	b, cleanup, err := setup(ctx, c)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer cleanup()
+	env, srv, admin, password, dir := b.env, b.srv, b.admin, b.password, b.dir
 
 	var results []*result
 	for _, n := range c.sizes {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -230,5 +231,75 @@ func TestRun_cancelled(t *testing.T) {
 	}), fleet.Options{})
 	if r := results[0]; r.Status != fleet.StatusFailed || !errors.Is(r.Err, context.Canceled) || !strings.HasPrefix(r.Err.Error(), "database a: not started: ") {
 		t.Errorf("cancelled: %+v", r.Outcome)
+	}
+}
+
+// TestRun_boundedAndReleased: a run over many databases keeps at most
+// Concurrency jobs and about as many goroutines alive (not one per
+// database), and with ReleaseOutput each report reaches Done whole and is
+// dropped after it, so that only the summary rows stay.
+func TestRun_boundedAndReleased(t *testing.T) {
+	const n, concurrency = 300, 3
+	var seeds []*pgx.ConnConfig
+	for i := range n {
+		seeds = append(seeds, seed(t, fmt.Sprintf("postgres://u@h/db%03d", i)))
+	}
+	targets, err := fleet.Resolve(context.Background(), fleet.Spec{Seeds: seeds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := runtime.NumGoroutine()
+	var (
+		mu                    sync.Mutex
+		running, maxRunning   int
+		maxGoroutines, dones  int
+		reportsSeenInDone     int
+		releasedBeforeNextOne = true
+		prev                  *fleet.Result
+	)
+	job := fleet.JobFunc(func(_ context.Context, tg *fleet.Target, report, log io.Writer) fleet.Outcome {
+		mu.Lock()
+		running++
+		maxRunning = max(maxRunning, running)
+		maxGoroutines = max(maxGoroutines, runtime.NumGoroutine())
+		mu.Unlock()
+		io.WriteString(report, strings.Repeat("r", 1000))
+		io.WriteString(log, "log of "+tg.Label)
+		mu.Lock()
+		running--
+		mu.Unlock()
+		return fleet.Outcome{Status: fleet.StatusOK, Summary: "in sync"}
+	})
+	results := fleet.Run(context.Background(), targets, job, fleet.Options{
+		Concurrency: concurrency, OwnersFirst: true, ReleaseOutput: true,
+		Done: func(r *fleet.Result) {
+			dones++
+			if r.Report.Len() == 1000 && r.Log.Len() > 0 {
+				reportsSeenInDone++
+			}
+			if prev != nil && (prev.Report.Cap() != 0 || prev.Log.Cap() != 0) {
+				releasedBeforeNextOne = false
+			}
+			prev = r
+		},
+	})
+	if maxRunning > concurrency {
+		t.Errorf("%d jobs ran at once, want at most %d", maxRunning, concurrency)
+	}
+	// The goroutines of the test binary, the workers and a few of the
+	// runtime's; one per database would be hundreds more.
+	if maxGoroutines > base+concurrency+5 {
+		t.Errorf("%d goroutines while %d databases ran (%d before the run): Run keeps one per database", maxGoroutines, n, base)
+	}
+	if dones != n || reportsSeenInDone != n {
+		t.Errorf("Done saw %d results, %d with their whole report; want %d", dones, reportsSeenInDone, n)
+	}
+	if !releasedBeforeNextOne {
+		t.Error("a result still held its report after Done returned")
+	}
+	for _, r := range results {
+		if r.Report.Cap() != 0 || r.Log.Cap() != 0 || r.Status != fleet.StatusOK || r.Summary != "in sync" {
+			t.Fatalf("%s after the run: report %d bytes, log %d, status %v %q; want the summary row only", r.Target.Label, r.Report.Cap(), r.Log.Cap(), r.Status, r.Summary)
+		}
 	}
 }

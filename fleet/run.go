@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pgward/pgward/audit"
@@ -140,6 +141,12 @@ type Options struct {
 	// targets, as soon as it and those before it are done: to stream
 	// the report ([WriteSection]).
 	Done func(*Result)
+	// ReleaseOutput empties each result's Report and Log once Done has
+	// returned for it, so that a run over thousands of databases keeps only
+	// their summary rows (status, counts, duration): for callers that write
+	// every report through Done ([WriteSection]) and need nothing of it
+	// after. [WriteJSON] needs the reports: leave it off for JSON.
+	ReleaseOutput bool
 	// Progress, when set, is called once before any database starts and
 	// then each time one finishes, in whatever order they finish, with
 	// how many have finished, how many of those failed, and how many
@@ -150,6 +157,12 @@ type Options struct {
 
 // Run runs job on every target and returns the results in the order of the
 // targets. A cancelled context fails the databases not started yet.
+//
+// At most Concurrency workers run, each taking the next target in the
+// order of the targets (cluster owners first, with OwnersFirst): the
+// memory of a run grows with its concurrency, not with its number of
+// databases, and the databases start in the order Done reports them, so
+// few finished results wait for an earlier one.
 func Run(ctx context.Context, targets []*Target, job Job, o Options) []*Result {
 	concurrency := o.Concurrency
 	if concurrency <= 0 {
@@ -163,6 +176,22 @@ func Run(ctx context.Context, targets []*Target, job Job, o Options) []*Result {
 		done[i] = make(chan struct{})
 		if t.ClusterOwner {
 			ownerDone[t.Server] = done[i]
+		}
+	}
+	// order is the order the workers take the targets in. With
+	// OwnersFirst every owner is taken before any database that waits for
+	// one, so a waiting worker's owner is already running or done.
+	order := make([]int, 0, len(targets))
+	for i, t := range targets {
+		if !o.OwnersFirst || t.ClusterOwner {
+			order = append(order, i)
+		}
+	}
+	if o.OwnersFirst {
+		for i, t := range targets {
+			if !t.ClusterOwner {
+				order = append(order, i)
+			}
 		}
 	}
 	var (
@@ -184,44 +213,53 @@ func Run(ctx context.Context, targets []*Target, job Job, o Options) []*Result {
 	if o.Progress != nil {
 		o.Progress(0, 0, len(targets))
 	}
-	sem := make(chan struct{}, concurrency)
-	var wg sync.WaitGroup
-	for i, t := range targets {
-		wg.Go(func() {
-			r := results[i]
-			defer close(done[i])
-			defer finished(r)
-			// A shard may run without the owner (Shard.Select): nothing to wait for.
-			if owner := ownerDone[t.Server]; o.OwnersFirst && !t.ClusterOwner && owner != nil {
-				select {
-				case <-owner:
-				case <-ctx.Done():
-				}
-			}
+	runOne := func(i int) {
+		t, r := targets[i], results[i]
+		defer close(done[i])
+		defer finished(r)
+		// A shard may run without the owner (Shard.Select): nothing to wait for.
+		if owner := ownerDone[t.Server]; o.OwnersFirst && !t.ClusterOwner && owner != nil {
 			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
+			case <-owner:
 			case <-ctx.Done():
 			}
-			if err := ctx.Err(); err != nil {
-				r.fail(fmt.Errorf("not started: %w", err))
-				return
+		}
+		if err := ctx.Err(); err != nil {
+			r.fail(fmt.Errorf("not started: %w", err))
+			return
+		}
+		start := time.Now()
+		r.Outcome = job.Run(ctx, t, &r.Report, &r.Log)
+		switch {
+		case r.Err != nil:
+			r.fail(r.Err)
+		case r.Status == 0:
+			r.fail(errors.New("the job reported no status"))
+		}
+		r.Duration = time.Since(start)
+	}
+	var (
+		wg   sync.WaitGroup
+		next atomic.Int64 // the index in order of the next target to take
+	)
+	for range min(concurrency, len(targets)) {
+		wg.Go(func() {
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= len(order) {
+					return
+				}
+				runOne(order[k])
 			}
-			start := time.Now()
-			r.Outcome = job.Run(ctx, t, &r.Report, &r.Log)
-			switch {
-			case r.Err != nil:
-				r.fail(r.Err)
-			case r.Status == 0:
-				r.fail(errors.New("the job reported no status"))
-			}
-			r.Duration = time.Since(start)
 		})
 	}
-	if o.Done != nil {
-		for i := range targets {
-			<-done[i]
+	for i := range targets {
+		<-done[i]
+		if o.Done != nil {
 			o.Done(results[i])
+		}
+		if o.ReleaseOutput {
+			results[i].Report, results[i].Log = bytes.Buffer{}, bytes.Buffer{}
 		}
 	}
 	wg.Wait()

@@ -5,6 +5,13 @@
 // ACL item and keeps every row in memory, then prints how many it read.
 // The bench times it as a whole process, start and connection included,
 // and reads its peak RSS.
+//
+// With -all-databases it is the floor of a fleet run (`make bench-fleet`):
+// it lists the databases of the server as pgward audit --all-databases
+// does (those that accept connections and that the role may connect to,
+// kept by the -include-database patterns), then reads each one as above
+// (connect, one query, disconnect), -concurrency at a time, keeping one
+// database's rows only until it is read.
 package main
 
 import (
@@ -12,6 +19,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path"
+	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 
@@ -40,17 +50,134 @@ type item struct {
 
 func main() {
 	url := flag.String("database-url", os.Getenv("DATABASE_URL"), "connection string")
+	all := flag.Bool("all-databases", false, "read every database of the server the role may connect to")
+	include := flag.String("include-database", "", "with -all-databases, only the databases whose name matches one of these comma-separated patterns (path.Match)")
+	concurrency := flag.Int("concurrency", 1, "with -all-databases, how many databases to read at once")
 	flag.Parse()
-	rows, items, err := read(context.Background(), *url)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "readfloor: %v\n", err)
-		os.Exit(1)
+	ctx := context.Background()
+	if *all {
+		dbs, rows, items, err := readAll(ctx, *url, splitPatterns(*include), *concurrency)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "readfloor: %v\n", err)
+			os.Exit(1)
+		}
+		fmt.Printf("%d databases, %d rows, %d ACL items\n", dbs, rows, items)
+		return
 	}
-	fmt.Printf("%d rows, %d ACL items\n", len(rows), items)
+	cfg, err := pgx.ParseConfig(*url)
+	if err == nil {
+		var rows []row
+		var items int
+		if rows, items, err = read(ctx, cfg); err == nil {
+			fmt.Printf("%d rows, %d ACL items\n", len(rows), items)
+			return
+		}
+	}
+	fmt.Fprintf(os.Stderr, "readfloor: %v\n", err)
+	os.Exit(1)
 }
 
-func read(ctx context.Context, url string) ([]row, int, error) {
-	conn, err := pgx.Connect(ctx, url)
+func splitPatterns(s string) []string {
+	var out []string
+	for p := range strings.SplitSeq(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// listQuery lists the databases pgward's --all-databases runs over.
+const listQuery = `SELECT datname::text FROM pg_catalog.pg_database
+WHERE datallowconn AND NOT datistemplate AND pg_catalog.has_database_privilege(oid, 'CONNECT')
+ORDER BY datname`
+
+// readAll lists the databases of url's server that match one of include
+// (all when it is empty) and reads each one on its own connection,
+// concurrency at a time. It returns how many databases, rows and ACL items
+// it read.
+func readAll(ctx context.Context, url string, include []string, concurrency int) (dbs, rows, items int, err error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	names, err := listDatabases(ctx, cfg, include)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+		next = make(chan string)
+	)
+	for range max(concurrency, 1) {
+		wg.Go(func() {
+			for name := range next {
+				c := cfg.Copy()
+				c.Database = name
+				r, n, err := read(ctx, c)
+				mu.Lock()
+				if err != nil {
+					errs = append(errs, fmt.Errorf("database %s: %w", name, err))
+				}
+				rows += len(r)
+				items += n
+				mu.Unlock()
+			}
+		})
+	}
+	for _, name := range names {
+		next <- name
+	}
+	close(next)
+	wg.Wait()
+	if len(errs) > 0 {
+		return 0, 0, 0, errs[0]
+	}
+	return len(names), rows, items, nil
+}
+
+// listDatabases connects to cfg's database and lists the databases that
+// match include, on a connection it closes before returning.
+func listDatabases(ctx context.Context, cfg *pgx.ConnConfig, include []string) ([]string, error) {
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(ctx)
+	res, err := conn.Query(ctx, listQuery)
+	if err != nil {
+		return nil, fmt.Errorf("list the databases: %w", err)
+	}
+	all, err := pgx.CollectRows(res, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("list the databases: %w", err)
+	}
+	var out []string
+	for _, name := range all {
+		if keeps(include, name) {
+			out = append(out, name)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no database matches %q", strings.Join(include, ","))
+	}
+	return out, nil
+}
+
+// keeps reports whether name matches one of the patterns, or there are none.
+func keeps(patterns []string, name string) bool {
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, name); ok {
+			return true
+		}
+	}
+	return len(patterns) == 0
+}
+
+func read(ctx context.Context, cfg *pgx.ConnConfig) ([]row, int, error) {
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, 0, err
 	}

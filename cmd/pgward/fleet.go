@@ -236,7 +236,10 @@ func runFleet(cmd *cobra.Command, e env, fc fleetCommand) error {
 		Concurrency: fc.fleet.concurrency,
 		OwnersFirst: fc.mode == fleet.Apply,
 		Done:        func(r *fleet.Result) { fleet.WriteSection(sectionOut, sectionLog, r, format) },
-		Progress:    progress,
+		// Every format but JSON is written through Done, and the summary
+		// needs only the results' rows.
+		ReleaseOutput: format != pipeline.JSON,
+		Progress:      progress,
 	})
 	stop()
 	var werr error
