@@ -42,11 +42,14 @@ test-short:
 # The benchmark of docs/performance.md: synthetic databases of BENCH_SIZES
 # tables (default "1000 10000 50000"; 100000 works too, slowly), BENCH_RUNS
 # runs each (default 3), on a throwaway PostgreSQL (or
-# PGWARD_BENCH_DATABASE_URL), beside the read and write floors.
+# PGWARD_BENCH_DATABASE_URL), beside the read and write floors. BENCH_FLAGS
+# passes flags to bench/main.go: BENCH_FLAGS="-partitioned
+# -tables-per-schema 10000" makes the tables the partitions of one table.
+BENCH_FLAGS ?=
 bench: build
 	$(GO) build -o bin/readfloor ./bench/readfloor
 	$(GO) build -o bin/rusage ./bench/rusage
-	$(GO) run ./bench -pgward $(BIN) -readfloor bin/readfloor -rusage bin/rusage
+	$(GO) run ./bench -pgward $(BIN) -readfloor bin/readfloor -rusage bin/rusage $(BENCH_FLAGS)
 
 # The quick benchmark CI runs: 1,000 and 10,000 tables, one run each. It
 # fails, like make bench, if a plan sends more queries at one size than at

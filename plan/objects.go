@@ -192,8 +192,17 @@ func (b *builder) bootstrapSuperuser() string {
 	return ""
 }
 
+// changeSlab is the number of changes objectChange allocates at once: a
+// slab of 64 KiB or so, at most that much unused at the end of a plan.
+const changeSlab = 256
+
 func (b *builder) objectChange(a Action, obj *catalog.Object, g acl.Grantee, p acl.Privileges, grantor string, why Reason) *Change {
-	c := &Change{Action: a, Target: TargetObject, Object: obj.Object, Owner: obj.Owner, Grantee: g, Privs: p, Grantor: grantor, Authority: AuthorityOwner, Reason: why}
+	if len(b.changes) == 0 {
+		b.changes = make([]Change, changeSlab)
+	}
+	c := &b.changes[0]
+	b.changes = b.changes[1:]
+	*c = Change{Action: a, Target: TargetObject, Object: obj.Object, Owner: obj.Owner, Grantee: g, Privs: p, Grantor: grantor, Authority: AuthorityOwner, Reason: why}
 	if grantor != obj.Owner {
 		c.Authority = AuthorityGrantor
 		c.AsRole = grantor

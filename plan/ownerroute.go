@@ -250,7 +250,7 @@ func (d *objectRevokes) regrant() {
 		return
 	}
 	b, owner := d.b, d.obj.Owner
-	rank := 0
+	rank := int32(0)
 	for _, c := range d.emitted {
 		rank = max(rank, c.rank+1)
 	}

@@ -143,8 +143,29 @@ func (r Reason) String() string {
 // row, membership, role), one set of privileges. Which fields are set
 // depends on Target.
 type Change struct {
+	// The small fields come first, packed together: a plan of a large
+	// database holds hundreds of thousands of changes, and the padding
+	// between fields of one byte was a tenth of each.
 	Action Action
 	Target Target
+	// Authority is what lets the connecting role make the change.
+	Authority Authority
+	// GrantOptionOnly: a revoke that takes away only the grant option of
+	// Privs.
+	GrantOptionOnly bool
+	// Cascade: the grantee passed these privileges on; the revoke removes
+	// those grants too (REVOKE … CASCADE).
+	Cascade bool
+	// Privs is what is granted or revoked.
+	Privs acl.Privileges
+	// rank orders the revokes of one object that must run before others:
+	// a grant whose grantor is about to lose the grant option, and that a
+	// CASCADE would not reach, is revoked first (rank 0 before 1 …).
+	rank int32
+	// afterRevokes marks a grant that gives back what a CASCADE of the
+	// owner's (see ownerRoute) took: it runs with the object's revokes,
+	// after the last of them (phase, rank).
+	afterRevokes bool
 
 	Object  acl.Object     // TargetObject
 	Owner   string         // TargetObject: the object's owner
@@ -153,20 +174,12 @@ type Change struct {
 	// Grantee receives or loses the privileges; for TargetMembership it is
 	// the member, for TargetRole the altered role.
 	Grantee acl.Grantee
-	// Privs is what is granted or revoked. A revoke whose
-	// GrantOptionOnly is set takes away only the grant option of Privs.
-	Privs           acl.Privileges
-	GrantOptionOnly bool
-	// Cascade: the grantee passed these privileges on; the revoke removes
-	// those grants too (REVOKE … CASCADE).
-	Cascade bool
 	// Grantor is the grantor of the ACL item a revoke removes.
 	Grantor string
 
 	Membership *MembershipChange // TargetMembership
 	Attributes []AttributeChange // TargetRole
 
-	Authority Authority
 	// AsRole is the role the statement runs as (SET ROLE) when the
 	// connecting role must act as another grantor; empty: as itself.
 	AsRole string
@@ -176,14 +189,6 @@ type Change struct {
 
 	Reason Reason
 
-	// rank orders the revokes of one object that must run before others:
-	// a grant whose grantor is about to lose the grant option, and that a
-	// CASCADE would not reach, is revoked first (rank 0 before 1 …).
-	rank int
-	// afterRevokes marks a grant that gives back what a CASCADE of the
-	// owner's (see ownerRoute) took: it runs with the object's revokes,
-	// after the last of them (phase, rank).
-	afterRevokes bool
 	// noRoute says why the owner cannot take this item of another grantor
 	// by a CASCADE either; classify adds it to Blocked.
 	noRoute string

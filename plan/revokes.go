@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
 )
@@ -95,7 +97,7 @@ func (d *objectRevokes) settle() {
 		return
 	}
 	for i, c := range d.emitted {
-		c.rank = i
+		c.rank = int32(i)
 	}
 }
 
@@ -189,8 +191,7 @@ func (d *objectRevokes) revokeFor(it acl.Item, optionOnly bool) *Change {
 		if !managed || extra == 0 {
 			return nil
 		}
-		rng := b.pol.Public.Ranges[obj.Kind]
-		return b.objectChange(Revoke, obj, acl.Public, acl.Privileges{Privs: extra}, it.Grantor, Reason{Rule: &rng, Text: "exceeds what PUBLIC may hold"})
+		return b.objectChange(Revoke, obj, acl.Public, acl.Privileges{Privs: extra}, it.Grantor, Reason{Rule: b.publicRange(obj.Kind), Text: "exceeds what PUBLIC may hold"})
 	}
 	if string(g) == obj.Owner || b.roles[string(g)] == nil {
 		return nil
@@ -256,4 +257,18 @@ func (d *objectRevokes) residual(items []acl.Item, grantor string, privs acl.Pri
 
 func (d *objectRevokes) revoker() *aclRevoker {
 	return &aclRevoker{owner: d.obj.Owner, holds: d.b.holdsAtRevoke}
+}
+
+// publicRange is the range of the public block's rule for kind, shared by
+// every change it causes.
+func (b *builder) publicRange(kind acl.Kind) *hcl.Range {
+	if r, ok := b.publicRanges[kind]; ok {
+		return r
+	}
+	if b.publicRanges == nil {
+		b.publicRanges = map[acl.Kind]*hcl.Range{}
+	}
+	rng := b.pol.Public.Ranges[kind]
+	b.publicRanges[kind] = &rng
+	return &rng
 }

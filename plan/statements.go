@@ -376,7 +376,7 @@ func batch(changes []*Change, version int) []Statement {
 	for _, c := range changes {
 		// A statement never spans phases or ranks: its items would run
 		// together, before what must precede some of them.
-		if s := (step{phase(c), c.rank}); s != last {
+		if s := (step{phase(c), int(c.rank)}); s != last {
 			flush()
 			last = s
 		}

@@ -367,14 +367,16 @@ func (i Item) String() string {
 
 // Object names one object. Key identifies it; Subkind refines Kind for
 // rendering (relkind for tables and columns, prokind for functions, typtype
-// for types) and takes no part in identity.
+// for types) and takes no part in identity. (Subkind sits beside Kind so
+// that the two bytes share a word: a plan of a large database holds an
+// Object in each of its changes.)
 type Object struct {
 	Kind    Kind
+	Subkind byte
 	Schema  string // empty for objects outside schemas
 	Name    string // for a column, the table's name
 	Args    string // functions only: pg_get_function_identity_arguments
 	Column  string // columns only: the column's name
-	Subkind byte
 }
 
 // Key is a string that identifies the object among all others.

@@ -185,7 +185,11 @@ func (s Spec) eachObject(f func(object)) {
 		c := k % 4
 		f(object{"SCHEMA", ident.Quote(SchemaName(k)), func(st State) holding { return schemaHolding(st, c) }})
 	}
-	for i := 1; i <= s.Tables; i++ {
+	first := 1
+	if s.Partitioned {
+		first = 0 // the parent, granted like a table
+	}
+	for i := first; i <= s.Tables; i++ {
 		c, job := i%4, isJobTable(i)
 		f(object{"TABLE", ident.QuoteQualified(SchemaName(s.schemaOf(i)), TableName(i)), func(st State) holding { return tableHolding(st, c, job) }})
 	}

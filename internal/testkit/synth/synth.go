@@ -44,7 +44,18 @@ type Spec struct {
 	// _worker, _ops); default DefaultPrefix. Lower-case letters, digits and
 	// underscores, at most 40 bytes.
 	Prefix string
+	// Partitioned makes the tables the partitions of one more table,
+	// [ParentName] in the first schema, partitioned by list (table i holds
+	// id = i). The parent is granted like any other table (it is a job
+	// table, q_…), and so is each partition: PostgreSQL keeps a separate
+	// ACL for every partition, and a GRANT on the parent does not reach
+	// them.
+	Partitioned bool
 }
+
+// ParentName is the name of the partitioned table of a Partitioned spec,
+// in schema SchemaName(1): table 0 of the naming scheme.
+func ParentName() string { return TableName(0) }
 
 var prefixRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,39}$`)
 
@@ -83,7 +94,13 @@ func (s Spec) Extras() int { return s.Tables / 10 }
 
 // Objects is the number of objects that carry privileges: schemas,
 // tables, views, sequences and functions (the database not counted).
-func (s Spec) Objects() int { return s.Schemas() + s.Tables + 3*s.Extras() }
+func (s Spec) Objects() int {
+	n := s.Schemas() + s.Tables + 3*s.Extras()
+	if s.Partitioned {
+		n++ // the parent
+	}
+	return n
+}
 
 // Roles are the names of the four roles.
 type Roles struct {
@@ -125,8 +142,9 @@ func ViewName(j int) string     { return fmt.Sprintf("v_%06d", j) }
 func SequenceName(j int) string { return fmt.Sprintf("seq_%06d", j) }
 func FunctionName(j int) string { return fmt.Sprintf("f_%06d", j) }
 
-// schemaOf is the schema of table i.
-func (s Spec) schemaOf(i int) int { return (i-1)/s.TablesPerSchema + 1 }
+// schemaOf is the schema of table i (the parent, table 0, is in the
+// first).
+func (s Spec) schemaOf(i int) int { return max(i-1, 0)/s.TablesPerSchema + 1 }
 
 // extraSchemaOf is the schema of view, sequence and function j: that of
 // table 10j, which view j reads.
@@ -184,6 +202,13 @@ END $synth$`, s.Schemas(), strings.ReplaceAll(owner, "'", "''")),
 	if _, err := conn.Exec(ctx, "SET ROLE "+owner); err != nil {
 		return fmt.Errorf("synth: set role %s: %w", r.Owner, err)
 	}
+	if s.Partitioned {
+		q := "CREATE TABLE " + ident.QuoteQualified(SchemaName(1), ParentName()) + " (id bigint, n integer) PARTITION BY LIST (id)"
+		if _, err := conn.Exec(ctx, q); err != nil {
+			_, _ = conn.Exec(context.WithoutCancel(ctx), "RESET ROLE")
+			return fmt.Errorf("synth: create the partitioned table: %w", err)
+		}
+	}
 	for lo := 1; lo <= s.Tables; lo += createChunk {
 		hi := min(lo+createChunk-1, s.Tables)
 		if _, err := conn.Exec(ctx, createChunkSQL(s, lo, hi)); err != nil {
@@ -207,11 +232,15 @@ func createChunkSQL(s Spec, lo, hi int) string {
 	table := func(v string) string {
 		return "CASE WHEN (" + v + ") % 5 = 0 THEN 'q_' ELSE 't_' END || lpad((" + v + ")::text, 6, '0')"
 	}
+	create := `'CREATE TABLE %%I.%%I (id bigint, n integer)', %[3]s, %[4]s`
+	if s.Partitioned {
+		create = `'CREATE TABLE %%I.%%I PARTITION OF ` + ident.QuoteQualified(SchemaName(1), ParentName()) + ` FOR VALUES IN (%%s)', %[3]s, %[4]s, i`
+	}
 	return fmt.Sprintf(`DO $synth$
 DECLARE i int; j int; s text; t text; x text;
 BEGIN
   FOR i IN %[1]d..%[2]d LOOP
-    EXECUTE format('CREATE TABLE %%I.%%I (id bigint, n integer)', %[3]s, %[4]s);
+    EXECUTE format(`+create+`);
   END LOOP;
   FOR j IN %[5]d..%[6]d LOOP
     s := %[7]s;

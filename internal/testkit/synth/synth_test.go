@@ -78,13 +78,27 @@ func TestPolicy_loads(t *testing.T) {
 	}
 }
 
-// The states against pgward itself: the half state needs grants and
-// revokes, the floor script and Reset(Converged) both give an empty plan,
-// and Reset(Half) gives back the same plan.
+// The states against pgward itself, in both layouts (plain tables, and
+// the same tables as the partitions of one more): the half state needs
+// grants and revokes, the floor script and Reset(Converged) both give an
+// empty plan, and Reset(Half) gives back the same plan.
 func TestBuild_statesAgainstPlan(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		partitioned bool
+		parents     int // partitioned tables created
+	}{
+		{"tables", false, 0},
+		{"partitions", true, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) { checkStates(t, tt.partitioned, tt.parents) })
+	}
+}
+
+func checkStates(t *testing.T, partitioned bool, wantParents int) {
 	ctx := context.Background()
 	db := pgtest.NewDB(t)
-	spec := synth.Spec{Tables: 240, TablesPerSchema: 60, Prefix: db.RoleName("sy")}
+	spec := synth.Spec{Tables: 240, TablesPerSchema: 60, Prefix: db.RoleName("sy"), Partitioned: partitioned}
 	roles := spec.Roles()
 	db.CreateRole(t, roles.Owner, "LOGIN")
 	for _, r := range []string{roles.Web, roles.Worker, roles.Ops} {
@@ -94,15 +108,24 @@ func TestBuild_statesAgainstPlan(t *testing.T) {
 	if err := synth.Build(ctx, admin, spec); err != nil {
 		t.Fatal(err)
 	}
-	var tables, views, seqs, funcs int
-	err := admin.QueryRow(ctx, `SELECT count(*) FILTER (WHERE c.relkind = 'r'), count(*) FILTER (WHERE c.relkind = 'v'),
+	var tables, partitions, parents, views, seqs, funcs int
+	err := admin.QueryRow(ctx, `SELECT count(*) FILTER (WHERE c.relkind = 'r'), count(*) FILTER (WHERE c.relkind = 'r' AND c.relispartition),
+		count(*) FILTER (WHERE c.relkind = 'p'), count(*) FILTER (WHERE c.relkind = 'v'),
 		count(*) FILTER (WHERE c.relkind = 'S'), (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname LIKE 's0%')
-		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname LIKE 's0%'`).Scan(&tables, &views, &seqs, &funcs)
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname LIKE 's0%'`).Scan(&tables, &partitions, &parents, &views, &seqs, &funcs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tables != 240 || views != 24 || seqs != 24 || funcs != 24 {
-		t.Fatalf("created %d tables, %d views, %d sequences, %d functions; want 240, 24, 24, 24", tables, views, seqs, funcs)
+	wantPartitions := 0
+	if partitioned {
+		wantPartitions = 240
+	}
+	if tables != 240 || partitions != wantPartitions || parents != wantParents || views != 24 || seqs != 24 || funcs != 24 {
+		t.Fatalf("created %d tables (%d partitions, %d partitioned tables), %d views, %d sequences, %d functions; want 240 (%d, %d), 24, 24, 24",
+			tables, partitions, parents, views, seqs, funcs, wantPartitions, wantParents)
+	}
+	if got, want := spec.Objects(), 4+240+wantParents+3*24; got != want {
+		t.Errorf("Objects() = %d, want %d", got, want)
 	}
 
 	pol, err := synth.Policy(spec)
