@@ -109,7 +109,7 @@ func hasBinaries(dir string) error {
 func joinTried(tried []string) string { return strings.Join(tried, "; ") }
 
 // startLocal creates and starts a cluster with the binaries in bin.
-func startLocal(ctx context.Context, bin string, logf func(string, ...any)) (s *Server, err error) {
+func startLocal(ctx context.Context, bin, cacheDir string, logf func(string, ...any)) (s *Server, err error) {
 	c := &localCluster{bin: bin, logf: logf}
 	if os.Geteuid() == 0 {
 		// postgres refuses to run as root.
@@ -130,11 +130,7 @@ func startLocal(ctx context.Context, bin string, logf func(string, ...any)) (s *
 		}
 	}()
 
-	initdb := []string{filepath.Join(bin, "initdb"), "-D", c.data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"}
-	if out, err := c.run(ctx, initdb...); err != nil {
-		return nil, fmt.Errorf("initdb %s: %w\n%s", c.data, err, out)
-	}
-	if err := requirePasswordFor(filepath.Join(c.data, "pg_hba.conf"), PasswordRoleName); err != nil {
+	if err := c.initialize(ctx, cacheDir); err != nil {
 		return nil, err
 	}
 
@@ -167,6 +163,71 @@ func startLocal(ctx context.Context, bin string, logf func(string, ...any)) (s *
 	return s, nil
 }
 
+// initdbOptions are the options of initdb besides the data directory;
+// they are part of the template cache's key.
+var initdbOptions = []string{"-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"}
+
+// initialize makes the data directory: a copy of the template cached in
+// cacheDir when there is a valid one, else initdb's (stored in the cache
+// for the next run). The cache never fails it: when the cache cannot be
+// read or written, it says so on logf and initdb's directory is used.
+func (c *localCluster) initialize(ctx context.Context, cacheDir string) error {
+	var tc *templateCache
+	if cacheDir != "" {
+		var err error
+		tc, err = openCache(ctx, cacheDir, c.bin, initdbOptions, c.logf)
+		if err != nil {
+			c.logf("pgserver: template cache %s not used: %v", cacheDir, err)
+		}
+	}
+	if tc != nil {
+		uid, gid, err := c.owner()
+		if err == nil {
+			err = tc.restore(c.data, uid, gid)
+		}
+		switch {
+		case err == nil:
+			c.logf("pgserver: data directory copied from the cached template %s", tc.entry)
+			return nil
+		case errors.Is(err, errNoEntry):
+			c.logf("pgserver: no cached template in %s yet: running initdb", cacheDir)
+		default:
+			c.logf("pgserver: cached template not used (%v): running initdb", err)
+		}
+	}
+	c.logf("pgserver: initdb %s", c.data)
+	initdb := append([]string{filepath.Join(c.bin, "initdb"), "-D", c.data}, initdbOptions...)
+	if out, err := c.run(ctx, initdb...); err != nil {
+		return fmt.Errorf("initdb %s: %w\n%s", c.data, err, out)
+	}
+	if err := requirePasswordFor(filepath.Join(c.data, "pg_hba.conf"), PasswordRoleName); err != nil {
+		return err
+	}
+	if tc != nil {
+		if err := tc.store(c.data); err != nil {
+			c.logf("pgserver: template not cached in %s: %v", cacheDir, err)
+		} else {
+			c.logf("pgserver: template cached in %s", tc.entry)
+		}
+	}
+	return nil
+}
+
+// owner is the uid and gid of the user that runs the server, or -1 when
+// it is the current user.
+func (c *localCluster) owner() (uid, gid int, err error) {
+	if c.runAs == "" {
+		return -1, -1, nil
+	}
+	u, err := user.Lookup(c.runAs)
+	if err != nil {
+		return -1, -1, fmt.Errorf("look up user %s: %w", c.runAs, err)
+	}
+	uid, _ = strconv.Atoi(u.Uid)
+	gid, _ = strconv.Atoi(u.Gid)
+	return uid, gid, nil
+}
+
 func (c *localCluster) userName() string {
 	if c.runAs == "" {
 		return "current"
@@ -179,14 +240,9 @@ func (c *localCluster) userName() string {
 // root) is unusable, so the directory is made here and chowned, under the
 // first of os.TempDir() and /tmp that the user can reach.
 func (c *localCluster) makeDirs() error {
-	uid, gid := -1, -1
-	if c.runAs != "" {
-		u, err := user.Lookup(c.runAs)
-		if err != nil {
-			return fmt.Errorf("look up user %s: %w", c.runAs, err)
-		}
-		uid, _ = strconv.Atoi(u.Uid)
-		gid, _ = strconv.Atoi(u.Gid)
+	uid, gid, err := c.owner()
+	if err != nil {
+		return err
 	}
 	var problems []string
 	for _, base := range uniq(os.TempDir(), "/tmp") {
@@ -273,10 +329,10 @@ func (c *localCluster) stop() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()
 		pgCtl := filepath.Join(c.bin, "pg_ctl")
-		if out, err := c.run(ctx, pgCtl, "-D", c.data, "-m", "fast", "-w", "-t", "60", "stop"); err != nil {
-			if out2, err2 := c.run(ctx, pgCtl, "-D", c.data, "-m", "immediate", "-w", "-t", "30", "stop"); err2 != nil {
-				errs = append(errs, fmt.Errorf("pg_ctl stop %s: %w\n%s\n%s", c.data, err, out, out2))
-			}
+		// Immediate: the data is removed next, so nothing needs to reach
+		// the disk, and the server skips its shutdown checkpoint.
+		if out, err := c.run(ctx, pgCtl, "-D", c.data, "-m", "immediate", "-w", "-t", "60", "stop"); err != nil {
+			errs = append(errs, fmt.Errorf("pg_ctl stop %s: %w\n%s", c.data, err, out))
 		}
 	}
 	if c.dir != "" {
