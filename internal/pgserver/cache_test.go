@@ -202,8 +202,9 @@ func TestStart_cacheDamaged(t *testing.T) {
 					t.Fatalf("read %s: %v, %v", f, err1, err2)
 				}
 				// pg_control holds the cluster's system identifier, new
-				// with each initdb, and the marker its CRC.
-				same := len(a) == len(b)
+				// with each initdb, and the marker the CRCs: those are
+				// only there again.
+				same := true
 				if f != "COMPLETE" && f != "data/global/pg_control" {
 					same = string(a) == string(b)
 				}
