@@ -2,8 +2,10 @@ package pgserver_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
@@ -247,5 +249,58 @@ func truncate(t *testing.T, path string) {
 	}
 	if err := os.Truncate(path, fi.Size()/2); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestStart_cacheDoesNotStart: a template that passes its checks (the
+// marker agrees with its files) but on which the server does not start
+// is discarded; initdb runs, the server starts, and the entry is rebuilt.
+func TestStart_cacheDoesNotStart(t *testing.T) {
+	dir := t.TempDir()
+	startCached(t, dir)
+	es := entries(t, dir)
+	if len(es) != 1 {
+		t.Fatalf("cache entries: %v", es)
+	}
+	entry := filepath.Join(dir, es[0])
+	conf := filepath.Join(entry, "data", "postgresql.conf")
+	b, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = append(b, "shared_buffers = 'pgward_broken'\n"...)
+	if err := os.WriteFile(conf, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Make the marker agree with the changed file.
+	markerPath := filepath.Join(entry, "COMPLETE")
+	raw, err := os.ReadFile(markerPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var marker map[string]any
+	if err := json.Unmarshal(raw, &marker); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range marker["entries"].([]any) {
+		if e := e.(map[string]any); e["path"] == "postgresql.conf" {
+			e["size"], e["crc"] = len(b), crc32.Checksum(b, crc32.MakeTable(crc32.Castagnoli))
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("the marker lists no postgresql.conf:\n%s", raw)
+	}
+	if raw, err = json.Marshal(marker); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(markerPath, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	log := startCached(t, dir)
+	mustContain(t, "start on a template that does not start", log, logCopied, "does not start from the cached template", logInitdb, logStored)
+	if got, err := os.ReadFile(conf); err != nil || strings.Contains(string(got), "pgward_broken") {
+		t.Errorf("the entry was not rebuilt (err %v); log:\n%s", err, log)
 	}
 }

@@ -118,6 +118,10 @@ func startLocal(ctx context.Context, bin, cacheDir string, logf func(string, ...
 			c.runAs = "postgres"
 		}
 	}
+	// postgres --version, for the cache's key, runs while the
+	// directories are made.
+	cache := make(chan *templateCache, 1)
+	go func() { cache <- c.openCache(ctx, cacheDir) }()
 	c.reapStale(ctx)
 	if err := c.makeDirs(); err != nil {
 		return nil, err
@@ -130,29 +134,31 @@ func startLocal(ctx context.Context, bin, cacheDir string, logf func(string, ...
 		}
 	}()
 
-	if err := c.initialize(ctx, cacheDir); err != nil {
+	tc := <-cache
+	fromCache, err := c.initialize(ctx, tc, true)
+	if err != nil {
 		return nil, err
 	}
-
-	var port int
-	for attempt := 1; ; attempt++ {
-		port, err = freePort()
-		if err != nil {
+	port, err := c.start(ctx)
+	if err != nil && fromCache {
+		// A template that passed its checks and still does not start
+		// (written by a pgward with another idea of it): never fail the
+		// run for the cache.
+		logf("pgserver: the server does not start from the cached template (%s): running initdb", firstLine(err.Error()))
+		tc.discard()
+		if err := c.stopServer(); err != nil {
+			logf("pgserver: %v", err)
+		}
+		if err := os.RemoveAll(c.data); err != nil {
+			return nil, fmt.Errorf("remove %s: %w", c.data, err)
+		}
+		if _, err := c.initialize(ctx, tc, false); err != nil {
 			return nil, err
 		}
-		opts := fmt.Sprintf("-p %d -k '%s' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off", port, c.sock)
-		out, err := c.run(ctx, filepath.Join(bin, "pg_ctl"), "-D", c.data, "-l", c.log, "-w", "-t", "60", "-o", opts, "start")
-		if err == nil {
-			c.opts = opts
-			break
-		}
-		logTail := c.logTail()
-		// Another process may have taken the port between freePort and bind.
-		if attempt < 3 && strings.Contains(logTail, "could not bind") {
-			logf("pgserver: port %d taken, retrying", port)
-			continue
-		}
-		return nil, fmt.Errorf("start PostgreSQL in %s on port %d: %w\n%s\nserver log:\n%s", c.data, port, err, out, logTail)
+		port, err = c.start(ctx)
+	}
+	if err != nil {
+		return nil, err
 	}
 
 	s = &Server{host: "127.0.0.1", port: port, superuser: "postgres", sslmode: "disable", maintDB: "postgres", local: c}
@@ -163,24 +169,59 @@ func startLocal(ctx context.Context, bin, cacheDir string, logf func(string, ...
 	return s, nil
 }
 
+// start starts the server on a free port and returns the port.
+func (c *localCluster) start(ctx context.Context) (int, error) {
+	for attempt := 1; ; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			return 0, err
+		}
+		opts := fmt.Sprintf("-p %d -k '%s' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off", port, c.sock)
+		out, err := c.run(ctx, filepath.Join(c.bin, "pg_ctl"), "-D", c.data, "-l", c.log, "-w", "-t", "60", "-o", opts, "start")
+		if err == nil {
+			c.opts = opts
+			return port, nil
+		}
+		logTail := c.logTail()
+		// Another process may have taken the port between freePort and bind.
+		if attempt < 3 && strings.Contains(logTail, "could not bind") {
+			c.logf("pgserver: port %d taken, retrying", port)
+			continue
+		}
+		return 0, fmt.Errorf("start PostgreSQL in %s on port %d: %w\n%s\nserver log:\n%s", c.data, port, err, out, logTail)
+	}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// openCache is the template cache in dir, or nil when dir is "" or the
+// key of the binaries cannot be had.
+func (c *localCluster) openCache(ctx context.Context, dir string) *templateCache {
+	if dir == "" {
+		return nil
+	}
+	tc, err := openCache(ctx, dir, c.bin, initdbOptions, c.logf)
+	if err != nil {
+		c.logf("pgserver: template cache %s not used: %v", dir, err)
+		return nil
+	}
+	return tc
+}
+
 // initdbOptions are the options of initdb besides the data directory;
 // they are part of the template cache's key.
 var initdbOptions = []string{"-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"}
 
-// initialize makes the data directory: a copy of the template cached in
-// cacheDir when there is a valid one, else initdb's (stored in the cache
-// for the next run). The cache never fails it: when the cache cannot be
-// read or written, it says so on logf and initdb's directory is used.
-func (c *localCluster) initialize(ctx context.Context, cacheDir string) error {
-	var tc *templateCache
-	if cacheDir != "" {
-		var err error
-		tc, err = openCache(ctx, cacheDir, c.bin, initdbOptions, c.logf)
-		if err != nil {
-			c.logf("pgserver: template cache %s not used: %v", cacheDir, err)
-		}
-	}
-	if tc != nil {
+// initialize makes the data directory: with restore, a copy of the
+// template cached in tc when there is a valid one; else initdb's, then
+// stored in tc for the next run. The cache never fails it: when the
+// cache cannot be read or written, it says so on logf and initdb's
+// directory is used. fromCache says which it was.
+func (c *localCluster) initialize(ctx context.Context, tc *templateCache, restore bool) (fromCache bool, err error) {
+	if tc != nil && restore {
 		uid, gid, err := c.owner()
 		if err == nil {
 			err = tc.restore(c.data, uid, gid)
@@ -188,9 +229,9 @@ func (c *localCluster) initialize(ctx context.Context, cacheDir string) error {
 		switch {
 		case err == nil:
 			c.logf("pgserver: data directory copied from the cached template %s", tc.entry)
-			return nil
+			return true, nil
 		case errors.Is(err, errNoEntry):
-			c.logf("pgserver: no cached template in %s yet: running initdb", cacheDir)
+			c.logf("pgserver: no cached template in %s yet: running initdb", tc.dir)
 		default:
 			c.logf("pgserver: cached template not used (%v): running initdb", err)
 		}
@@ -198,19 +239,19 @@ func (c *localCluster) initialize(ctx context.Context, cacheDir string) error {
 	c.logf("pgserver: initdb %s", c.data)
 	initdb := append([]string{filepath.Join(c.bin, "initdb"), "-D", c.data}, initdbOptions...)
 	if out, err := c.run(ctx, initdb...); err != nil {
-		return fmt.Errorf("initdb %s: %w\n%s", c.data, err, out)
+		return false, fmt.Errorf("initdb %s: %w\n%s", c.data, err, out)
 	}
 	if err := requirePasswordFor(filepath.Join(c.data, "pg_hba.conf"), PasswordRoleName); err != nil {
-		return err
+		return false, err
 	}
 	if tc != nil {
 		if err := tc.store(c.data); err != nil {
-			c.logf("pgserver: template not cached in %s: %v", cacheDir, err)
+			c.logf("pgserver: template not cached in %s: %v", tc.dir, err)
 		} else {
 			c.logf("pgserver: template cached in %s", tc.entry)
 		}
 	}
-	return nil
+	return false, nil
 }
 
 // owner is the uid and gid of the user that runs the server, or -1 when
@@ -322,18 +363,26 @@ func (c *localCluster) restart(ctx context.Context, mode string) error {
 	return nil
 }
 
+// stopServer stops the server if it runs.
+func (c *localCluster) stopServer() error {
+	if _, err := os.Stat(filepath.Join(c.data, "postmaster.pid")); err != nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	// Immediate: the data is removed next, so nothing needs to reach the
+	// disk, and the server skips its shutdown checkpoint.
+	if out, err := c.run(ctx, filepath.Join(c.bin, "pg_ctl"), "-D", c.data, "-m", "immediate", "-w", "-t", "60", "stop"); err != nil {
+		return fmt.Errorf("pg_ctl stop %s: %w\n%s", c.data, err, out)
+	}
+	return nil
+}
+
 // stop stops the server if it runs and removes the directory.
 func (c *localCluster) stop() error {
 	var errs []error
-	if _, err := os.Stat(filepath.Join(c.data, "postmaster.pid")); err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-		defer cancel()
-		pgCtl := filepath.Join(c.bin, "pg_ctl")
-		// Immediate: the data is removed next, so nothing needs to reach
-		// the disk, and the server skips its shutdown checkpoint.
-		if out, err := c.run(ctx, pgCtl, "-D", c.data, "-m", "immediate", "-w", "-t", "60", "stop"); err != nil {
-			errs = append(errs, fmt.Errorf("pg_ctl stop %s: %w\n%s", c.data, err, out))
-		}
+	if err := c.stopServer(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.dir != "" {
 		if err := os.RemoveAll(c.dir); err != nil {
