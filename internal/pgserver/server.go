@@ -297,6 +297,10 @@ func (s *Server) Version() int { return s.version }
 // whose authentication it controls.
 func (s *Server) Local() bool { return s.local != nil }
 
+// Throwaway reports whether Start created the server (a local cluster or
+// a container), which Stop removes with everything in it.
+func (s *Server) Throwaway() bool { return s.local != nil || s.container != nil }
+
 // Superuser returns the name of the superuser.
 func (s *Server) Superuser() string { return s.superuser }
 
