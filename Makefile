@@ -77,6 +77,16 @@ bench-fleet: build
 bench-fleet-quick:
 	$(MAKE) bench-fleet BENCH_FLEET_SIZES="60x20" BENCH_FLEET_CONCURRENCY="1 4"
 
+# The benchmark of the pull-request check (docs/performance.md, "The
+# pull-request check"): pgward plan --schema on examples/tuist with the
+# sandbox's template cache off, cold (empty) and warm, beside the floor
+# (initdb, start, the schema loaded with psql, stop), PRCHECK_RUNS rounds
+# (default 5), medians. PRCHECK_PGBIN picks the PostgreSQL bin directory.
+PRCHECK_RUNS ?= 5
+.PHONY: bench-prcheck
+bench-prcheck: build
+	$(GO) run ./bench/prcheck -pgward $(BIN) -example examples/tuist -runs $(PRCHECK_RUNS) $(if $(PRCHECK_PGBIN),-pg-bin $(PRCHECK_PGBIN))
+
 # The oracle test (internal/testkit/oracle) with more cases than make test runs:
 # ORACLE_CASES random databases and policies (make test: 200), applied and
 # checked against PostgreSQL's own has_*_privilege; ORACLE_SEED picks the

@@ -68,26 +68,36 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 func (s *Sandbox) Version() int { return s.srv.Version() }
 
 // Close drops the databases and roles the sandbox created and stops the
-// server it started.
+// server it started. On a server it started it drops nothing: stopping
+// removes the server and everything in it.
 func (s *Sandbox) Close(ctx context.Context) error {
 	var errs []error
-	if conn, err := s.srv.SuperuserConn(ctx, ""); err != nil {
-		errs = append(errs, err)
-	} else {
-		for _, db := range s.dbs {
-			if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+ident.Quote(db)+" WITH (FORCE)"); err != nil {
-				errs = append(errs, fmt.Errorf("drop database %s: %w", db, err))
-			}
-		}
-		for i := len(s.roles) - 1; i >= 0; i-- {
-			if _, err := conn.Exec(ctx, "DROP ROLE IF EXISTS "+ident.Quote(s.roles[i])); err != nil {
-				errs = append(errs, fmt.Errorf("drop role %s: %w", s.roles[i], err))
-			}
-		}
-		conn.Close(ctx)
+	if !s.srv.Throwaway() {
+		errs = append(errs, s.dropCreated(ctx))
 	}
 	if err := s.srv.Stop(); err != nil {
 		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// dropCreated drops the databases and roles the sandbox created.
+func (s *Sandbox) dropCreated(ctx context.Context) error {
+	conn, err := s.srv.SuperuserConn(ctx, "")
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var errs []error
+	for _, db := range s.dbs {
+		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+ident.Quote(db)+" WITH (FORCE)"); err != nil {
+			errs = append(errs, fmt.Errorf("drop database %s: %w", db, err))
+		}
+	}
+	for i := len(s.roles) - 1; i >= 0; i-- {
+		if _, err := conn.Exec(ctx, "DROP ROLE IF EXISTS "+ident.Quote(s.roles[i])); err != nil {
+			errs = append(errs, fmt.Errorf("drop role %s: %w", s.roles[i], err))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -26,6 +27,7 @@ type sandboxFlags struct {
 	serverURL  string
 	pgBin      string
 	image      string
+	cache      string
 	verboseLog bool
 }
 
@@ -42,6 +44,7 @@ func (s *sandboxFlags) bind(cmd *cobra.Command, withSchema bool) {
 	f.StringVar(&s.serverURL, "sandbox-url", "", with+"a superuser URL of a server to build in instead of a throwaway one (default $PGWARD_SANDBOX_URL)")
 	f.StringVar(&s.pgBin, "pg-bin", "", with+"the PostgreSQL bin directory (initdb, pg_ctl, postgres) to start the throwaway server with")
 	f.StringVar(&s.image, "pg-image", "", with+"run the throwaway server in Docker from this image (such as postgres:17) instead of local binaries")
+	f.StringVar(&s.cache, "sandbox-cache", "", with+"keep the initialized cluster of the throwaway server in this directory, one per PostgreSQL installation, so that later runs skip initdb; \"off\" keeps none (default $PGWARD_SANDBOX_CACHE, else pgward/sandbox in the user's cache directory)")
 	f.BoolVar(&s.verboseLog, "sandbox-verbose", false, with+"log what the throwaway server does to stderr")
 }
 
@@ -55,14 +58,38 @@ func (s *sandboxFlags) start(ctx context.Context, e env) (*prcheck.Sandbox, erro
 	if s.verboseLog {
 		level = slog.LevelInfo
 	}
+	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 	sb, err := prcheck.Start(ctx, prcheck.Options{
-		Server: pgserver.Options{URL: url, BinDir: s.pgBin, Image: s.image, NoLocal: s.image != ""},
-		Logger: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level})),
+		Server: pgserver.Options{URL: url, BinDir: s.pgBin, Image: s.image, NoLocal: s.image != "", CacheDir: s.cacheDir(e, logger)},
+		Logger: logger,
 	})
 	if errors.Is(err, prcheck.ErrNoServer) {
 		return nil, fmt.Errorf("%w; pgward needs a PostgreSQL server to build the schema in: install the PostgreSQL server binaries (initdb, pg_ctl and postgres; on Debian or Ubuntu: apt-get install postgresql) or name their directory with --pg-bin, start Docker, or give a superuser URL with --sandbox-url", err)
 	}
 	return sb, err
+}
+
+// cacheDir is the directory of the throwaway server's template cache:
+// --sandbox-cache, else $PGWARD_SANDBOX_CACHE, else pgward/sandbox in the
+// user's cache directory; "" (no cache) for "off", or when the user has
+// no cache directory.
+func (s *sandboxFlags) cacheDir(e env, log *slog.Logger) string {
+	dir := s.cache
+	if dir == "" {
+		dir = e.getenv("PGWARD_SANDBOX_CACHE")
+	}
+	switch dir {
+	case "off":
+		return ""
+	case "":
+		base, err := os.UserCacheDir()
+		if err != nil {
+			log.Info("no template cache for the throwaway server: " + err.Error())
+			return ""
+		}
+		return filepath.Join(base, "pgward", "sandbox")
+	}
+	return dir
 }
 
 // ownerRole is --owner, else the policy's owner role.

@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/json"
 	"flag"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -269,6 +271,64 @@ role "sr_ops" {
 	for _, want := range []string{"nothing (+SELECT after SET ROLE)", "deny broken: sr_ops: SELECT on table public.items via sr_ops → SET ROLE sr_reader"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the text report does not say %q:\n%s", want, text)
+		}
+	}
+}
+
+// TestSchema_sandboxCache: plan --schema on local binaries with
+// --sandbox-cache runs initdb and stores the template the first time, and
+// copies it the second time, with the same report.
+func TestSchema_sandboxCache(t *testing.T) {
+	srv := pgtest.Shared(t)
+	if !srv.Local() && !pgtest.InCI() {
+		t.Skip("the test server is not a local cluster: no local binaries to start a sandbox with")
+	}
+	pg := cli{t: t, policy: examplePolicy(srv.Version())}
+	args := []string{"plan", "--schema", tuistSchema, "--policy", pg.policy, "--format", "json", "--sandbox-verbose", "--sandbox-cache", t.TempDir()}
+	if bin := os.Getenv(pgtest.EnvBinDir); bin != "" {
+		args = append(args, "--pg-bin", bin)
+	}
+	cold, coldLog := pg.expect(0, args...)
+	warm, warmLog := pg.expect(0, args...)
+	for _, tc := range []struct {
+		run, log, want, unwanted string
+	}{
+		{"first", coldLog, "template cached in", "copied from the cached template"},
+		{"second", warmLog, "copied from the cached template", "pgserver: initdb"},
+	} {
+		if !strings.Contains(tc.log, tc.want) || strings.Contains(tc.log, tc.unwanted) {
+			t.Errorf("%s run: want %q and not %q in stderr:\n%s", tc.run, tc.want, tc.unwanted, tc.log)
+		}
+	}
+	sandboxDB := regexp.MustCompile(`pgward_sandbox_[0-9a-f]+`)
+	if a, b := sandboxDB.ReplaceAllString(cold, "DB"), sandboxDB.ReplaceAllString(warm, "DB"); a != b {
+		t.Errorf("the report differs with the cached template:\n%s\nwant:\n%s", b, a)
+	}
+}
+
+// TestSandboxFlags_cacheDir: --sandbox-cache, else $PGWARD_SANDBOX_CACHE,
+// else the user's cache directory; "off" in either keeps no cache.
+func TestSandboxFlags_cacheDir(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", "/home/ci/.cache")
+	for _, tc := range []struct {
+		flag, env, want string
+	}{
+		{"", "", "/home/ci/.cache/pgward/sandbox"},
+		{"", "/ci/cache", "/ci/cache"},
+		{"/mine", "/ci/cache", "/mine"},
+		{"", "off", ""},
+		{"off", "/ci/cache", ""},
+		{"/mine", "off", "/mine"},
+	} {
+		e := env{getenv: func(k string) string {
+			if k == "PGWARD_SANDBOX_CACHE" {
+				return tc.env
+			}
+			return ""
+		}}
+		s := sandboxFlags{cache: tc.flag}
+		if got := s.cacheDir(e, slog.New(slog.DiscardHandler)); got != tc.want {
+			t.Errorf("--sandbox-cache %q, PGWARD_SANDBOX_CACHE %q: %q, want %q", tc.flag, tc.env, got, tc.want)
 		}
 	}
 }

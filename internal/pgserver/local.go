@@ -109,7 +109,7 @@ func hasBinaries(dir string) error {
 func joinTried(tried []string) string { return strings.Join(tried, "; ") }
 
 // startLocal creates and starts a cluster with the binaries in bin.
-func startLocal(ctx context.Context, bin string, logf func(string, ...any)) (s *Server, err error) {
+func startLocal(ctx context.Context, bin, cacheDir string, logf func(string, ...any)) (s *Server, err error) {
 	c := &localCluster{bin: bin, logf: logf}
 	if os.Geteuid() == 0 {
 		// postgres refuses to run as root.
@@ -118,6 +118,10 @@ func startLocal(ctx context.Context, bin string, logf func(string, ...any)) (s *
 			c.runAs = "postgres"
 		}
 	}
+	// postgres --version, for the cache's key, runs while the
+	// directories are made.
+	cache := make(chan *templateCache, 1)
+	go func() { cache <- c.openCache(ctx, cacheDir) }()
 	c.reapStale(ctx)
 	if err := c.makeDirs(); err != nil {
 		return nil, err
@@ -130,33 +134,31 @@ func startLocal(ctx context.Context, bin string, logf func(string, ...any)) (s *
 		}
 	}()
 
-	initdb := []string{filepath.Join(bin, "initdb"), "-D", c.data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"}
-	if out, err := c.run(ctx, initdb...); err != nil {
-		return nil, fmt.Errorf("initdb %s: %w\n%s", c.data, err, out)
-	}
-	if err := requirePasswordFor(filepath.Join(c.data, "pg_hba.conf"), PasswordRoleName); err != nil {
+	tc := <-cache
+	fromCache, err := c.initialize(ctx, tc, true)
+	if err != nil {
 		return nil, err
 	}
-
-	var port int
-	for attempt := 1; ; attempt++ {
-		port, err = freePort()
-		if err != nil {
+	port, err := c.start(ctx)
+	if err != nil && fromCache {
+		// A template that passed its checks and still does not start
+		// (written by a pgward with another idea of it): never fail the
+		// run for the cache.
+		logf("pgserver: the server does not start from the cached template (%s): running initdb", firstLine(err.Error()))
+		tc.discard()
+		if err := c.stopServer(); err != nil {
+			logf("pgserver: %v", err)
+		}
+		if err := os.RemoveAll(c.data); err != nil {
+			return nil, fmt.Errorf("remove %s: %w", c.data, err)
+		}
+		if _, err := c.initialize(ctx, tc, false); err != nil {
 			return nil, err
 		}
-		opts := fmt.Sprintf("-p %d -k '%s' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off", port, c.sock)
-		out, err := c.run(ctx, filepath.Join(bin, "pg_ctl"), "-D", c.data, "-l", c.log, "-w", "-t", "60", "-o", opts, "start")
-		if err == nil {
-			c.opts = opts
-			break
-		}
-		logTail := c.logTail()
-		// Another process may have taken the port between freePort and bind.
-		if attempt < 3 && strings.Contains(logTail, "could not bind") {
-			logf("pgserver: port %d taken, retrying", port)
-			continue
-		}
-		return nil, fmt.Errorf("start PostgreSQL in %s on port %d: %w\n%s\nserver log:\n%s", c.data, port, err, out, logTail)
+		port, err = c.start(ctx)
+	}
+	if err != nil {
+		return nil, err
 	}
 
 	s = &Server{host: "127.0.0.1", port: port, superuser: "postgres", sslmode: "disable", maintDB: "postgres", local: c}
@@ -165,6 +167,106 @@ func startLocal(ctx context.Context, bin string, logf func(string, ...any)) (s *
 	}
 	logf("pgserver: PostgreSQL %d from %s on 127.0.0.1:%d, data in %s (user %s)", s.version, bin, port, c.data, c.userName())
 	return s, nil
+}
+
+// start starts the server on a free port and returns the port.
+func (c *localCluster) start(ctx context.Context) (int, error) {
+	for attempt := 1; ; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			return 0, err
+		}
+		opts := fmt.Sprintf("-p %d -k '%s' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off", port, c.sock)
+		out, err := c.run(ctx, filepath.Join(c.bin, "pg_ctl"), "-D", c.data, "-l", c.log, "-w", "-t", "60", "-o", opts, "start")
+		if err == nil {
+			c.opts = opts
+			return port, nil
+		}
+		logTail := c.logTail()
+		// Another process may have taken the port between freePort and bind.
+		if attempt < 3 && strings.Contains(logTail, "could not bind") {
+			c.logf("pgserver: port %d taken, retrying", port)
+			continue
+		}
+		return 0, fmt.Errorf("start PostgreSQL in %s on port %d: %w\n%s\nserver log:\n%s", c.data, port, err, out, logTail)
+	}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// openCache is the template cache in dir, or nil when dir is "" or the
+// key of the binaries cannot be had.
+func (c *localCluster) openCache(ctx context.Context, dir string) *templateCache {
+	if dir == "" {
+		return nil
+	}
+	tc, err := openCache(ctx, dir, c.bin, initdbOptions, c.logf)
+	if err != nil {
+		c.logf("pgserver: template cache %s not used: %v", dir, err)
+		return nil
+	}
+	return tc
+}
+
+// initdbOptions are the options of initdb besides the data directory;
+// they are part of the template cache's key.
+var initdbOptions = []string{"-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"}
+
+// initialize makes the data directory: with restore, a copy of the
+// template cached in tc when there is a valid one; else initdb's, then
+// stored in tc for the next run. The cache never fails it: when the
+// cache cannot be read or written, it says so on logf and initdb's
+// directory is used. fromCache says which it was.
+func (c *localCluster) initialize(ctx context.Context, tc *templateCache, restore bool) (fromCache bool, err error) {
+	if tc != nil && restore {
+		uid, gid, err := c.owner()
+		if err == nil {
+			err = tc.restore(c.data, uid, gid)
+		}
+		switch {
+		case err == nil:
+			c.logf("pgserver: data directory copied from the cached template %s", tc.entry)
+			return true, nil
+		case errors.Is(err, errNoEntry):
+			c.logf("pgserver: no cached template in %s yet: running initdb", tc.dir)
+		default:
+			c.logf("pgserver: cached template not used (%v): running initdb", err)
+		}
+	}
+	c.logf("pgserver: initdb %s", c.data)
+	initdb := append([]string{filepath.Join(c.bin, "initdb"), "-D", c.data}, initdbOptions...)
+	if out, err := c.run(ctx, initdb...); err != nil {
+		return false, fmt.Errorf("initdb %s: %w\n%s", c.data, err, out)
+	}
+	if err := requirePasswordFor(filepath.Join(c.data, "pg_hba.conf"), PasswordRoleName); err != nil {
+		return false, err
+	}
+	if tc != nil {
+		if err := tc.store(c.data); err != nil {
+			c.logf("pgserver: template not cached in %s: %v", tc.dir, err)
+		} else {
+			c.logf("pgserver: template cached in %s", tc.entry)
+		}
+	}
+	return false, nil
+}
+
+// owner is the uid and gid of the user that runs the server, or -1 when
+// it is the current user.
+func (c *localCluster) owner() (uid, gid int, err error) {
+	if c.runAs == "" {
+		return -1, -1, nil
+	}
+	u, err := user.Lookup(c.runAs)
+	if err != nil {
+		return -1, -1, fmt.Errorf("look up user %s: %w", c.runAs, err)
+	}
+	uid, _ = strconv.Atoi(u.Uid)
+	gid, _ = strconv.Atoi(u.Gid)
+	return uid, gid, nil
 }
 
 func (c *localCluster) userName() string {
@@ -179,14 +281,9 @@ func (c *localCluster) userName() string {
 // root) is unusable, so the directory is made here and chowned, under the
 // first of os.TempDir() and /tmp that the user can reach.
 func (c *localCluster) makeDirs() error {
-	uid, gid := -1, -1
-	if c.runAs != "" {
-		u, err := user.Lookup(c.runAs)
-		if err != nil {
-			return fmt.Errorf("look up user %s: %w", c.runAs, err)
-		}
-		uid, _ = strconv.Atoi(u.Uid)
-		gid, _ = strconv.Atoi(u.Gid)
+	uid, gid, err := c.owner()
+	if err != nil {
+		return err
 	}
 	var problems []string
 	for _, base := range uniq(os.TempDir(), "/tmp") {
@@ -266,18 +363,26 @@ func (c *localCluster) restart(ctx context.Context, mode string) error {
 	return nil
 }
 
+// stopServer stops the server if it runs.
+func (c *localCluster) stopServer() error {
+	if _, err := os.Stat(filepath.Join(c.data, "postmaster.pid")); err != nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	// Immediate: the data is removed next, so nothing needs to reach the
+	// disk, and the server skips its shutdown checkpoint.
+	if out, err := c.run(ctx, filepath.Join(c.bin, "pg_ctl"), "-D", c.data, "-m", "immediate", "-w", "-t", "60", "stop"); err != nil {
+		return fmt.Errorf("pg_ctl stop %s: %w\n%s", c.data, err, out)
+	}
+	return nil
+}
+
 // stop stops the server if it runs and removes the directory.
 func (c *localCluster) stop() error {
 	var errs []error
-	if _, err := os.Stat(filepath.Join(c.data, "postmaster.pid")); err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-		defer cancel()
-		pgCtl := filepath.Join(c.bin, "pg_ctl")
-		if out, err := c.run(ctx, pgCtl, "-D", c.data, "-m", "fast", "-w", "-t", "60", "stop"); err != nil {
-			if out2, err2 := c.run(ctx, pgCtl, "-D", c.data, "-m", "immediate", "-w", "-t", "30", "stop"); err2 != nil {
-				errs = append(errs, fmt.Errorf("pg_ctl stop %s: %w\n%s\n%s", c.data, err, out, out2))
-			}
-		}
+	if err := c.stopServer(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.dir != "" {
 		if err := os.RemoveAll(c.dir); err != nil {

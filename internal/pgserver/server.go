@@ -46,6 +46,13 @@ type Options struct {
 	// [RunDocker] uses the docker command; the test harness (pgtest)
 	// passes one built on testcontainers-go, which the CLI does not link.
 	Container func(ctx context.Context, image string, logf func(string, ...any)) (*Container, error)
+	// CacheDir, when set, keeps the data directory initdb makes for local
+	// binaries, one entry per installation and initdb options, and later
+	// local clusters start from a copy of it instead of running initdb.
+	// Entries are written whole or not at all, checked when read, and
+	// rebuilt when found damaged; a cache that cannot be read or written
+	// is reported on Logf and initdb runs. "" runs initdb every time.
+	CacheDir string
 }
 
 // ErrNoDocker marks a Docker that does not answer, as opposed to one that
@@ -109,7 +116,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 			return nil, err
 		}
 		if bin != "" {
-			return startLocal(ctx, bin, logf)
+			return startLocal(ctx, bin, o.CacheDir, logf)
 		}
 		tried = t
 	}
@@ -289,6 +296,10 @@ func (s *Server) Version() int { return s.version }
 // Local reports whether Start created the server as a local cluster,
 // whose authentication it controls.
 func (s *Server) Local() bool { return s.local != nil }
+
+// Throwaway reports whether Start created the server (a local cluster or
+// a container), which Stop removes with everything in it.
+func (s *Server) Throwaway() bool { return s.local != nil || s.container != nil }
 
 // Superuser returns the name of the superuser.
 func (s *Server) Superuser() string { return s.superuser }
