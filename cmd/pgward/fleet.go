@@ -166,7 +166,7 @@ type fleetCommand struct {
 	fleet   fleetFlags
 	format  string
 	noColor bool
-	output  string // audit --output
+	report  auditReportDest // audit --output and --pushgateway
 	// job is the command's job over each database, once the policy is
 	// loaded.
 	job func(*policy.Policy, fleet.Report) fleet.Job
@@ -195,7 +195,7 @@ func runFleet(cmd *cobra.Command, e env, fc fleetCommand) error {
 	stdout := cmd.OutOrStdout()
 	var buf bytes.Buffer
 	out := stdout
-	if fc.output != "" || fc.format == "prometheus" {
+	if fc.report.path != "" || fc.format == "prometheus" {
 		out = &buf
 	}
 	format := pipeline.Format(fc.format)
@@ -204,7 +204,7 @@ func runFleet(cmd *cobra.Command, e env, fc fleetCommand) error {
 	failed := func(err error) error {
 		err = fail(pipeline.Output{Report: out, Log: e.stderr, Format: format}, fc.mode.String(), err)
 		if out == &buf && buf.Len() > 0 {
-			err = orWriteError(err, writeAuditReport(stdout, fc.output, buf.Bytes(), fc.format))
+			err = orWriteError(err, fc.report.write(ctx, buf.Bytes(), fc.format))
 		}
 		return err
 	}
@@ -252,7 +252,7 @@ func runFleet(cmd *cobra.Command, e env, fc fleetCommand) error {
 		werr = fleet.WriteSummary(out, fc.mode, results, format)
 	}
 	if werr == nil && out == &buf {
-		werr = writeAuditReport(stdout, fc.output, buf.Bytes(), fc.format)
+		werr = fc.report.write(ctx, buf.Bytes(), fc.format)
 	}
 	if werr != nil {
 		return werr
