@@ -221,6 +221,7 @@ func runFleet(cmd *cobra.Command, e env, fc fleetCommand) error {
 		return failed(err)
 	}
 	if shard.Sharded() {
+		fc.report.pushgateway = withShard(fc.report.pushgateway, shard.String())
 		all := len(targets)
 		targets = shard.Select(targets)
 		fmt.Fprintf(e.stderr, "shard %s: %d of the fleet's %d %s\n", shard, len(targets), all, textout.Plural(all, "database", "databases"))

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +40,29 @@ func parsePushgatewayURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("--pushgateway %s: the grouping key after /metrics/job/JOB must be /LABEL/VALUE pairs", u.Redacted())
 	}
 	return u, nil
+}
+
+// withShard adds the shard to u's grouping key, so that the shards of one
+// fleet, each pushing its own part, fill groups of their own instead of
+// replacing each other's metrics. The value is the series' shard label
+// ("2/4"), base64url-encoded as the Pushgateway's API takes a value holding
+// a slash; a grouping key already naming shard is left as it is (the
+// Pushgateway refuses a label twice).
+func withShard(u *url.URL, shard string) *url.URL {
+	if u == nil || shard == "" {
+		return u
+	}
+	rest := strings.TrimPrefix(strings.TrimSuffix(u.Path, "/"), "/metrics/job/")
+	parts := strings.Split(rest, "/")
+	for i := 1; i+1 < len(parts); i += 2 {
+		if name, _, _ := strings.Cut(parts[i], "@"); name == "shard" {
+			return u
+		}
+	}
+	c := *u
+	c.Path = strings.TrimSuffix(u.Path, "/") + "/shard@base64/" + base64.URLEncoding.EncodeToString([]byte(shard))
+	c.RawPath = ""
+	return &c
 }
 
 // pushMetrics replaces the metrics of u's group on a Pushgateway with

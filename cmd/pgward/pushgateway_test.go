@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -157,5 +158,65 @@ func TestAudit_pushgatewayBadFlag(t *testing.T) {
 				t.Errorf("stderr shows a password or a connection attempt:\n%s", stderr)
 			}
 		})
+	}
+}
+
+// TestAudit_pushgatewayShards: the shards of one fleet push to groups of
+// their own (the shard in the grouping key), so that one shard's push does
+// not replace another's metrics on the Pushgateway; together they push every
+// database once.
+func TestAudit_pushgatewayShards(t *testing.T) {
+	f := newFleet(t)
+	srv, got := fakePushgateway(t, http.StatusOK)
+	c := cli{t: t}
+	base := []string{"audit", "--policy", f.policy, "--format", "prometheus", "--pushgateway", srv.URL + "/metrics/job/pgward-audit"}
+	for _, u := range f.urls {
+		base = append(base, "--database-url", u)
+	}
+	for _, shard := range []string{"0/2", "1/2"} {
+		if code, stdout, stderr := c.run(append(base, "--shard", shard)...); code == 1 {
+			t.Fatalf("audit --shard %s: exit 1\n%s\n%s", shard, stdout, stderr)
+		}
+	}
+	reqs := got()
+	if len(reqs) != 2 {
+		t.Fatalf("the gateway got %d requests, want one a shard: %+v", len(reqs), reqs)
+	}
+	pushed := map[string]int{}
+	for i, shard := range []string{"0/2", "1/2"} {
+		want := "/metrics/job/pgward-audit/shard@base64/" + base64.URLEncoding.EncodeToString([]byte(shard))
+		if reqs[i].path != want {
+			t.Errorf("shard %s pushed to %s, want %s", shard, reqs[i].path, want)
+		}
+		for _, db := range f.dbs {
+			if strings.Contains(reqs[i].body, fmt.Sprintf(`pgward_audit_success{database=%q,shard=%q}`, db.Name, shard)) {
+				pushed[db.Name]++
+			}
+		}
+	}
+	for _, db := range f.dbs {
+		if pushed[db.Name] != 1 {
+			t.Errorf("database %s pushed %d times over the shards, want once:\n%+v", db.Name, pushed[db.Name], reqs)
+		}
+	}
+}
+
+func TestWithShard(t *testing.T) {
+	for _, tc := range []struct{ in, shard, want string }{
+		{"http://gw:9091/metrics/job/a", "", "http://gw:9091/metrics/job/a"},
+		{"http://gw:9091/metrics/job/a", "2/4", "http://gw:9091/metrics/job/a/shard@base64/Mi80"},
+		{"http://gw:9091/metrics/job/a/instance/x/", "0/1", "http://gw:9091/metrics/job/a/instance/x/shard@base64/MC8x"},
+		// The user named the group's shard already: the Pushgateway would
+		// refuse the label twice.
+		{"http://gw:9091/metrics/job/a/shard/one", "2/4", "http://gw:9091/metrics/job/a/shard/one"},
+		{"http://gw:9091/metrics/job/a/shard@base64/eA==", "2/4", "http://gw:9091/metrics/job/a/shard@base64/eA=="},
+	} {
+		u, err := parsePushgatewayURL(tc.in)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.in, err)
+		}
+		if got := withShard(u, tc.shard).String(); got != tc.want {
+			t.Errorf("withShard(%s, %q) = %s, want %s", tc.in, tc.shard, got, tc.want)
+		}
 	}
 }
