@@ -50,6 +50,9 @@ const (
 	TargetMembership
 	// TargetRole: attributes of the role Grantee (ALTER ROLE).
 	TargetRole
+	// TargetSetting: a parameter value of the role Grantee, in Setting
+	// (ALTER ROLE … [IN DATABASE …] SET or RESET). Its Action is Alter.
+	TargetSetting
 )
 
 // DefaultTarget names one pg_default_acl row: objects of Kind that ForRole
@@ -165,6 +168,7 @@ type Change struct {
 
 	Membership *MembershipChange // TargetMembership
 	Attributes []AttributeChange // TargetRole
+	Setting    *SettingChange    // TargetSetting
 
 	Authority Authority
 	// AsRole is the role the statement runs as (SET ROLE) when the
@@ -210,11 +214,11 @@ type Statement struct {
 	Changes []*Change
 }
 
-// Drift is a difference pgward reports but never changes: attributes and
-// memberships of external roles.
+// Drift is a difference pgward reports but never changes: attributes,
+// memberships and settings of external roles.
 type Drift struct {
 	Role   string
-	What   string // "inherit", "member of pg_read_all_data", …
+	What   string // "inherit", "member of pg_read_all_data", "setting statement_timeout", …
 	Want   string
 	Have   string
 	Reason Reason
@@ -377,6 +381,9 @@ func (c *Change) Line() string {
 			parts[i] = fmt.Sprintf("%s: %s → %s", a.Name, a.Before, a.After)
 		}
 		return strings.Join(parts, ", ")
+	case TargetSetting:
+		s := c.Setting
+		return fmt.Sprintf("setting %s: %s → %s", s.what(), orNotSet(s.Before, !s.WasSet), orNotSet(s.After, s.Reset()))
 	}
 	return ""
 }

@@ -55,6 +55,8 @@ var roleSchema = &hcl.BodySchema{
 		{Name: "valid_until"},
 		{Name: "additive"},
 		{Name: "profiles"},
+		{Name: "settings"},
+		{Name: "database_settings"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "member_of", LabelNames: []string{"role"}},
@@ -551,6 +553,8 @@ func (d *decoder) decodeRole(b *hcl.Block) *Role {
 			}
 		}
 	}
+
+	d.decodeSettings(r, c)
 
 	members := map[string]hcl.Range{}
 	for _, blk := range c.Blocks {
