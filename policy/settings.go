@@ -164,7 +164,9 @@ func (d *decoder) settingsValues(a *hcl.Attribute, expr hcl.Expression, v cty.Va
 		k, _ := it.Element()
 		names = append(names, k.AsString())
 	}
-	sort.Strings(names)
+	sort.Slice(names, func(i, j int) bool {
+		return strings.ToLower(names[i]) < strings.ToLower(names[j]) || strings.ToLower(names[i]) == strings.ToLower(names[j]) && names[i] < names[j]
+	})
 	for _, written := range names {
 		keyRange, valueRange := expr.Range(), expr.Range()
 		if item := items[written]; item != nil {
