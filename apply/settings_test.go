@@ -166,12 +166,12 @@ func TestBuild_roleSettingsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := []struct {
-		name      string
-		cfg       *pgx.ConnConfig
-		settings  string
-		summary   string // of the error diagnostic
-		detail    string // a part of it
-		blocked   bool   // the change is in the plan, blocked
+		name     string
+		cfg      *pgx.ConnConfig
+		settings string
+		summary  string // of the error diagnostic
+		detail   string // a part of it
+		blocked  bool   // the change is in the plan, blocked
 	}{
 		{"typo", superuserConfig(t, db), `statment_timeout = "1s"`, "Unknown parameter", `Did you mean "statement_timeout"?`, false},
 		{"server start", superuserConfig(t, db), `shared_buffers = "1GB"`, "Parameter cannot be set per role", "only at server start", false},

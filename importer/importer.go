@@ -35,7 +35,7 @@ type Options struct {
 	// existingSchemas are the schemas of the database, when Read knows
 	// that some of Schemas are missing: the suggestions of Build's error.
 	existingSchemas []string
-	// LeaveOutAttributes leaves out each role's attributes (login,
+	// LeaveOutAttributes leaves out each role's attributes and settings (login,
 	// inherit, createdb, createrole, replication, bypassrls,
 	// connection_limit, valid_until), so that pgward does not manage them.
 	// By default they are written: a NOINHERIT runtime role stays

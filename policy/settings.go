@@ -165,7 +165,8 @@ func (d *decoder) settingsValues(a *hcl.Attribute, expr hcl.Expression, v cty.Va
 		names = append(names, k.AsString())
 	}
 	sort.Slice(names, func(i, j int) bool {
-		return strings.ToLower(names[i]) < strings.ToLower(names[j]) || strings.ToLower(names[i]) == strings.ToLower(names[j]) && names[i] < names[j]
+		a, b := strings.ToLower(names[i]), strings.ToLower(names[j])
+		return a < b || a == b && names[i] < names[j]
 	})
 	for _, written := range names {
 		keyRange, valueRange := expr.Range(), expr.Range()
