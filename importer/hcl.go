@@ -103,6 +103,7 @@ func writeRole(body *hclwrite.Body, r *RoleLayout) {
 	if a.ValidUntil != nil {
 		rb.SetAttributeValue("valid_until", cty.StringVal(*a.ValidUntil))
 	}
+	writeSettings(rb, role.Settings)
 	for i, blk := range r.Blocks {
 		if i > 0 || len(rb.Attributes()) > 0 {
 			rb.AppendNewline()
@@ -118,6 +119,36 @@ func writeRole(body *hclwrite.Body, r *RoleLayout) {
 		case blk.Default != nil:
 			writeDefault(rb, blk.Default, blk.List)
 		}
+	}
+}
+
+// writeSettings writes settings = { … } and database_settings = { … }.
+func writeSettings(rb *hclwrite.Body, settings []*policy.RoleSettings) {
+	values := func(rs *policy.RoleSettings) cty.Value {
+		m := map[string]cty.Value{}
+		for _, v := range rs.Values {
+			if v.IsList() {
+				elems := make([]cty.Value, len(v.List))
+				for i, e := range v.List {
+					elems[i] = cty.StringVal(e)
+				}
+				m[v.Name] = cty.TupleVal(elems)
+			} else {
+				m[v.Name] = cty.StringVal(v.Value)
+			}
+		}
+		return cty.ObjectVal(m)
+	}
+	dbs := map[string]cty.Value{}
+	for _, rs := range settings {
+		if rs.Database == "" {
+			rb.SetAttributeValue("settings", values(rs))
+		} else {
+			dbs[rs.Database] = values(rs)
+		}
+	}
+	if len(dbs) > 0 {
+		rb.SetAttributeValue("database_settings", cty.ObjectVal(dbs))
 	}
 }
 

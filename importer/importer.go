@@ -35,7 +35,7 @@ type Options struct {
 	// existingSchemas are the schemas of the database, when Read knows
 	// that some of Schemas are missing: the suggestions of Build's error.
 	existingSchemas []string
-	// LeaveOutAttributes leaves out each role's attributes (login,
+	// LeaveOutAttributes leaves out each role's attributes and settings (login,
 	// inherit, createdb, createrole, replication, bypassrls,
 	// connection_limit, valid_until), so that pgward does not manage them.
 	// By default they are written: a NOINHERIT runtime role stays
@@ -381,6 +381,7 @@ func (b *builder) role(name string) {
 	r := &policy.Role{Name: name, External: external}
 	if !b.opts.LeaveOutAttributes {
 		r.Attributes = b.attributes(cr)
+		r.Settings = settings(cr)
 	}
 	layout := &RoleLayout{Role: r}
 	b.memberships(layout)
@@ -411,6 +412,36 @@ func (b *builder) attributes(r *catalog.Role) policy.Attributes {
 		}
 	}
 	return a
+}
+
+// settings is the role's pg_db_role_setting entries as the policy writes
+// them: settings for every database, then database_settings per database.
+// A role with none gets none (an empty map would reset what another tool
+// sets later). A value of search_path and the other parameters whose list
+// elements PostgreSQL quotes becomes a list of its elements (a string
+// would be quoted whole); every other value is the text PostgreSQL
+// stored, which it stores again as written.
+func settings(r *catalog.Role) []*policy.RoleSettings {
+	var out []*policy.RoleSettings
+	for _, st := range r.Settings {
+		if len(out) == 0 || out[len(out)-1].Database != st.Database {
+			out = append(out, &policy.RoleSettings{Database: st.Database})
+		}
+		v := &policy.Setting{Name: st.Name, Value: st.Value}
+		if policy.IsListQuoteParameter(st.Name) {
+			if elems, ok := plan.SplitSettingList(st.Value); ok {
+				v.Value = ""
+				if len(elems) == 1 {
+					v.Value = elems[0]
+				} else {
+					v.List = elems
+				}
+			}
+		}
+		cur := out[len(out)-1]
+		cur.Values = append(cur.Values, v)
+	}
+	return out
 }
 
 // memberships adds a member_of block for each role the role belongs to.

@@ -234,6 +234,31 @@ func (y *yamlWriter) role(r *RoleLayout) *yaml.Node {
 	if a.ValidUntil != nil {
 		attr("valid_until", y.value(*a.ValidUntil))
 	}
+	values := func(rs *policy.RoleSettings) *yaml.Node {
+		m := y.mapping()
+		for _, v := range rs.Values {
+			val := y.value(v.Value)
+			if v.IsList() {
+				val = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
+				for _, e := range v.List {
+					val.Content = append(val.Content, y.value(e))
+				}
+			}
+			m.Content = append(m.Content, y.str(v.Name), val)
+		}
+		return m
+	}
+	dbs := y.mapping()
+	for _, rs := range role.Settings {
+		if rs.Database == "" {
+			attr("settings", values(rs))
+		} else {
+			dbs.Content = append(dbs.Content, y.label("database", rs.Database), values(rs))
+		}
+	}
+	if len(dbs.Content) > 0 {
+		attr("database_settings", dbs)
+	}
 
 	var members []*policy.Membership
 	grants := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}

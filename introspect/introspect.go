@@ -98,6 +98,9 @@ func Read(ctx context.Context, q Querier, scope Scope) (*Catalog, error) {
 	if err := readMemberships(ctx, q, c, names); err != nil {
 		return nil, err
 	}
+	if err := readRoleSettings(ctx, q, c, names); err != nil {
+		return nil, err
+	}
 	if err := readObjects(ctx, q, c, names, scope.Schemas); err != nil {
 		return nil, err
 	}
@@ -241,6 +244,75 @@ func readMemberships(ctx context.Context, q Querier, c *Catalog, names roleNames
 	slices.SortFunc(c.Memberships, func(a, b catalog.Membership) int {
 		return cmp.Or(cmp.Compare(a.Role, b.Role), cmp.Compare(a.Member, b.Member), cmp.Compare(a.Grantor, b.Grantor))
 	})
+	return nil
+}
+
+// sqlRoleSettings reads the roles' pg_db_role_setting rows (setrole 0
+// holds ALTER DATABASE … SET, which is not a role's) and, as rows of
+// setrole 0 in the same round trip, the context of every parameter the
+// server knows: whether ALTER ROLE … SET may set it, and who may; and,
+// with no setconfig, the names of the cluster's databases (IN DATABASE
+// names one).
+const sqlRoleSettings = `
+SELECT s.setrole, COALESCE(d.datname::pg_catalog.text, ''), s.setconfig
+FROM pg_catalog.pg_db_role_setting s
+LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase
+WHERE s.setrole <> 0
+UNION ALL
+SELECT 0::pg_catalog.oid, pg_catalog.lower(p.name), ARRAY[p.context]
+FROM pg_catalog.pg_settings p
+UNION ALL
+SELECT 0::pg_catalog.oid, d.datname::pg_catalog.text, NULL
+FROM pg_catalog.pg_database d`
+
+func readRoleSettings(ctx context.Context, q Querier, c *Catalog, names roleNames) error {
+	rows, err := q.Query(ctx, sqlRoleSettings)
+	if err != nil {
+		return fmt.Errorf("read role settings: %w", err)
+	}
+	defer rows.Close()
+	c.ParameterContexts = map[string]string{}
+	for rows.Next() {
+		var (
+			role     uint32
+			database string
+			config   []string
+		)
+		if err := rows.Scan(&role, &database, &config); err != nil {
+			return fmt.Errorf("read role settings: %w", err)
+		}
+		switch {
+		case role == 0 && config == nil:
+			c.Databases = append(c.Databases, database)
+			continue
+		case role == 0:
+			if len(config) == 1 {
+				c.ParameterContexts[database] = config[0]
+			}
+			continue
+		}
+		r := c.Roles[names[role]]
+		if r == nil {
+			continue // not possible within one snapshot
+		}
+		for _, item := range config {
+			// PostgreSQL writes each entry as name=value; a name holds no '='.
+			name, value, ok := strings.Cut(item, "=")
+			if !ok {
+				return fmt.Errorf("read role settings of role %s: entry %q has no '='", r.Name, item)
+			}
+			r.Settings = append(r.Settings, catalog.Setting{Database: database, Name: strings.ToLower(name), Value: value})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read role settings: %w", err)
+	}
+	slices.Sort(c.Databases)
+	for _, r := range c.Roles {
+		slices.SortFunc(r.Settings, func(a, b catalog.Setting) int {
+			return cmp.Or(cmp.Compare(a.Database, b.Database), cmp.Compare(a.Name, b.Name))
+		})
+	}
 	return nil
 }
 

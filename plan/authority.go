@@ -46,6 +46,8 @@ func (b *builder) classify() {
 			}
 		case AuthorityAdmin:
 			switch {
+			case c.Target == TargetSetting:
+				c.Blocked = b.settingBlocked(c)
 			case canAdmin(b.graph, b.cat, me, c):
 			case c.Target == TargetRole && c.Action == Grant:
 				c.Blocked = fmt.Sprintf("%s needs CREATEROLE to create it. Run pgward as a role that has it, or create the role elsewhere (and leave if_missing unset).", me)

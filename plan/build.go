@@ -60,6 +60,7 @@ func Build(p *policy.Policy, c *catalog.Catalog, o Options) (*Plan, hcl.Diagnost
 	b.resolveRoles()
 	b.checkVersion()
 	b.roleAttributes()
+	b.roleSettings()
 	b.memberships()
 	b.membershipCycles()
 	b.objectPrivileges()

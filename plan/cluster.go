@@ -12,7 +12,9 @@ import (
 // privileges and default privileges belong to one database.
 func (c *Change) ClusterWide() bool {
 	switch c.Target {
-	case TargetRole, TargetMembership:
+	case TargetRole, TargetMembership, TargetSetting:
+		// pg_db_role_setting is shared by every database, even for the
+		// values of one database (IN DATABASE).
 		return true
 	case TargetObject:
 		return c.Object.Kind.ClusterWide()
@@ -26,7 +28,7 @@ func (c *Change) ClusterWide() bool {
 // will look like includes them. Left out are the cluster-wide changes (also
 // the revokes an additive policy keeps), their diagnostics when the
 // connecting role could not execute them, and the drift of external roles
-// (attributes and memberships, which are cluster-wide too); the statements
+// (attributes, memberships and settings, which are cluster-wide too); the statements
 // are batched again from what is left.
 func (b *builder) leaveOutClusterWide() {
 	if !b.opts.LeaveOutClusterWide {

@@ -66,6 +66,16 @@ func StateLines(c *catalog.Catalog) []string {
 		buf = strconv.AppendInt(buf, int64(r.ConnectionLimit), 10)
 		buf = append(buf, " valid_until="...)
 		buf = append(buf, formatValidUntil(r.ValidUntil)...)
+		// Only roles with settings say so: the lines of the others, and
+		// the fingerprints of saved plans, stay what they were.
+		for _, st := range r.Settings {
+			buf = append(buf, " setting "...)
+			buf = q(buf, st.Database)
+			buf = append(buf, ' ')
+			buf = q(buf, st.Name)
+			buf = append(buf, '=')
+			buf = q(buf, st.Value)
+		}
 		done()
 	}
 	for _, m := range c.Memberships {

@@ -50,6 +50,9 @@ const (
 	TargetMembership
 	// TargetRole: attributes of the role Grantee (ALTER ROLE).
 	TargetRole
+	// TargetSetting: a parameter value of the role Grantee, in Setting
+	// (ALTER ROLE … [IN DATABASE …] SET or RESET). Its Action is Alter.
+	TargetSetting
 )
 
 // DefaultTarget names one pg_default_acl row: objects of Kind that ForRole
@@ -179,6 +182,7 @@ type Change struct {
 
 	Membership *MembershipChange // TargetMembership
 	Attributes []AttributeChange // TargetRole
+	Setting    *SettingChange    // TargetSetting
 
 	// AsRole is the role the statement runs as (SET ROLE) when the
 	// connecting role must act as another grantor; empty: as itself.
@@ -215,11 +219,11 @@ type Statement struct {
 	Changes []*Change
 }
 
-// Drift is a difference pgward reports but never changes: attributes and
-// memberships of external roles.
+// Drift is a difference pgward reports but never changes: attributes,
+// memberships and settings of external roles.
 type Drift struct {
 	Role   string
-	What   string // "inherit", "member of pg_read_all_data", …
+	What   string // "inherit", "member of pg_read_all_data", "setting statement_timeout", …
 	Want   string
 	Have   string
 	Reason Reason
@@ -382,6 +386,9 @@ func (c *Change) Line() string {
 			parts[i] = fmt.Sprintf("%s: %s → %s", a.Name, a.Before, a.After)
 		}
 		return strings.Join(parts, ", ")
+	case TargetSetting:
+		s := c.Setting
+		return fmt.Sprintf("setting %s: %s → %s", s.what(), orNotSet(s.Before, !s.WasSet), orNotSet(s.After, s.Reset()))
 	}
 	return ""
 }

@@ -24,6 +24,8 @@ func phase(c *Change) int {
 			return 0 // CREATE ROLE before anything names the role
 		}
 		return 1
+	case TargetSetting:
+		return 1 // after CREATE ROLE
 	case TargetMembership:
 		if c.Action == Revoke {
 			return 12
@@ -88,6 +90,8 @@ func sortKey(c *Change) string {
 		return c.Default.ForRole + "\x00" + c.Default.Schema + "\x00" + twoDigits(int(c.Default.Kind))
 	case TargetMembership:
 		return string(c.Grantee) + "\x00" + c.Membership.Role + "\x00" + c.Membership.Grantor
+	case TargetSetting:
+		return string(c.Grantee) + "\x01" + c.Setting.Database + "\x00" + c.Setting.Name
 	}
 	return string(c.Grantee)
 }
@@ -268,6 +272,8 @@ func statementsFor(c *Change, version int) []string {
 		return []string{fmt.Sprintf("%s %s %s ON %s FROM %s", s, verb, privs, d.Kind.DefaultACLKeyword(), granteeSQL(c.Grantee))}
 	case TargetMembership:
 		return membershipSQL(c, version)
+	case TargetSetting:
+		return []string{settingSQL(c)}
 	case TargetRole:
 		parts := make([]string, len(c.Attributes))
 		for i, a := range c.Attributes {
@@ -414,6 +420,8 @@ func describe(c *Change) string {
 			return fmt.Sprintf("create role %s", c.Grantee) // as the plan line says
 		}
 		return fmt.Sprintf("alter role %s", c.Grantee)
+	case TargetSetting:
+		return fmt.Sprintf("alter setting %s of role %s", c.Setting.what(), c.Grantee)
 	}
 	return "change"
 }

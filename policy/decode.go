@@ -453,6 +453,8 @@ func (d *decoder) decodeRole(b *hcl.Block) *Role {
 		}
 	}
 
+	d.decodeSettings(r, c)
+
 	members := map[string]hcl.Range{}
 	for _, blk := range c.Blocks {
 		switch blk.Type {

@@ -216,6 +216,10 @@ func (g *schemaGen) attr(a attrSpec, label string) obj {
 		forms = []any{list, expr}
 	case valStringMap:
 		forms = []any{obj{"type": "object", "additionalProperties": obj{"type": []string{"string", "number", "boolean"}}}, expr}
+	case valSettings:
+		forms = []any{settingsSchema(), expr}
+	case valDatabaseSettings:
+		forms = []any{obj{"type": "object", "additionalProperties": obj{"anyOf": []any{settingsSchema(), expr}}}, expr}
 	}
 	if !a.required && !a.nullIsError {
 		forms = append(forms, obj{"type": "null"})
@@ -228,6 +232,21 @@ func (g *schemaGen) attr(a attrSpec, label string) obj {
 		s["examples"] = []any{a.example}
 	}
 	return s
+}
+
+// settingsSchema is a map of parameter values (settings, and each
+// database's map in database_settings): a scalar, or a non-empty list of
+// scalars, per parameter; null is an error (the entry is removed to reset).
+func settingsSchema() obj {
+	scalar := obj{"type": []string{"string", "number", "boolean"}}
+	return obj{
+		"type": "object",
+		"additionalProperties": obj{"anyOf": []any{
+			scalar,
+			obj{"type": "array", "minItems": 1, "items": scalar},
+			obj{"$ref": exprRef},
+		}},
+	}
 }
 
 // valueSchema is the schema of a string value (or list element), which

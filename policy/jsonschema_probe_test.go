@@ -185,8 +185,10 @@ func probeSample(a attrSpec, label string) any {
 		return 5
 	case valText, valAny:
 		return "x"
-	case valStringMap:
+	case valStringMap, valSettings:
 		return map[string]any{"statement_timeout": "5s"}
+	case valDatabaseSettings:
+		return map[string]any{"app": map[string]any{"statement_timeout": "5s"}}
 	}
 	v := "app"
 	switch {
@@ -217,7 +219,7 @@ func probeWrongType(a attrSpec) (any, bool) {
 		return 5, true
 	case valStrings:
 		return map[string]any{"a": "b"}, true
-	case valStringMap:
+	case valStringMap, valSettings, valDatabaseSettings:
 		return []any{"x"}, true
 	}
 	return nil, false

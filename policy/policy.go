@@ -80,6 +80,13 @@ type Role struct {
 	Deny []*Deny
 	// Attributes holds the declared attributes; nil fields are not managed.
 	Attributes Attributes
+	// Settings lists the parameter values the role's sessions start with
+	// (omitted from JSON when nil, so that saved plans of policies without
+	// settings keep their digest),
+	// one entry per database (the settings attribute first, for every
+	// database, then database_settings in database name order). Only the
+	// (role, database) pairs listed are managed; nil: none is.
+	Settings []*RoleSettings `json:",omitempty"`
 	// MemberOf lists the roles this role must be a member of.
 	MemberOf []*Membership
 	// Grants lists the grant rules in declaration order.

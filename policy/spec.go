@@ -22,13 +22,15 @@ import (
 type valueKind int
 
 const (
-	valString    valueKind = iota // a string; a number or a boolean is converted
-	valText                       // a string and nothing else, not evaluated (a variable's description)
-	valBool                       // true or false
-	valInt                        // a whole number that fits in 32 bits
-	valStrings                    // a list of strings
-	valStringMap                  // a mapping of names to strings
-	valAny                        // any value (a variable's default, a local)
+	valString           valueKind = iota // a string; a number or a boolean is converted
+	valText                              // a string and nothing else, not evaluated (a variable's description)
+	valBool                              // true or false
+	valInt                               // a whole number that fits in 32 bits
+	valStrings                           // a list of strings
+	valStringMap                         // a mapping of names to strings
+	valAny                               // any value (a variable's default, a local)
+	valSettings                          // a mapping of parameter names to a string, number, boolean or a non-empty list of them
+	valDatabaseSettings                  // a mapping of database names to valSettings
 )
 
 // nameRule is the check the decoder makes of a name: a block label, a
@@ -264,6 +266,8 @@ var roleBody = &bodySpec{
 		{name: "valid_until", kind: valString, example: "2027-01-01T00:00:00Z", doc: "VALID UNTIL: RFC 3339 (\"2027-01-01T00:00:00Z\"), a date (\"2027-01-01\") or \"infinity\"."},
 		{name: "additive", kind: valBool, doc: "true: pgward grants what this role is missing and revokes nothing from it."},
 		{name: "profiles", kind: valStrings, doc: "Profiles whose rules the role includes."},
+		{name: "settings", kind: valSettings, doc: "ALTER ROLE … SET: parameter values the role gets in every database, such as { statement_timeout = \"5s\" }; {} resets every one. Undeclared, the role's settings are left alone."},
+		{name: "database_settings", kind: valDatabaseSettings, doc: "ALTER ROLE … IN DATABASE … SET: per database, parameter values the role gets there; {} for a database resets every one there."},
 	},
 	blocks: []blockSpec{
 		{typ: "member_of", body: memberOfBody, doc: memberOfBody.doc, label: &labelSpec{name: "role", str: strSpec{name: nameRoleRef}}},

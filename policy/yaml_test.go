@@ -106,11 +106,15 @@ func TestYAML_tuistExample(t *testing.T) {
 		if web.DeclRange.Start.Column != 3 {
 			t.Errorf("tuist_web at column %d, want 3", web.DeclRange.Start.Column)
 		}
-		at(t, web.Grants[0].DeclRange, yamlFile, 42)
-		at(t, web.Grants[2].DeclRange, yamlFile, 47)
-		at(t, web.Deny[0].DeclRange, yamlFile, 38)
-		at(t, web.MemberOf[0].Range, yamlFile, 35)
-		at(t, web.Grants[3].Names[0].Range, yamlFile, 52)
+		at(t, web.Grants[0].DeclRange, yamlFile, 49)
+		at(t, web.Grants[2].DeclRange, yamlFile, 54)
+		at(t, web.Deny[0].DeclRange, yamlFile, 45)
+		at(t, web.MemberOf[0].Range, yamlFile, 42)
+		at(t, web.Grants[3].Names[0].Range, yamlFile, 59)
+		if len(web.Settings) != 1 || len(web.Settings[0].Values) != 1 {
+			t.Fatalf("tuist_web settings: %+v", web.Settings)
+		}
+		at(t, web.Settings[0].Values[0].Range, yamlFile, 40)
 		if c := web.Grants[3].Names[0].Range.Start.Column; c != 19 {
 			t.Errorf("schema_migrations at column %d, want 19", c)
 		}

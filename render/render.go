@@ -115,7 +115,7 @@ func changeHeader(c *plan.Change) string {
 		return textout.ObjectLabel(c.Object)
 	case plan.TargetDefault:
 		return c.Default.String()
-	case plan.TargetMembership, plan.TargetRole:
+	case plan.TargetMembership, plan.TargetRole, plan.TargetSetting:
 		return "role " + string(c.Grantee)
 	}
 	return ""
@@ -235,6 +235,16 @@ type jsonAttribute struct {
 	After  string `json:"after"`
 }
 
+// jsonSetting is a role's parameter value: before and after are null where
+// the role has no value (before) or loses it (after, a reset).
+type jsonSetting struct {
+	Database string   `json:"database,omitempty"`
+	Name     string   `json:"name"`
+	Before   *string  `json:"before"`
+	After    *string  `json:"after"`
+	Values   []string `json:"values,omitempty"`
+}
+
 type jsonChange struct {
 	Action          string          `json:"action"`
 	Target          string          `json:"target"`
@@ -242,6 +252,7 @@ type jsonChange struct {
 	Default         *jsonDefault    `json:"default_privileges,omitempty"`
 	Membership      *jsonMembership `json:"membership,omitempty"`
 	Attributes      []jsonAttribute `json:"attributes,omitempty"`
+	Setting         *jsonSetting    `json:"setting,omitempty"`
 	Grantee         string          `json:"grantee"`
 	Privileges      []string        `json:"privileges,omitempty"`
 	GrantOption     bool            `json:"grant_option"`
@@ -309,6 +320,17 @@ func WriteJSON(w io.Writer, p *plan.Plan, o JSONOptions) error {
 			for _, a := range c.Attributes {
 				jc.Attributes = append(jc.Attributes, jsonAttribute{Name: a.Name, Before: a.Before, After: a.After})
 			}
+		case plan.TargetSetting:
+			jc.Target = "setting"
+			st := c.Setting
+			js := &jsonSetting{Database: st.Database, Name: st.Name, Values: st.Values}
+			if st.WasSet {
+				js.Before = &st.Before
+			}
+			if !st.Reset() {
+				js.After = &st.After
+			}
+			jc.Setting = js
 		}
 		jp.Changes = append(jp.Changes, jc)
 	}

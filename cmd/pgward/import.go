@@ -43,7 +43,7 @@ func newImportCmd(e env) *cobra.Command {
 	// split or rejected such names).
 	f.StringArrayVar(&roles, "roles", nil, "a role to import, its name as given; repeat for several (default every role but superusers, pg_* and cloud providers' roles)")
 	f.StringArrayVar(&schemas, "schemas", nil, "a schema to import, its name as given; repeat for several; they become the scope (default every non-system schema)")
-	f.BoolVar(&attributes, "attributes", true, "write role attributes (login, inherit, createdb, createrole, replication, bypassrls, connection_limit, valid_until); --attributes=false leaves them unmanaged")
+	f.BoolVar(&attributes, "attributes", true, "write role attributes (login, inherit, createdb, createrole, replication, bypassrls, connection_limit, valid_until) and the settings a role has (settings, database_settings); --attributes=false leaves them unmanaged")
 	f.BoolVar(&external, "external", true, "declare the roles external = true: pgward reports but never changes their attributes and memberships")
 	f.StringArrayVar(&cnpgCluster, "cnpg-cluster", nil, "declare external = true exactly the roles this CloudNativePG Cluster manifest (`FILE`, YAML) manages, and the others managed; repeatable")
 	f.StringVarP(&output, "output", "o", "", "write the policy to this file (default standard output)")

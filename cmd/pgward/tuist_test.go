@@ -99,6 +99,8 @@ func tuistDB(t *testing.T, withWeb bool) (*pgtest.DB, cli) {
 func createWeb(t *testing.T, db *pgtest.DB) {
 	db.CreateRole(t, "tuist_web", "LOGIN NOINHERIT")
 	db.Exec(t, "GRANT tuist_ops_ro TO tuist_web")
+	// The operator sets what the policy checks (settings of an external role).
+	db.Exec(t, "ALTER ROLE tuist_web SET statement_timeout = '5s'")
 }
 
 // The spec's four-role table, written out object by object: what

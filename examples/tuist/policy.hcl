@@ -31,6 +31,14 @@ role "tuist_web" {
   login      = true
   inherit    = false
 
+  # A runaway query of the web runtime is cancelled after 5 seconds. The
+  # role is external, so pgward checks this (audit reports drift) and
+  # leaves setting it to the operator: ALTER ROLE tuist_web SET
+  # statement_timeout = '5s'.
+  settings = {
+    statement_timeout = "5s"
+  }
+
   member_of "tuist_ops_ro" {}
 
   # Invariant: whatever the grants say, the runtime never creates objects.

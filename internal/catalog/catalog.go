@@ -45,6 +45,15 @@ type Catalog struct {
 	// import can report privileges set on them. Standalone composite
 	// types are ordinary types, in Objects.
 	RowTypes []*Object
+	// ParameterContexts maps each parameter the server knows (pg_settings,
+	// names lower-cased) to its context: "user", "superuser", "backend",
+	// "postmaster", … It says whether ALTER ROLE … SET may set it and who
+	// may. Custom parameters (a dotted name no loaded module defines) are
+	// not in it.
+	ParameterContexts map[string]string
+	// Databases lists the cluster's databases by name, in name order
+	// (ALTER ROLE … IN DATABASE names one). Nil when not read.
+	Databases []string
 }
 
 // Role is one pg_roles row.
@@ -60,6 +69,25 @@ type Role struct {
 	BypassRLS       bool
 	ConnectionLimit int        // -1: no limit
 	ValidUntil      *time.Time // nil: no expiry
+	// Settings are the role's pg_db_role_setting entries (ALTER ROLE … SET
+	// and ALTER ROLE … IN DATABASE … SET), in (Database, Name) order.
+	Settings []Setting
+}
+
+// Setting is one entry of a role's pg_db_role_setting rows: the value the
+// role's sessions start with, in one database or in all of them.
+type Setting struct {
+	// Database is the database the entry applies to; "" for every database
+	// (ALTER ROLE … SET without IN DATABASE).
+	Database string
+	// Name is the parameter's name, lower-cased: PostgreSQL stores some
+	// with their canonical capitals (DateStyle) and compares names without
+	// regard to case.
+	Name string
+	// Value is the text PostgreSQL stored: the value as written, a list
+	// flattened to "a, b" with quote_identifier applied to the elements
+	// of search_path and the other GUC_LIST_QUOTE parameters.
+	Value string
 }
 
 // Predefined reports whether the role is one PostgreSQL creates itself

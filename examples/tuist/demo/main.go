@@ -54,6 +54,7 @@ func run(ctx context.Context, pgward, example string) error {
 		"CREATE ROLE tuist_app LOGIN",
 		"CREATE ROLE tuist_ops_ro LOGIN",
 		"CREATE ROLE tuist_web LOGIN NOINHERIT",
+		"ALTER ROLE tuist_web SET statement_timeout = '5s'",
 		"GRANT tuist_ops_ro TO tuist_web",
 		"CREATE ROLE tuist_processor LOGIN",
 		"CREATE DATABASE tuist OWNER tuist_app",
