@@ -3,6 +3,7 @@ package importer_test
 import (
 	"bytes"
 	"flag"
+	goldenfile "github.com/pgward/pgward/internal/testkit/golden"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,8 +11,6 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
-
-	"github.com/sergi/go-diff/diffmatchpatch"
 
 	"github.com/pgward/pgward/importer"
 	"github.com/pgward/pgward/internal/acl"
@@ -172,19 +171,5 @@ func renameCatalog(c *catalog.Catalog, renames map[string]string, database strin
 // golden compares got with the file, or rewrites the file under -update.
 func golden(t *testing.T, path string, got []byte) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./importer -run TestGolden -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		dmp := diffmatchpatch.New()
-		diffs := dmp.DiffMain(string(want), string(got), false)
-		t.Errorf("%s differs from the golden file (-update rewrites it):\n%s", path, dmp.DiffPrettyText(diffs))
-	}
+	goldenfile.Check(t, path, got, *update, "update")
 }

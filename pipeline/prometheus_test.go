@@ -3,12 +3,10 @@ package pipeline
 import (
 	"bytes"
 	"flag"
-	"os"
+	goldenfile "github.com/pgward/pgward/internal/testkit/golden"
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/sergi/go-diff/diffmatchpatch"
 
 	"github.com/pgward/pgward/audit"
 	"github.com/pgward/pgward/internal/testkit/promcheck"
@@ -44,22 +42,7 @@ func TestWritePrometheus_golden(t *testing.T) {
 				t.Fatal(err)
 			}
 			path := filepath.Join("testdata", "prometheus", tt.name+".prom")
-			if *updatePrometheus {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -prometheus.update to create it)", err)
-			}
-			if buf.String() != string(want) {
-				dmp := diffmatchpatch.New()
-				t.Errorf("%s differs from the golden file (-prometheus.update rewrites it):\n%s", path, dmp.DiffPrettyText(dmp.DiffMain(string(want), buf.String(), false)))
-			}
+			goldenfile.Check(t, path, buf.Bytes(), *updatePrometheus, "prometheus.update")
 			promcheck.Exposition(t, buf.String())
 		})
 	}

@@ -3,6 +3,7 @@ package policy_test
 import (
 	"bytes"
 	"flag"
+	goldenfile "github.com/pgward/pgward/internal/testkit/golden"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,7 +16,6 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
-	"github.com/sergi/go-diff/diffmatchpatch"
 
 	"github.com/pgward/pgward/policy"
 )
@@ -303,11 +303,7 @@ func sameTokens(a, b []byte) bool {
 	return true
 }
 
-func lineDiff(a, b string) string {
-	dmp := diffmatchpatch.New()
-	ca, cb, lines := dmp.DiffLinesToChars(a, b)
-	return dmp.DiffPrettyText(dmp.DiffCharsToLines(dmp.DiffMain(ca, cb, false), lines))
-}
+func lineDiff(a, b string) string { return goldenfile.LineDiff(a, b) }
 
 // TestFormat_joinedTokens: hclwrite removes the space in "0 .0", which
 // would turn an index into a number into the number 0.0; Format refuses

@@ -3,11 +3,10 @@ package render_test
 import (
 	"bytes"
 	"flag"
+	goldenfile "github.com/pgward/pgward/internal/testkit/golden"
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/sergi/go-diff/diffmatchpatch"
 
 	"github.com/pgward/pgward/internal/acl"
 	"github.com/pgward/pgward/internal/catalog"
@@ -76,21 +75,7 @@ func TestRender(t *testing.T) {
 // golden compares got with the file, or rewrites the file under -update.
 func golden(t *testing.T, path string, got []byte) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./render -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		dmp := diffmatchpatch.New()
-		diffs := dmp.DiffMain(string(want), string(got), false)
-		t.Errorf("%s differs from the golden file (-update rewrites it):\n%s", path, dmp.DiffPrettyText(diffs))
-	}
+	goldenfile.Check(t, path, got, *update, "update")
 }
 
 func TestWriteText_color(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"flag"
+	goldenfile "github.com/pgward/pgward/internal/testkit/golden"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -10,8 +11,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/sergi/go-diff/diffmatchpatch"
 
 	"github.com/pgward/pgward/internal/testkit/pgtest"
 )
@@ -122,22 +121,7 @@ func TestSchema_markdownGolden(t *testing.T) {
 // mismatch shows a line diff.
 func golden(t *testing.T, path, got string) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(want) != got {
-		dmp := diffmatchpatch.New()
-		a, b, lines := dmp.DiffLinesToChars(string(want), got)
-		diffs := dmp.DiffCharsToLines(dmp.DiffMain(a, b, false), lines)
-		t.Errorf("%s differs (-want +got; -update rewrites it):\n%s", path, dmp.DiffPrettyText(diffs))
-	}
+	goldenfile.Check(t, path, []byte(got), *update, "update")
 }
 
 // TestSchema_errors: each failure before or while building says what went
